@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Installs the npm packages tests and benchmarks compare against (tests/tools), from the
+# committed lockfile, when they are missing. Idempotent.
+set -euo pipefail
+dir="$(cd "$(dirname "$0")/.." && pwd)/tests/tools"
+[ -d "$dir/node_modules/@duckdb/node-api" ] && exit 0
+command -v npm >/dev/null || { echo "npm-tools: npm not found" >&2; exit 1; }
+cd "$dir" && npm ci --no-audit --no-fund --loglevel=error

@@ -1,0 +1,37 @@
+/* api_int.h — the structs behind include/ember.h's opaque handles. */
+#ifndef EM_API_INT_H
+#define EM_API_INT_H
+
+#include "common/common.h"
+#include "sched/sched.h"
+#include "sql/catalog/catalog.h"
+#include "vector/vector.h"
+
+#define EM__NCONF 8
+
+struct em_session {
+    char *master;
+    int nthreads;
+    char *conf[EM__NCONF]; /* values, parallel to the table in session.c */
+    em_catalog *catalog;
+    em_exec_env env;
+};
+
+struct em_result {
+    const char *statement;
+    em_schema *schema; /* NULL for statements without rows */
+    em_batch_list batches;
+    int64_t *starts; /* first row of each batch, plus the total */
+    int64_t nrows;
+    double seconds;
+    em_arena *strings; /* text handed out by em_result_string */
+};
+
+/* Optimize, plan and cut a bound plan into stages. */
+int em__plan_lop(em_session *s, em_arena *a, em_lop *bound, em_lop **logical_out,
+                 em_stage_dag *dag, em_error *err) EM_MUST_CHECK;
+/* Run a stage DAG on the session's executors. */
+int em__run_dag(em_session *s, const em_stage_dag *dag, em_batch_list *rows, em_job_stats *stats,
+                em_error *err) EM_MUST_CHECK;
+
+#endif

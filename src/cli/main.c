@@ -1,0 +1,45 @@
+/*
+ * main.c — the `ember` command: dispatches to the subcommands (sql, slt,
+ * gen) and answers --version and help.
+ */
+#include "cli/cli.h"
+
+#include <string.h>
+
+void em_cli_usage(FILE *f)
+{
+    fputs("usage: ember <command> [options]\n"
+          "\n"
+          "commands:\n"
+          "  sql [options] [-e SQL | -f FILE]   run SQL (interactive shell on a terminal)\n"
+          "  slt [options] FILE...              run sqllogictest files\n"
+          "  gen fraud --rows N [options]       generate the fraud-detection data set\n"
+          "  help                               show this help\n"
+          "  --version                          print the version\n"
+          "\n"
+          "Run `ember <command> --help` for a command's options.\n",
+          f);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        em_cli_usage(stderr);
+        return EM_CLI_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "sql") == 0) return em_cli_sql_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "slt") == 0) return em_cli_slt_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "gen") == 0) return em_cli_gen_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+        printf("ember %s\n", EMBER_VERSION);
+        return EM_CLI_EXIT_OK;
+    }
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        em_cli_usage(stdout);
+        return EM_CLI_EXIT_OK;
+    }
+    fprintf(stderr, "ember: unknown command '%s'\n", cmd);
+    em_cli_usage(stderr);
+    return EM_CLI_EXIT_USAGE;
+}

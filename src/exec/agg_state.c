@@ -1,0 +1,726 @@
+/*
+ * agg_state.c — the running state of one aggregate over all groups of a hash
+ * aggregation: updating from raw rows, merging partial states, and writing
+ * final values or partial states out.
+ *
+ * State layout (arrays indexed by group id, all zero for a new group):
+ *   COUNT, COUNT(*)   cnt[g]
+ *   SUM               i64[g] (exact: BIGINT/INTEGER, DECIMAL unscaled) or f64[g]
+ *                     (DOUBLE), has[g] = at least one non-NULL input seen
+ *   AVG               the SUM arrays plus cnt[g]; NULL while cnt[g] == 0
+ *   MIN, MAX          i64[g] (BOOLEAN, INTEGER, DATE widened), f64[g] or
+ *                     str[g] (bytes copied into the state's arena), has[g]
+ * Exact sums detect int64 overflow instead of wrapping. DISTINCT keeps a hash
+ * set of (group id, value) pairs and feeds a row only when its pair is new.
+ */
+#include <limits.h>
+#include <math.h>
+#include <string.h>
+
+#include "exec/agg_state.h"
+
+typedef struct str_ref {
+    const char *ptr;
+    int32_t len;
+} str_ref;
+
+typedef struct dset_slot {
+    uint32_t tag;
+    uint32_t id1; /* entry index + 1; 0 = empty */
+} dset_slot;
+
+/* The (group, value) pairs a DISTINCT aggregate has seen. */
+typedef struct distinct_set {
+    dset_slot *slots;
+    int64_t nslots;
+    uint32_t *gid;  /* per entry */
+    uint64_t *hash; /* per entry, for rehashing */
+    em_vector *vals;
+    int64_t n;
+    int64_t cap;
+} distinct_set;
+
+struct em__agg_state {
+    const em_agg_call *call;
+    em_agg_kind kind;
+    em_agg_mode mode;
+    em_type arg_type;
+    bool dbl;  /* SUM/AVG accumulate in double */
+    int scale; /* scale of exact sums (DECIMAL input), else 0 */
+    int nstates;
+    em_type stypes[2];
+    int64_t cap;
+    int64_t *cnt;
+    int64_t *i64;
+    double *f64;
+    str_ref *str;
+    uint8_t *has;
+    /* SUM skips has[] while every batch fed it a value on every row (the
+     * usual case: no NULLs, no FILTER): then exactly the groups below
+     * dense_groups have a value. The first sparse batch fills has[] in. */
+    bool sparse;
+    int64_t groups;       /* groups existing, as of the last reserve */
+    int64_t dense_groups; /* while !sparse: groups that have a value */
+    em_arena *arena; /* MIN/MAX string bytes */
+    distinct_set *dset;
+    int32_t *sel; /* FILTER selection, then DISTINCT survivors */
+    int32_t *sel2;
+    uint32_t *gtmp; /* group ids of the rows a FILTER kept */
+    int64_t sel_cap;
+};
+
+/* Run the statements that follow for every row i in sel[0..n) (or 0..n when
+ * sel is NULL) whose value in v is valid (every row when v is NULL). */
+#define FOR_VALID_ROWS(v, sel, n, ...)                                                             \
+    do {                                                                                           \
+        const uint8_t *vb_ = (v) != NULL ? (v)->validity : NULL;                                   \
+        if ((sel) != NULL) {                                                                       \
+            for (int64_t j_ = 0; j_ < (n); j_++) {                                                 \
+                int64_t i = (sel)[j_];                                                             \
+                if (vb_ != NULL && !((vb_[i >> 3] >> (i & 7)) & 1)) continue;                      \
+                __VA_ARGS__                                                                        \
+            }                                                                                      \
+        } else if (vb_ != NULL) {                                                                  \
+            for (int64_t i = 0; i < (n); i++) {                                                    \
+                if (!((vb_[i >> 3] >> (i & 7)) & 1)) continue;                                     \
+                __VA_ARGS__                                                                        \
+            }                                                                                      \
+        } else {                                                                                   \
+            for (int64_t i = 0; i < (n); i++) {                                                    \
+                __VA_ARGS__                                                                        \
+            }                                                                                      \
+        }                                                                                          \
+    } while (0)
+
+static int overflow_error(const em__agg_state *s, em_error *err)
+{
+    if (s->arg_type.id == EM_TYPE_DECIMAL)
+        return em_error_set(err, EM_EOVERFLOW, "numeric field overflow in %s",
+                            em_agg_name(s->kind));
+    return em_error_set(err, EM_EOVERFLOW, "integer out of range");
+}
+
+/* ---- creation ----------------------------------------------------------- */
+
+em__agg_state *em__agg_state_create(const em_agg_call *c, em_agg_mode mode, em_error *err)
+{
+    if (c->distinct && c->kind != EM_AGG_COUNT_STAR && mode != EM_AGG_MODE_COMPLETE) {
+        em_error_set(err, EM_EINTERNAL, "%s(DISTINCT ...) can only be aggregated in one phase",
+                     em_agg_name(c->kind));
+        return NULL;
+    }
+    em_type arg = c->arg != NULL ? c->arg->type : em_type_make(EM_TYPE_BIGINT);
+    em__vclass vc = em__vclass_of(arg);
+    switch (c->kind) {
+    case EM_AGG_SUM:
+    case EM_AGG_AVG:
+        if (vc != EM__VC_I32 && vc != EM__VC_I64 && vc != EM__VC_F64 && vc != EM__VC_NULL) {
+            char buf[32];
+            em_error_set(err, EM_EINTERNAL, "%s over %s is not supported", em_agg_name(c->kind),
+                         em_type_name(arg, buf, sizeof(buf)));
+            return NULL;
+        }
+        break;
+    default: break;
+    }
+    em__agg_state *s = em_calloc(1, sizeof(*s));
+    s->call = c;
+    s->kind = c->kind;
+    s->mode = mode;
+    s->arg_type = arg;
+    s->nstates = em_agg_state_types(c, s->stypes);
+    if (c->kind == EM_AGG_SUM || c->kind == EM_AGG_AVG) {
+        /* Sums stay exact for exact inputs; the state column type wins if it
+         * says otherwise, so PARTIAL and FINAL always agree. */
+        s->dbl = vc == EM__VC_F64 || (s->nstates > 0 && s->stypes[0].id == EM_TYPE_DOUBLE);
+        s->scale = arg.id == EM_TYPE_DECIMAL ? arg.scale : 0;
+    }
+    if (c->distinct && c->kind != EM_AGG_COUNT_STAR) {
+        s->dset = em_calloc(1, sizeof(distinct_set));
+        s->dset->nslots = 1024;
+        s->dset->slots = em_calloc((size_t)s->dset->nslots, sizeof(dset_slot));
+        s->dset->vals = em_vector_create(arg, 1024);
+    }
+    return s;
+}
+
+void em__agg_state_destroy(em__agg_state *s)
+{
+    if (s == NULL) return;
+    em_free(s->cnt);
+    em_free(s->i64);
+    em_free(s->f64);
+    em_free(s->str);
+    em_free(s->has);
+    em_arena_destroy(s->arena);
+    if (s->dset != NULL) {
+        em_free(s->dset->slots);
+        em_free(s->dset->gid);
+        em_free(s->dset->hash);
+        em_vector_unref(s->dset->vals);
+        em_free(s->dset);
+    }
+    em_free(s->sel);
+    em_free(s->sel2);
+    em_free(s->gtmp);
+    em_free(s);
+}
+
+int em__agg_state_nstates(const em__agg_state *s)
+{
+    return s->nstates;
+}
+
+static void *grow_zeroed(void *p, int64_t old, int64_t cap, size_t width)
+{
+    p = em_realloc(p, (size_t)cap * width);
+    memset((char *)p + (size_t)old * width, 0, (size_t)(cap - old) * width);
+    return p;
+}
+
+void em__agg_state_reserve(em__agg_state *s, int64_t ngroups)
+{
+    if (ngroups > s->groups) s->groups = ngroups;
+    if (ngroups <= s->cap) return;
+    int64_t cap = s->cap ? s->cap : 64;
+    while (cap < ngroups) cap *= 2;
+    bool minmax = s->kind == EM_AGG_MIN || s->kind == EM_AGG_MAX;
+    em__vclass vc = em__vclass_of(s->arg_type);
+    switch (s->kind) {
+    case EM_AGG_COUNT_STAR:
+    case EM_AGG_COUNT: s->cnt = grow_zeroed(s->cnt, s->cap, cap, sizeof(int64_t)); break;
+    case EM_AGG_AVG:
+        s->cnt = grow_zeroed(s->cnt, s->cap, cap, sizeof(int64_t));
+        /* fall through */
+    case EM_AGG_SUM:
+    case EM_AGG_MIN:
+    case EM_AGG_MAX:
+        s->has = grow_zeroed(s->has, s->cap, cap, 1);
+        if (minmax ? vc == EM__VC_F64 : s->dbl)
+            s->f64 = grow_zeroed(s->f64, s->cap, cap, sizeof(double));
+        else if (minmax && vc == EM__VC_STR)
+            s->str = grow_zeroed(s->str, s->cap, cap, sizeof(str_ref));
+        else
+            s->i64 = grow_zeroed(s->i64, s->cap, cap, sizeof(int64_t));
+        break;
+    }
+    s->cap = cap;
+}
+
+/* ---- folding values in -------------------------------------------------- */
+
+static inline bool has_value(const em__agg_state *s, int64_t g)
+{
+    return s->sparse ? s->has[g] != 0 : g < s->dense_groups;
+}
+
+/* Add the valid values of v (selected rows) to the sums; count them too when
+ * count_rows (AVG over raw rows). all_rows: v covers every row of the batch
+ * the group ids came from (no FILTER dropped any). */
+static int feed_sum(em__agg_state *s, const em_vector *v, const int32_t *sel, int64_t n,
+                    const uint32_t *g, bool count_rows, bool all_rows, em_error *err)
+{
+    em__vclass vc = em__vclass_of(v->type);
+    uint8_t *has = s->has;
+    int64_t *cnt = count_rows ? s->cnt : NULL;
+    if (vc == EM__VC_NULL) return 0;
+    bool dense = !s->sparse && all_rows && sel == NULL && v->validity == NULL;
+    if (!dense && !s->sparse) {
+        memset(has, 1, (size_t)s->dense_groups);
+        s->sparse = true;
+    }
+    if (dense) s->dense_groups = s->groups;
+    if (dense && s->dbl && vc == EM__VC_F64 && cnt == NULL) {
+        double *acc = s->f64;
+        const double *x = EM_VEC_F64(v);
+        for (int64_t i = 0; i < n; i++) acc[g[i]] += x[i];
+        return 0;
+    }
+    if (dense && !s->dbl && vc == EM__VC_I64 && cnt == NULL) {
+        int64_t *acc = s->i64;
+        const int64_t *x = EM_VEC_I64(v);
+        bool ovf = false;
+        for (int64_t i = 0; i < n; i++) ovf |= __builtin_add_overflow(acc[g[i]], x[i], &acc[g[i]]);
+        return ovf ? overflow_error(s, err) : 0;
+    }
+    if (dense) {
+        /* Rare dense shapes (INTEGER input, mixed representations) take the
+         * general loops below, which also keep has[] exact. */
+        memset(has, 1, (size_t)s->dense_groups);
+        s->sparse = true;
+    }
+    if (s->dbl) {
+        double *acc = s->f64;
+        if (vc == EM__VC_F64) {
+            const double *x = EM_VEC_F64(v);
+            if (cnt != NULL)
+                FOR_VALID_ROWS(v, sel, n, acc[g[i]] += x[i]; cnt[g[i]]++;);
+            else
+                FOR_VALID_ROWS(v, sel, n, acc[g[i]] += x[i]; has[g[i]] = 1;);
+        } else {
+            double div = v->type.id == EM_TYPE_DECIMAL ? (double)em_pow10[v->type.scale] : 1.0;
+            if (vc == EM__VC_I32) {
+                const int32_t *x = EM_VEC_I32(v);
+                FOR_VALID_ROWS(v, sel, n, acc[g[i]] += x[i]; has[g[i]] = 1;
+                               if (cnt != NULL) cnt[g[i]]++;);
+            } else {
+                const int64_t *x = EM_VEC_I64(v);
+                FOR_VALID_ROWS(v, sel, n, acc[g[i]] += (double)x[i] / div; has[g[i]] = 1;
+                               if (cnt != NULL) cnt[g[i]]++;);
+            }
+        }
+        return 0;
+    }
+    if (vc == EM__VC_F64 || vc == EM__VC_BOOL || vc == EM__VC_STR)
+        return em_error_set(err, EM_EINTERNAL, "exact sum fed with a non-exact column");
+    if (v->type.id == EM_TYPE_DECIMAL && v->type.scale != s->scale)
+        return em_error_set(err, EM_EINTERNAL, "sum state has scale %d, expected %d",
+                            v->type.scale, s->scale);
+    int64_t *acc = s->i64;
+    bool ovf = false;
+    if (vc == EM__VC_I32) {
+        const int32_t *x = EM_VEC_I32(v);
+        if (cnt != NULL)
+            FOR_VALID_ROWS(v, sel, n, ovf |= __builtin_add_overflow(acc[g[i]], x[i], &acc[g[i]]);
+                           cnt[g[i]]++;);
+        else
+            FOR_VALID_ROWS(v, sel, n, ovf |= __builtin_add_overflow(acc[g[i]], x[i], &acc[g[i]]);
+                           has[g[i]] = 1;);
+    } else {
+        const int64_t *x = EM_VEC_I64(v);
+        if (cnt != NULL)
+            FOR_VALID_ROWS(v, sel, n, ovf |= __builtin_add_overflow(acc[g[i]], x[i], &acc[g[i]]);
+                           cnt[g[i]]++;);
+        else
+            FOR_VALID_ROWS(v, sel, n, ovf |= __builtin_add_overflow(acc[g[i]], x[i], &acc[g[i]]);
+                           has[g[i]] = 1;);
+    }
+    if (ovf) return overflow_error(s, err);
+    return 0;
+}
+
+static int cmp_f64(double a, double b)
+{
+    bool na = isnan(a), nb = isnan(b);
+    if (na || nb) return na == nb ? 0 : (na ? 1 : -1);
+    return a < b ? -1 : (a > b ? 1 : 0);
+}
+
+static int cmp_str(const char *a, int32_t la, const char *b, int32_t lb)
+{
+    int r = memcmp(a, b, (size_t)(la < lb ? la : lb));
+    if (r != 0) return r;
+    return la < lb ? -1 : (la > lb ? 1 : 0);
+}
+
+/* MIN (sign 1) or MAX (sign -1): replace when the new value sorts before. */
+static void feed_minmax(em__agg_state *s, const em_vector *v, const int32_t *sel, int64_t n,
+                        const uint32_t *g)
+{
+    int sign = s->kind == EM_AGG_MIN ? 1 : -1;
+    uint8_t *has = s->has;
+    switch (em__vclass_of(v->type)) {
+    case EM__VC_BOOL: {
+        const uint8_t *x = EM_VEC_BOOL(v);
+        int64_t *m = s->i64;
+        FOR_VALID_ROWS(v, sel, n, int64_t y = x[i] != 0; uint32_t k = g[i];
+                       if (!has[k] || (sign > 0 ? y < m[k] : y > m[k])) {
+                           m[k] = y;
+                           has[k] = 1;
+                       });
+        break;
+    }
+    case EM__VC_I32: {
+        const int32_t *x = EM_VEC_I32(v);
+        int64_t *m = s->i64;
+        FOR_VALID_ROWS(v, sel, n, int64_t y = x[i]; uint32_t k = g[i];
+                       if (!has[k] || (sign > 0 ? y < m[k] : y > m[k])) {
+                           m[k] = y;
+                           has[k] = 1;
+                       });
+        break;
+    }
+    case EM__VC_I64: {
+        const int64_t *x = EM_VEC_I64(v);
+        int64_t *m = s->i64;
+        FOR_VALID_ROWS(v, sel, n, int64_t y = x[i]; uint32_t k = g[i];
+                       if (!has[k] || (sign > 0 ? y < m[k] : y > m[k])) {
+                           m[k] = y;
+                           has[k] = 1;
+                       });
+        break;
+    }
+    case EM__VC_F64: {
+        const double *x = EM_VEC_F64(v);
+        double *m = s->f64;
+        FOR_VALID_ROWS(v, sel, n, uint32_t k = g[i];
+                       if (!has[k] || cmp_f64(x[i], m[k]) * sign < 0) {
+                           m[k] = x[i];
+                           has[k] = 1;
+                       });
+        break;
+    }
+    case EM__VC_STR: {
+        str_ref *m = s->str;
+        if (s->arena == NULL) s->arena = em_arena_create(64 * 1024);
+        FOR_VALID_ROWS(v, sel, n, int32_t len; const char *p = em_vector_str(v, i, &len);
+                       uint32_t k = g[i];
+                       if (!has[k] || cmp_str(p, len, m[k].ptr, m[k].len) * sign < 0) {
+                           /* Superseded copies stay in the arena until the
+                            * operator goes away; that bounds nothing but is
+                            * cheap and keeps updates allocation-free. */
+                           char *c = em_arena_alloc(s->arena, (size_t)len + 1);
+                           memcpy(c, p, (size_t)len);
+                           m[k].ptr = c;
+                           m[k].len = len;
+                           has[k] = 1;
+                       });
+        break;
+    }
+    default: break;
+    }
+}
+
+static void feed_count(em__agg_state *s, const em_vector *v, const int32_t *sel, int64_t n,
+                       const uint32_t *g)
+{
+    int64_t *cnt = s->cnt;
+    FOR_VALID_ROWS(v, sel, n, cnt[g[i]]++;);
+}
+
+/* Feed raw values (one column) to the aggregate; all_rows as for feed_sum. */
+static int feed(em__agg_state *s, const em_vector *v, const int32_t *sel, int64_t n,
+                const uint32_t *g, bool all_rows, em_error *err)
+{
+    switch (s->kind) {
+    case EM_AGG_COUNT_STAR: feed_count(s, NULL, sel, n, g); return 0;
+    case EM_AGG_COUNT:
+        if (v->type.id == EM_TYPE_NULL) return 0;
+        feed_count(s, v, sel, n, g);
+        return 0;
+    case EM_AGG_SUM: return feed_sum(s, v, sel, n, g, false, all_rows, err);
+    case EM_AGG_AVG: return feed_sum(s, v, sel, n, g, true, all_rows, err);
+    case EM_AGG_MIN:
+    case EM_AGG_MAX: feed_minmax(s, v, sel, n, g); return 0;
+    }
+    return 0;
+}
+
+/* ---- DISTINCT ----------------------------------------------------------- */
+
+static void dset_grow(distinct_set *d)
+{
+    em_free(d->slots);
+    d->nslots *= 2;
+    d->slots = em_calloc((size_t)d->nslots, sizeof(dset_slot));
+    uint64_t mask = (uint64_t)d->nslots - 1;
+    for (int64_t e = 0; e < d->n; e++) {
+        uint64_t pos = d->hash[e] & mask;
+        while (d->slots[pos].id1 != 0) pos = (pos + 1) & mask;
+        d->slots[pos].tag = (uint32_t)(d->hash[e] >> 32);
+        d->slots[pos].id1 = (uint32_t)(e + 1);
+    }
+}
+
+/* Write to out the rows of sel (valid values only) whose (group, value) pair
+ * has not been seen before, recording them; returns how many. */
+static int64_t dset_filter(distinct_set *d, const em_vector *v, const int32_t *sel, int64_t n,
+                           const uint32_t *g, int32_t *out)
+{
+    em__vclass vc = em__vclass_of(v->type);
+    if (vc == EM__VC_NULL) return 0;
+    int64_t m = 0;
+    FOR_VALID_ROWS(v, sel, n, {
+        uint64_t h = em_hash_combine(em_hash_u64(g[i], EM__HASH_SEED), em__hash_value(v, i, vc));
+        uint32_t tag = (uint32_t)(h >> 32);
+        uint64_t mask = (uint64_t)d->nslots - 1;
+        uint64_t pos = h & mask;
+        bool seen = false;
+        while (d->slots[pos].id1 != 0) {
+            uint32_t e = d->slots[pos].id1 - 1;
+            if (d->slots[pos].tag == tag && d->gid[e] == g[i] &&
+                em__value_eq(d->vals, e, v, i, vc)) {
+                seen = true;
+                break;
+            }
+            pos = (pos + 1) & mask;
+        }
+        if (!seen) {
+            if (d->n == d->cap) {
+                d->cap = d->cap ? d->cap * 2 : 1024;
+                d->gid = em_realloc(d->gid, (size_t)d->cap * sizeof(uint32_t));
+                d->hash = em_realloc(d->hash, (size_t)d->cap * sizeof(uint64_t));
+            }
+            d->gid[d->n] = g[i];
+            d->hash[d->n] = h;
+            em_vector_append_from(d->vals, v, i);
+            d->slots[pos].tag = tag;
+            d->slots[pos].id1 = (uint32_t)(++d->n);
+            if (d->n * 2 > d->nslots) dset_grow(d);
+            out[m++] = (int32_t)i;
+        }
+    });
+    return m;
+}
+
+/* ---- update and merge --------------------------------------------------- */
+
+static void ensure_sel(em__agg_state *s, int64_t n)
+{
+    if (n <= s->sel_cap) return;
+    em_free(s->sel);
+    em_free(s->sel2);
+    em_free(s->gtmp);
+    s->sel_cap = n;
+    s->sel = em_malloc((size_t)n * sizeof(int32_t));
+    s->sel2 = em_malloc((size_t)n * sizeof(int32_t));
+    s->gtmp = em_malloc((size_t)n * sizeof(uint32_t));
+}
+
+int em__agg_state_update(em__agg_state *s, const em_batch *in, const uint32_t *gids,
+                         em_error *err)
+{
+    const em_agg_call *c = s->call;
+    int64_t n = in->nrows;
+    const int32_t *sel = NULL;
+    em_batch *filtered = NULL;
+    if (c->filter != NULL || s->dset != NULL) ensure_sel(s, n);
+    if (c->filter != NULL) {
+        int64_t nsel = 0;
+        EM_TRY(em_expr_select(c->filter, in, s->sel, &nsel, err));
+        if (nsel == 0) return 0;
+        if (nsel < n && c->arg != NULL && c->kind != EM_AGG_COUNT_STAR) {
+            /* The argument is only evaluated on rows that pass the FILTER,
+             * so that an error in a filtered-out row cannot surface. */
+            filtered = em_batch_gather(in, s->sel, nsel);
+            for (int64_t j = 0; j < nsel; j++) s->gtmp[j] = gids[s->sel[j]];
+            in = filtered;
+            gids = s->gtmp;
+            n = nsel;
+        } else if (nsel < n) {
+            sel = s->sel;
+            n = nsel;
+        }
+    }
+    bool all_rows = filtered == NULL && sel == NULL && s->dset == NULL;
+    em_vector *v = NULL;
+    int rc = 0;
+    if (c->arg != NULL && c->kind != EM_AGG_COUNT_STAR) rc = em_expr_eval(c->arg, in, &v, err);
+    if (rc == 0) {
+        if (s->dset != NULL && v != NULL) {
+            n = dset_filter(s->dset, v, sel, n, gids, s->sel2);
+            sel = s->sel2;
+        }
+        rc = feed(s, v, sel, n, gids, all_rows, err);
+    }
+    if (v != NULL) em_vector_unref(v);
+    if (filtered != NULL) em_batch_destroy(filtered);
+    return rc;
+}
+
+int em__agg_state_merge(em__agg_state *s, const em_batch *in, int col, const uint32_t *gids,
+                        em_error *err)
+{
+    int64_t n = in->nrows;
+    const em_vector *v = in->cols[col];
+    switch (s->kind) {
+    case EM_AGG_COUNT_STAR:
+    case EM_AGG_COUNT: {
+        int64_t *cnt = s->cnt;
+        if (v->type.id == EM_TYPE_INTEGER) {
+            const int32_t *x = EM_VEC_I32(v);
+            FOR_VALID_ROWS(v, (const int32_t *)NULL, n, cnt[gids[i]] += x[i];);
+        } else {
+            const int64_t *x = EM_VEC_I64(v);
+            FOR_VALID_ROWS(v, (const int32_t *)NULL, n, cnt[gids[i]] += x[i];);
+        }
+        return 0;
+    }
+    case EM_AGG_SUM: return feed_sum(s, v, NULL, n, gids, false, true, err);
+    case EM_AGG_AVG: {
+        EM_TRY(feed_sum(s, v, NULL, n, gids, false, true, err));
+        const em_vector *cv = in->cols[col + 1];
+        int64_t *cnt = s->cnt;
+        const int64_t *x = EM_VEC_I64(cv);
+        FOR_VALID_ROWS(cv, (const int32_t *)NULL, n, cnt[gids[i]] += x[i];);
+        return 0;
+    }
+    case EM_AGG_MIN:
+    case EM_AGG_MAX: feed_minmax(s, v, NULL, n, gids); return 0;
+    }
+    return 0;
+}
+
+/* ---- writing values out ------------------------------------------------- */
+
+/* Change the scale of an unscaled decimal; rounds half away from zero when
+ * digits are dropped. False on overflow. */
+static bool rescale(int64_t v, int from, int to, int64_t *out)
+{
+    if (to == from) {
+        *out = v;
+        return true;
+    }
+    if (to > from) {
+        if (to - from > 18) return v == 0 ? (*out = 0, true) : false;
+        return !__builtin_mul_overflow(v, em_pow10[to - from], out);
+    }
+    if (from - to > 18) {
+        *out = 0;
+        return true;
+    }
+    int64_t p = em_pow10[from - to];
+    int64_t q = v / p, r = v % p;
+    if (r >= 0 ? 2 * r >= p : -2 * r >= p) q += v < 0 ? -1 : 1;
+    *out = q;
+    return true;
+}
+
+static int put_null(em_vector *out)
+{
+    em_vector_append_null(out);
+    return 0;
+}
+
+/* Append an exact value with `scale` decimal digits, converted to out's type. */
+static int put_exact(const em__agg_state *s, em_vector *out, int64_t v, int scale, em_error *err)
+{
+    int64_t x;
+    switch ((em_type_id)out->type.id) {
+    case EM_TYPE_BOOLEAN: em_vector_append_bool(out, v != 0); return 0;
+    case EM_TYPE_INTEGER:
+    case EM_TYPE_DATE:
+        if (!rescale(v, scale, 0, &x) || x < INT32_MIN || x > INT32_MAX)
+            return overflow_error(s, err);
+        em_vector_append_i32(out, (int32_t)x);
+        return 0;
+    case EM_TYPE_BIGINT:
+    case EM_TYPE_TIMESTAMP:
+        if (!rescale(v, scale, 0, &x)) return overflow_error(s, err);
+        em_vector_append_i64(out, x);
+        return 0;
+    case EM_TYPE_DECIMAL: {
+        int p = out->type.precision ? out->type.precision : EM_DECIMAL_MAX_PRECISION;
+        if (!rescale(v, scale, out->type.scale, &x)) return overflow_error(s, err);
+        if (p < EM_DECIMAL_MAX_PRECISION && (x >= em_pow10[p] || x <= -em_pow10[p]))
+            return overflow_error(s, err);
+        if (p >= EM_DECIMAL_MAX_PRECISION && (x >= 1000000000000000000LL ||
+                                              x <= -1000000000000000000LL))
+            return overflow_error(s, err);
+        em_vector_append_i64(out, x);
+        return 0;
+    }
+    case EM_TYPE_DOUBLE: em_vector_append_f64(out, (double)v / (double)em_pow10[scale]); return 0;
+    default: break;
+    }
+    char buf[32];
+    return em_error_set(err, EM_EINTERNAL, "cannot write an aggregate as %s",
+                        em_type_name(out->type, buf, sizeof(buf)));
+}
+
+static int put_double(const em__agg_state *s, em_vector *out, double d, em_error *err)
+{
+    if (out->type.id == EM_TYPE_DOUBLE) {
+        em_vector_append_f64(out, d);
+        return 0;
+    }
+    int scale = out->type.id == EM_TYPE_DECIMAL ? out->type.scale : 0;
+    double r = round(d * (double)em_pow10[scale]);
+    if (!(r > -9.2e18 && r < 9.2e18)) return overflow_error(s, err);
+    return put_exact(s, out, (int64_t)r, scale, err);
+}
+
+/* AVG of an exact sum as a DECIMAL of the requested scale, rounding half away
+ * from zero; 128-bit intermediate so that no precision is lost. */
+static int put_avg_decimal(const em__agg_state *s, em_vector *out, int64_t sum, int64_t cnt,
+                           em_error *err)
+{
+    int rs = out->type.scale;
+    __int128 num = sum, den = cnt;
+    if (rs >= s->scale) {
+        for (int k = 0; k < rs - s->scale; k++) num *= 10;
+    } else {
+        for (int k = 0; k < s->scale - rs; k++) den *= 10;
+    }
+    __int128 q = num / den, r = num % den;
+    if ((r < 0 ? -r : r) * 2 >= den) q += num < 0 ? -1 : 1;
+    if (q > INT64_MAX || q < INT64_MIN) return overflow_error(s, err);
+    return put_exact(s, out, (int64_t)q, rs, err);
+}
+
+static int put_final(const em__agg_state *s, em_vector *out, int64_t g, em_error *err)
+{
+    switch (s->kind) {
+    case EM_AGG_COUNT_STAR:
+    case EM_AGG_COUNT: return put_exact(s, out, s->cnt[g], 0, err);
+    case EM_AGG_SUM:
+        if (!has_value(s, g)) return put_null(out);
+        if (s->dbl) return put_double(s, out, s->f64[g], err);
+        return put_exact(s, out, s->i64[g], s->scale, err);
+    case EM_AGG_AVG:
+        if (s->cnt[g] == 0) return put_null(out);
+        if (s->dbl) return put_double(s, out, s->f64[g] / (double)s->cnt[g], err);
+        if (out->type.id == EM_TYPE_DECIMAL) return put_avg_decimal(s, out, s->i64[g], s->cnt[g], err);
+        return put_double(s, out,
+                          (double)s->i64[g] / (double)em_pow10[s->scale] / (double)s->cnt[g],
+                          err);
+    case EM_AGG_MIN:
+    case EM_AGG_MAX:
+        if (!has_value(s, g)) return put_null(out);
+        switch (em__vclass_of(s->arg_type)) {
+        case EM__VC_F64: return put_double(s, out, s->f64[g], err);
+        case EM__VC_STR:
+            if (out->type.id != EM_TYPE_VARCHAR)
+                return em_error_set(err, EM_EINTERNAL, "string MIN/MAX into a non-string");
+            em_vector_append_str(out, s->str[g].ptr, s->str[g].len);
+            return 0;
+        default:
+            return put_exact(s, out, s->i64[g],
+                             s->arg_type.id == EM_TYPE_DECIMAL ? s->arg_type.scale : 0, err);
+        }
+    }
+    return 0;
+}
+
+static int put_partial(const em__agg_state *s, em_vector **out, int64_t g, em_error *err)
+{
+    switch (s->kind) {
+    case EM_AGG_COUNT_STAR:
+    case EM_AGG_COUNT: return put_exact(s, out[0], s->cnt[g], 0, err);
+    case EM_AGG_SUM:
+        if (!has_value(s, g)) return put_null(out[0]);
+        if (s->dbl) return put_double(s, out[0], s->f64[g], err);
+        return put_exact(s, out[0], s->i64[g], s->scale, err);
+    case EM_AGG_AVG:
+        if (s->cnt[g] == 0)
+            put_null(out[0]);
+        else if (s->dbl)
+            EM_TRY(put_double(s, out[0], s->f64[g], err));
+        else
+            EM_TRY(put_exact(s, out[0], s->i64[g], s->scale, err));
+        return put_exact(s, out[1], s->cnt[g], 0, err);
+    case EM_AGG_MIN:
+    case EM_AGG_MAX: return put_final(s, out[0], g, err);
+    }
+    return 0;
+}
+
+int em__agg_state_emit(em__agg_state *s, bool partial, int64_t first, int64_t n, em_vector **out,
+                       em_error *err)
+{
+    if (partial) {
+        for (int k = 0; k < s->nstates; k++) out[k] = em_vector_create(s->stypes[k], n);
+    } else {
+        out[0] = em_vector_create(s->call->type, n);
+    }
+    int rc = 0;
+    for (int64_t g = first; g < first + n && rc == 0; g++)
+        rc = partial ? put_partial(s, out, g, err) : put_final(s, out[0], g, err);
+    if (rc < 0) {
+        for (int k = 0; k < (partial ? s->nstates : 1); k++) {
+            em_vector_unref(out[k]);
+            out[k] = NULL;
+        }
+    }
+    return rc;
+}

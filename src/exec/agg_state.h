@@ -1,0 +1,118 @@
+/*
+ * agg_state.h — per-aggregate state arrays for hash aggregation (internal to
+ * exec/), plus the value hashing and equality that group keys and DISTINCT
+ * sets share.
+ *
+ * One em__agg_state holds the running state of one aggregate for every group,
+ * column-wise (struct of arrays indexed by group id), so that an update is a
+ * tight loop over a batch's group-id array.
+ */
+#ifndef EM_EXEC_AGG_STATE_H
+#define EM_EXEC_AGG_STATE_H
+
+#include <math.h>
+#include <string.h>
+
+#include "exec/exec.h"
+
+/* How a value is stored, which decides hashing, equality and comparison. */
+typedef enum em__vclass {
+    EM__VC_NULL = 0, /* the NULL type: every value is NULL */
+    EM__VC_BOOL,     /* uint8 */
+    EM__VC_I32,      /* INTEGER, DATE */
+    EM__VC_I64,      /* BIGINT, DECIMAL, TIMESTAMP */
+    EM__VC_F64,      /* DOUBLE */
+    EM__VC_STR,      /* VARCHAR */
+} em__vclass;
+
+static inline em__vclass em__vclass_of(em_type t)
+{
+    switch ((em_type_id)t.id) {
+    case EM_TYPE_BOOLEAN: return EM__VC_BOOL;
+    case EM_TYPE_INTEGER:
+    case EM_TYPE_DATE: return EM__VC_I32;
+    case EM_TYPE_BIGINT:
+    case EM_TYPE_DECIMAL:
+    case EM_TYPE_TIMESTAMP: return EM__VC_I64;
+    case EM_TYPE_DOUBLE: return EM__VC_F64;
+    case EM_TYPE_VARCHAR: return EM__VC_STR;
+    default: return EM__VC_NULL;
+    }
+}
+
+#define EM__HASH_SEED 0x51ed27a3c4b2e1f9ULL
+/* The hash of a NULL key: any constant works since NULLs form one group. */
+#define EM__HASH_NULL 0x6a09e667f3bcc909ULL
+
+/* Doubles that compare equal must hash equally: -0 and 0, and every NaN. */
+static inline uint64_t em__f64_bits(double d)
+{
+    uint64_t bits;
+    if (isnan(d)) return 0x7ff8000000000000ULL;
+    if (d == 0) d = 0.0;
+    memcpy(&bits, &d, sizeof(bits));
+    return bits;
+}
+
+/* Hash of row i of v, which must be valid. */
+static inline uint64_t em__hash_value(const em_vector *v, int64_t i, em__vclass c)
+{
+    switch (c) {
+    case EM__VC_BOOL: return em_hash_u64(EM_VEC_BOOL(v)[i] != 0, EM__HASH_SEED);
+    case EM__VC_I32: return em_hash_u64((uint64_t)(int64_t)EM_VEC_I32(v)[i], EM__HASH_SEED);
+    case EM__VC_I64: return em_hash_u64((uint64_t)EM_VEC_I64(v)[i], EM__HASH_SEED);
+    case EM__VC_F64: return em_hash_u64(em__f64_bits(EM_VEC_F64(v)[i]), EM__HASH_SEED);
+    case EM__VC_STR: {
+        int32_t len;
+        const char *p = em_vector_str(v, i, &len);
+        return em_hash_bytes(p, (size_t)len, EM__HASH_SEED);
+    }
+    default: return EM__HASH_NULL;
+    }
+}
+
+/* Grouping equality of two valid values: NaN equals NaN, -0 equals 0. */
+static inline bool em__value_eq(const em_vector *a, int64_t ia, const em_vector *b, int64_t ib,
+                                em__vclass c)
+{
+    switch (c) {
+    case EM__VC_BOOL: return (EM_VEC_BOOL(a)[ia] != 0) == (EM_VEC_BOOL(b)[ib] != 0);
+    case EM__VC_I32: return EM_VEC_I32(a)[ia] == EM_VEC_I32(b)[ib];
+    case EM__VC_I64: return EM_VEC_I64(a)[ia] == EM_VEC_I64(b)[ib];
+    case EM__VC_F64: {
+        double x = EM_VEC_F64(a)[ia], y = EM_VEC_F64(b)[ib];
+        return x == y || (isnan(x) && isnan(y));
+    }
+    case EM__VC_STR: {
+        int32_t la, lb;
+        const char *pa = em_vector_str(a, ia, &la);
+        const char *pb = em_vector_str(b, ib, &lb);
+        return la == lb && memcmp(pa, pb, (size_t)la) == 0;
+    }
+    default: return true;
+    }
+}
+
+typedef struct em__agg_state em__agg_state;
+
+/* Returns NULL and fills err when the call cannot run in `mode` (DISTINCT
+ * outside COMPLETE) or has an argument type the state does not support. */
+em__agg_state *em__agg_state_create(const em_agg_call *c, em_agg_mode mode, em_error *err);
+void em__agg_state_destroy(em__agg_state *s);
+/* Number of partial state columns (em_agg_state_types). */
+int em__agg_state_nstates(const em__agg_state *s);
+/* Make room for group ids [0, ngroups); new groups start empty. */
+void em__agg_state_reserve(em__agg_state *s, int64_t ngroups);
+/* Raw input (COMPLETE/PARTIAL): evaluate the argument and FILTER over `in`
+ * and fold row i into group gids[i]. */
+int em__agg_state_update(em__agg_state *s, const em_batch *in, const uint32_t *gids,
+                         em_error *err) EM_MUST_CHECK;
+/* FINAL: fold the partial states found at columns [col, col + nstates) of in. */
+int em__agg_state_merge(em__agg_state *s, const em_batch *in, int col, const uint32_t *gids,
+                        em_error *err) EM_MUST_CHECK;
+/* Write groups [first, first + n): the final value (out[0], of the call's
+ * type) or, when `partial`, the state columns out[0..nstates). */
+int em__agg_state_emit(em__agg_state *s, bool partial, int64_t first, int64_t n, em_vector **out,
+                       em_error *err) EM_MUST_CHECK;
+
+#endif

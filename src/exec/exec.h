@@ -1,0 +1,131 @@
+/*
+ * exec.h — push-based pipelines inside one task.
+ *
+ * A task (one stage x one partition) runs one pipeline: a source produces
+ * batches and pushes each through a chain of operators to a sink. Operators
+ * that need all their input before producing output (hash aggregation, sort)
+ * are pipeline breakers inside the task: they buffer on push() and emit on
+ * finish(), pushing their results downstream and then finishing it.
+ *
+ * Contract of an operator:
+ *   push(op, batch)  — takes ownership of `batch` (destroy it or pass it on).
+ *                      Returns 0, EM_OP_DONE when it needs no more input (a
+ *                      satisfied LIMIT; the source then stops early), or a
+ *                      negative error.
+ *   finish(op)       — end of input: flush buffered state downstream, then
+ *                      call finish on `next`. Called once, also after EM_OP_DONE.
+ *   destroy(op)      — free the operator (not its `next`); safe at any point,
+ *                      including after an error.
+ * Sources: next(src, &batch) gives batches until *batch == NULL.
+ */
+#ifndef EM_EXEC_H
+#define EM_EXEC_H
+
+#include "common/common.h"
+#include "exec/expr.h"
+#include "vector/vector.h"
+
+#define EM_OP_DONE 1
+
+typedef struct em_task_ctx em_task_ctx;
+typedef struct em_op em_op;
+
+typedef struct em_op_vtable {
+    const char *name;
+    int (*push)(em_op *op, em_batch *b, em_error *err);
+    int (*finish)(em_op *op, em_error *err);
+    void (*destroy)(em_op *op);
+} em_op_vtable;
+
+/* Per-operator counters, summed across tasks for EXPLAIN ANALYZE and the UI. */
+typedef struct em_op_stats {
+    int64_t rows_in;
+    int64_t rows_out;
+    int64_t batches_in;
+    int64_t nanos;
+} em_op_stats;
+
+struct em_op {
+    const em_op_vtable *vt;
+    em_op *next;      /* downstream operator; NULL for a sink */
+    em_task_ctx *ctx; /* the task this instance runs in */
+    em_op_stats stats;
+};
+
+/* Push to the downstream operator, counting rows. */
+int em_op_emit(em_op *op, em_batch *b, em_error *err) EM_MUST_CHECK;
+int em_op_finish_next(em_op *op, em_error *err) EM_MUST_CHECK;
+
+typedef struct em_source em_source;
+struct em_source {
+    int (*next)(em_source *src, em_batch **out, em_error *err);
+    void (*destroy)(em_source *src);
+};
+
+/* What a task knows about where it runs. */
+struct em_task_ctx {
+    int stage;
+    int partition;
+    int attempt;
+    struct em_exec_env *env; /* session-wide services: shuffle store, tables, pool */
+    volatile int *cancel;    /* set by the scheduler when the job fails */
+};
+
+/* ---- streaming operators --------------------------------------------- */
+
+em_op *em_op_filter_create(em_task_ctx *ctx, const em_expr *pred);
+em_op *em_op_project_create(em_task_ctx *ctx, int nexprs, em_expr *const *exprs);
+/* LIMIT/OFFSET: offset rows skipped, then at most `limit` rows (limit < 0: none). */
+em_op *em_op_limit_create(em_task_ctx *ctx, int64_t limit, int64_t offset);
+
+/* ---- breakers ----------------------------------------------------------- */
+
+typedef enum em_agg_mode {
+    EM_AGG_MODE_COMPLETE, /* raw rows in, final values out */
+    EM_AGG_MODE_PARTIAL,  /* raw rows in, keys + partial states out */
+    EM_AGG_MODE_FINAL,    /* keys + partial states in, final values out */
+} em_agg_mode;
+
+/* Hash aggregation. Input: raw rows (COMPLETE/PARTIAL: keys and aggregate
+ * arguments are expressions over the input) or, for FINAL, batches laid out as
+ * [keys..., states of agg 0, states of agg 1, ...] (keys are then columns
+ * 0..nkeys-1). Output: [keys..., one column per aggregate] (COMPLETE/FINAL) or
+ * [keys..., states...] (PARTIAL). With no keys, exactly one row is produced
+ * even for empty input (COMPLETE/FINAL), as SQL requires. */
+em_op *em_op_hash_agg_create(em_task_ctx *ctx, em_agg_mode mode, int nkeys,
+                             em_expr *const *keys, int naggs, const em_agg_call *aggs);
+
+typedef struct em_sort_key {
+    int column; /* input column */
+    bool desc;
+    bool nulls_first;
+} em_sort_key;
+
+/* Buffer everything, sort by keys (stable), emit. limit >= 0 keeps only the
+ * first `limit` rows (top-N). */
+em_op *em_op_sort_create(em_task_ctx *ctx, int nkeys, const em_sort_key *keys, int64_t limit);
+/* Compare row ia of a with row ib of b on the keys (same layouts): <0, 0, >0. */
+int em_sort_compare_rows(const em_batch *a, int64_t ia, const em_batch *b, int64_t ib, int nkeys,
+                         const em_sort_key *keys);
+
+/* ---- sinks ------------------------------------------------------------- */
+
+/* Collect every batch into `out` (owned by the caller). */
+em_op *em_op_collect_create(em_task_ctx *ctx, em_batch_list *out);
+
+/* ---- pipeline driver --------------------------------------------------- */
+
+/* Drain `src` through `head` (then finish it). Honors ctx->cancel. */
+int em_pipeline_run(em_task_ctx *ctx, em_source *src, em_op *head, em_error *err) EM_MUST_CHECK;
+/* Destroy a chain of operators starting at head. */
+void em_op_chain_destroy(em_op *head);
+
+/* ---- sources ----------------------------------------------------------- */
+
+/* Batches of a list (not owned; batches are handed out as shallow copies). */
+em_source *em_source_list_create(const em_batch_list *list, int64_t first, int64_t count);
+/* k-way merge of sorted runs (each a batch list sorted on keys). */
+em_source *em_source_merge_create(int nruns, const em_batch_list *const *runs, int nkeys,
+                                  const em_sort_key *keys);
+
+#endif

@@ -1,0 +1,314 @@
+/*
+ * func_arith.c — arithmetic operators: + - * / % and unary minus ("neg")
+ * over INTEGER, BIGINT, DOUBLE and DECIMAL, and date arithmetic.
+ *
+ * Every kernel is one typed loop per operand shape (column op column, column
+ * op constant, constant op column). Overflow and division by zero are
+ * detected with a flag accumulated over the whole batch; only when it is set
+ * are the valid rows re-checked to report the error (NULL slots may hold
+ * anything and must not fail).
+ *
+ * DECIMAL operands arrive with equal scales for + - % (the registry unifies
+ * them), so those are plain int64 operations; * adds the scales, which needs
+ * no rescaling either. DECIMAL overflow is detected on the int64
+ * representation only: a result may exceed its declared precision without an
+ * error as long as it fits 18 digits' worth of int64, which keeps the loops
+ * branch-free.
+ */
+#include <math.h>
+
+#include "exec/expr_int.h"
+
+enum { ARITH_OK = 0, ARITH_OVERFLOW = 1, ARITH_DIVZERO = 2 };
+
+static int arith_error(int kind, const char *overflow_msg, em_error *err)
+{
+    if (kind & ARITH_DIVZERO) return em_error_set(err, EM_EDIVZERO, "division by zero");
+    return em_error_set(err, EM_EOVERFLOW, "%s", overflow_msg);
+}
+
+/* A binary kernel from an element function OPF(a, b, &r) returning an
+ * ARITH_* code. */
+#define BINARY_KERNEL(NAME, TA, TB, TR, OPF, MSG)                                                  \
+    static EM__KERNEL(NAME)                                                                        \
+    {                                                                                              \
+        em_vector *a = args[0], *b = args[1];                                                      \
+        em_vector *r = em__vec_new(call->type, n);                                                 \
+        em__vec_and_validity(r, args, 2, n);                                                       \
+        const TA *x = (const TA *)a->data;                                                         \
+        const TB *y = (const TB *)b->data;                                                         \
+        TR *z = (TR *)r->data;                                                                     \
+        int bad = 0;                                                                               \
+        if (em__is_const(a) && em__is_const(b)) {                                                  \
+            TR c;                                                                                  \
+            bad = OPF(x[0], y[0], &c);                                                             \
+            for (int64_t i = 0; i < n; i++) z[i] = c;                                              \
+        } else if (em__is_const(a)) {                                                              \
+            const TA c = x[0];                                                                     \
+            for (int64_t i = 0; i < n; i++) bad |= OPF(c, y[i], &z[i]);                            \
+        } else if (em__is_const(b)) {                                                              \
+            const TB c = y[0];                                                                     \
+            for (int64_t i = 0; i < n; i++) bad |= OPF(x[i], c, &z[i]);                            \
+        } else {                                                                                   \
+            for (int64_t i = 0; i < n; i++) bad |= OPF(x[i], y[i], &z[i]);                         \
+        }                                                                                          \
+        if (EM_UNLIKELY(bad)) {                                                                    \
+            for (int64_t i = 0; i < n; i++) {                                                      \
+                TR t;                                                                              \
+                if (!em_vector_is_valid(r, i)) continue;                                           \
+                int k = OPF(x[EM__IX(a, i)], y[EM__IX(b, i)], &t);                                 \
+                if (k != ARITH_OK) {                                                               \
+                    em_vector_unref(r);                                                            \
+                    return arith_error(k, MSG, err);                                               \
+                }                                                                                  \
+            }                                                                                      \
+        }                                                                                          \
+        *out = r;                                                                                  \
+        return 0;                                                                                  \
+    }
+
+#define UNARY_KERNEL(NAME, TA, TR, OPF, MSG)                                                       \
+    static EM__KERNEL(NAME)                                                                        \
+    {                                                                                              \
+        em_vector *a = args[0];                                                                    \
+        em_vector *r = em__vec_new(call->type, n);                                                 \
+        em__vec_copy_validity(r, a, n);                                                            \
+        const TA *x = (const TA *)a->data;                                                         \
+        TR *z = (TR *)r->data;                                                                     \
+        int bad = 0;                                                                               \
+        if (em__is_const(a)) {                                                                     \
+            TR c;                                                                                  \
+            bad = OPF(x[0], &c);                                                                   \
+            for (int64_t i = 0; i < n; i++) z[i] = c;                                              \
+        } else {                                                                                   \
+            for (int64_t i = 0; i < n; i++) bad |= OPF(x[i], &z[i]);                               \
+        }                                                                                          \
+        if (EM_UNLIKELY(bad)) {                                                                    \
+            for (int64_t i = 0; i < n; i++) {                                                      \
+                TR t;                                                                              \
+                if (!em_vector_is_valid(r, i)) continue;                                           \
+                int k = OPF(x[EM__IX(a, i)], &t);                                                  \
+                if (k != ARITH_OK) {                                                               \
+                    em_vector_unref(r);                                                            \
+                    return arith_error(k, MSG, err);                                               \
+                }                                                                                  \
+            }                                                                                      \
+        }                                                                                          \
+        *out = r;                                                                                  \
+        return 0;                                                                                  \
+    }
+
+#define MSG_INT "integer out of range"
+#define MSG_DEC "DECIMAL out of range"
+#define MSG_DBL "DOUBLE out of range"
+#define MSG_DATE "date out of range"
+
+/* ---- element operations ------------------------------------------------------ */
+
+/* int32 through int64: no overflow builtins, so the loop vectorizes. */
+static inline int add_i32(int32_t a, int32_t b, int32_t *r)
+{
+    int64_t t = (int64_t)a + b;
+    *r = (int32_t)t;
+    return t != *r;
+}
+static inline int sub_i32(int32_t a, int32_t b, int32_t *r)
+{
+    int64_t t = (int64_t)a - b;
+    *r = (int32_t)t;
+    return t != *r;
+}
+static inline int mul_i32(int32_t a, int32_t b, int32_t *r)
+{
+    int64_t t = (int64_t)a * b;
+    *r = (int32_t)t;
+    return t != *r;
+}
+static inline int add_i64(int64_t a, int64_t b, int64_t *r)
+{
+    return __builtin_add_overflow(a, b, r);
+}
+static inline int sub_i64(int64_t a, int64_t b, int64_t *r)
+{
+    return __builtin_sub_overflow(a, b, r);
+}
+static inline int mul_i64(int64_t a, int64_t b, int64_t *r)
+{
+    return __builtin_mul_overflow(a, b, r);
+}
+
+/* DOUBLE: an infinite result from finite operands is an overflow. */
+static inline int dbl_check(double a, double b, double r)
+{
+    return isinf(r) && !isinf(a) && !isinf(b);
+}
+static inline int add_f64(double a, double b, double *r)
+{
+    *r = a + b;
+    return dbl_check(a, b, *r);
+}
+static inline int sub_f64(double a, double b, double *r)
+{
+    *r = a - b;
+    return dbl_check(a, b, *r);
+}
+static inline int mul_f64(double a, double b, double *r)
+{
+    *r = a * b;
+    return dbl_check(a, b, *r);
+}
+static inline int div_f64(double a, double b, double *r)
+{
+    /* The substitute divisor keeps NULL slots and the flagged rows harmless. */
+    int zero = b == 0.0;
+    *r = a / (zero ? 1.0 : b);
+    return zero ? ARITH_DIVZERO : (isinf(*r) && !isinf(a));
+}
+
+static inline int mod_i32(int32_t a, int32_t b, int32_t *r)
+{
+    /* x % -1 is 0, and INT_MIN % -1 would trap. */
+    *r = (b == 0 || b == -1) ? 0 : a % b;
+    return b == 0 ? ARITH_DIVZERO : ARITH_OK;
+}
+static inline int mod_i64(int64_t a, int64_t b, int64_t *r)
+{
+    *r = (b == 0 || b == -1) ? 0 : a % b;
+    return b == 0 ? ARITH_DIVZERO : ARITH_OK;
+}
+static inline int mod_f64(double a, double b, double *r)
+{
+    *r = b == 0.0 ? 0.0 : fmod(a, b);
+    return b == 0.0 ? ARITH_DIVZERO : ARITH_OK;
+}
+
+static inline int neg_i32(int32_t a, int32_t *r)
+{
+    *r = a == INT32_MIN ? 0 : -a;
+    return a == INT32_MIN;
+}
+static inline int neg_i64(int64_t a, int64_t *r)
+{
+    *r = a == INT64_MIN ? 0 : -a;
+    return a == INT64_MIN;
+}
+static inline int neg_f64(double a, double *r)
+{
+    *r = -a;
+    return ARITH_OK;
+}
+
+/* Dates: days stay within int32. */
+static inline int date_add_i32(int32_t d, int32_t k, int32_t *r)
+{
+    return add_i32(d, k, r);
+}
+static inline int i32_add_date(int32_t k, int32_t d, int32_t *r)
+{
+    return add_i32(d, k, r);
+}
+static inline int date_sub_i32(int32_t d, int32_t k, int32_t *r)
+{
+    return sub_i32(d, k, r);
+}
+static inline int date_add_i64(int32_t d, int64_t k, int32_t *r)
+{
+    int64_t t;
+    int bad = __builtin_add_overflow((int64_t)d, k, &t);
+    *r = (int32_t)t;
+    return bad || t != *r;
+}
+static inline int i64_add_date(int64_t k, int32_t d, int32_t *r)
+{
+    return date_add_i64(d, k, r);
+}
+static inline int date_sub_i64(int32_t d, int64_t k, int32_t *r)
+{
+    int64_t t;
+    int bad = __builtin_sub_overflow((int64_t)d, k, &t);
+    *r = (int32_t)t;
+    return bad || t != *r;
+}
+static inline int date_diff_days(int32_t a, int32_t b, int64_t *r)
+{
+    *r = (int64_t)a - b;
+    return ARITH_OK;
+}
+
+/* ---- kernels ------------------------------------------------------------------ */
+
+BINARY_KERNEL(k_add_i32, int32_t, int32_t, int32_t, add_i32, MSG_INT)
+BINARY_KERNEL(k_add_i64, int64_t, int64_t, int64_t, add_i64, MSG_INT)
+BINARY_KERNEL(k_add_f64, double, double, double, add_f64, MSG_DBL)
+BINARY_KERNEL(k_add_dec, int64_t, int64_t, int64_t, add_i64, MSG_DEC)
+BINARY_KERNEL(k_sub_i32, int32_t, int32_t, int32_t, sub_i32, MSG_INT)
+BINARY_KERNEL(k_sub_i64, int64_t, int64_t, int64_t, sub_i64, MSG_INT)
+BINARY_KERNEL(k_sub_f64, double, double, double, sub_f64, MSG_DBL)
+BINARY_KERNEL(k_sub_dec, int64_t, int64_t, int64_t, sub_i64, MSG_DEC)
+BINARY_KERNEL(k_mul_i32, int32_t, int32_t, int32_t, mul_i32, MSG_INT)
+BINARY_KERNEL(k_mul_i64, int64_t, int64_t, int64_t, mul_i64, MSG_INT)
+BINARY_KERNEL(k_mul_f64, double, double, double, mul_f64, MSG_DBL)
+BINARY_KERNEL(k_mul_dec, int64_t, int64_t, int64_t, mul_i64, MSG_DEC)
+BINARY_KERNEL(k_div_f64, double, double, double, div_f64, MSG_DBL)
+BINARY_KERNEL(k_mod_i32, int32_t, int32_t, int32_t, mod_i32, MSG_INT)
+BINARY_KERNEL(k_mod_i64, int64_t, int64_t, int64_t, mod_i64, MSG_INT)
+BINARY_KERNEL(k_mod_f64, double, double, double, mod_f64, MSG_DBL)
+BINARY_KERNEL(k_date_add_i32, int32_t, int32_t, int32_t, date_add_i32, MSG_DATE)
+BINARY_KERNEL(k_i32_add_date, int32_t, int32_t, int32_t, i32_add_date, MSG_DATE)
+BINARY_KERNEL(k_date_sub_i32, int32_t, int32_t, int32_t, date_sub_i32, MSG_DATE)
+BINARY_KERNEL(k_date_add_i64, int32_t, int64_t, int32_t, date_add_i64, MSG_DATE)
+BINARY_KERNEL(k_i64_add_date, int64_t, int32_t, int32_t, i64_add_date, MSG_DATE)
+BINARY_KERNEL(k_date_sub_i64, int32_t, int64_t, int32_t, date_sub_i64, MSG_DATE)
+BINARY_KERNEL(k_date_diff, int32_t, int32_t, int64_t, date_diff_days, MSG_INT)
+UNARY_KERNEL(k_neg_i32, int32_t, int32_t, neg_i32, MSG_INT)
+UNARY_KERNEL(k_neg_i64, int64_t, int64_t, neg_i64, MSG_INT)
+UNARY_KERNEL(k_neg_f64, double, double, neg_f64, MSG_DBL)
+UNARY_KERNEL(k_neg_dec, int64_t, int64_t, neg_i64, MSG_DEC)
+
+/* ---- registry ----------------------------------------------------------------- */
+
+#define I EM__TI
+#define L EM__TL
+#define F EM__TF
+#define D EM__TD
+#define DT EM__TDATE
+#define FIX EM__RET_FIXED
+#define U EM__FN_DEC_UNIFY
+#define SAFE EM__FN_SAFE
+
+static const em__func_def defs[] = {
+    EM__FN("+", 2, I, k_add_i32, FIX, 0, I, I),
+    EM__FN("+", 2, L, k_add_i64, FIX, 0, L, L),
+    EM__FN("+", 2, F, k_add_f64, FIX, 0, F, F),
+    EM__FN("+", 2, D, k_add_dec, EM__RET_DEC_ADD, U, D, D),
+    EM__FN("+", 2, DT, k_date_add_i32, FIX, 0, DT, I),
+    EM__FN("+", 2, DT, k_i32_add_date, FIX, 0, I, DT),
+    EM__FN("+", 2, DT, k_date_add_i64, FIX, 0, DT, L),
+    EM__FN("+", 2, DT, k_i64_add_date, FIX, 0, L, DT),
+    EM__FN("-", 2, I, k_sub_i32, FIX, 0, I, I),
+    EM__FN("-", 2, L, k_sub_i64, FIX, 0, L, L),
+    EM__FN("-", 2, F, k_sub_f64, FIX, 0, F, F),
+    EM__FN("-", 2, D, k_sub_dec, EM__RET_DEC_ADD, U, D, D),
+    EM__FN("-", 2, DT, k_date_sub_i32, FIX, 0, DT, I),
+    EM__FN("-", 2, DT, k_date_sub_i64, FIX, 0, DT, L),
+    EM__FN("-", 2, L, k_date_diff, FIX, SAFE, DT, DT),
+    EM__FN("*", 2, I, k_mul_i32, FIX, 0, I, I),
+    EM__FN("*", 2, L, k_mul_i64, FIX, 0, L, L),
+    EM__FN("*", 2, F, k_mul_f64, FIX, 0, F, F),
+    EM__FN("*", 2, D, k_mul_dec, EM__RET_DEC_MUL, 0, D, D),
+    EM__FN("/", 2, F, k_div_f64, FIX, 0, F, F),
+    EM__FN("%", 2, I, k_mod_i32, FIX, 0, I, I),
+    EM__FN("%", 2, L, k_mod_i64, FIX, 0, L, L),
+    EM__FN("%", 2, D, k_mod_i64, EM__RET_ARG0, U, D, D),
+    EM__FN("%", 2, F, k_mod_f64, FIX, 0, F, F),
+    EM__FN("mod", 2, I, k_mod_i32, FIX, 0, I, I),
+    EM__FN("mod", 2, L, k_mod_i64, FIX, 0, L, L),
+    EM__FN("mod", 2, D, k_mod_i64, EM__RET_ARG0, U, D, D),
+    EM__FN("mod", 2, F, k_mod_f64, FIX, 0, F, F),
+    EM__FN("neg", 1, I, k_neg_i32, FIX, 0, I),
+    EM__FN("neg", 1, L, k_neg_i64, FIX, 0, L),
+    EM__FN("neg", 1, F, k_neg_f64, FIX, SAFE, F),
+    EM__FN("neg", 1, D, k_neg_dec, EM__RET_ARG0, 0, D),
+};
+
+const em__func_table em__funcs_arith = {defs, (int)EM_ARRAY_LEN(defs)};

@@ -1,0 +1,419 @@
+/*
+ * op_hash_agg.c — GROUP BY: vectorized hash aggregation.
+ *
+ * Per input batch: evaluate the key expressions, hash every row at once
+ * (column by column, combining per-key hashes), then map each row to a group
+ * id by probing an open-addressing table, and finally let every aggregate fold
+ * the batch in with a tight loop over the group-id array (agg_state.c).
+ *
+ * The table is an array of 8-byte slots (upper 32 bits of the row hash as a
+ * tag, group id + 1; 0 = empty), linearly probed and doubled at 50% load. The
+ * tag rejects almost every non-matching slot without touching the keys. Group
+ * keys live column-wise in em_vectors (one row per group, appended when the
+ * group is first seen), so equality compares the input row with the stored row
+ * key by key, and the output simply hands those vectors on. NULL keys hash to
+ * a constant and compare equal to each other, forming one group as SQL wants.
+ * The full hash of each group is kept to rebuild the table when it grows.
+ *
+ * Groups are emitted in the order they were first seen, which makes output
+ * deterministic for a given input order.
+ */
+#include <string.h>
+
+/* xxh3 compiled into this file: the very function em_hash_u64 computes, but
+ * inlined into the per-row loops instead of a library call per key. */
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "exec/agg_state.h"
+
+static inline uint64_t hash_u64(uint64_t v)
+{
+    return XXH3_64bits_withSeed(&v, sizeof(v), EM__HASH_SEED);
+}
+
+/* Probing is bound by cache misses on the table slot and then on the stored
+ * key of the group it names. Both are prefetched ahead: the slot of row
+ * i + 2D, and for row i + D (whose slot has arrived by then) the first key
+ * of the group in that slot, which is almost always the matching one. */
+#define PREFETCH_D 4
+
+typedef struct ht_slot {
+    uint32_t tag;
+    uint32_t gid1; /* group id + 1; 0 = empty */
+} ht_slot;
+
+typedef struct hash_agg_op {
+    em_op base;
+    em_agg_mode mode;
+    int nkeys;
+    em_expr **keys;
+    int naggs;
+    em_agg_call *aggs;
+    em__agg_state **states;
+    int *state_col; /* FINAL: first input column of each aggregate's states */
+    int nout_states;
+    /* A configuration error found at creation, reported by push/finish. */
+    int init_rc;
+    em_error init_err;
+    /* groups */
+    em_vector **gkeys; /* NULL until the first batch fixes the key types */
+    em__vclass *kcls;
+    uint64_t *ghash;
+    int64_t ngroups;
+    int64_t gcap;
+    ht_slot *slots;
+    int64_t nslots;
+    /* per-batch scratch */
+    em_vector **kv;
+    uint64_t *hashes;
+    uint32_t *gids;
+    int64_t scratch_cap;
+} hash_agg_op;
+
+/* ---- hashing ------------------------------------------------------------ */
+
+/* Fold the hash of key column v into h (first key: assign). */
+static void hash_column(const em_vector *v, em__vclass c, int64_t n, uint64_t *h, bool first)
+{
+#define HASH_LOOP(EXPR)                                                                            \
+    do {                                                                                           \
+        if (v->validity == NULL) {                                                                 \
+            if (first)                                                                             \
+                for (int64_t i = 0; i < n; i++) h[i] = (EXPR);                                     \
+            else                                                                                   \
+                for (int64_t i = 0; i < n; i++) h[i] = em_hash_combine(h[i], (EXPR));              \
+        } else {                                                                                   \
+            for (int64_t i = 0; i < n; i++) {                                                      \
+                uint64_t x = em_vector_is_valid(v, i) ? (EXPR) : EM__HASH_NULL;                    \
+                h[i] = first ? x : em_hash_combine(h[i], x);                                       \
+            }                                                                                      \
+        }                                                                                          \
+    } while (0)
+
+    switch (c) {
+    case EM__VC_I64: {
+        const int64_t *d = EM_VEC_I64(v);
+        HASH_LOOP(hash_u64((uint64_t)d[i]));
+        break;
+    }
+    case EM__VC_I32: {
+        const int32_t *d = EM_VEC_I32(v);
+        HASH_LOOP(hash_u64((uint64_t)(int64_t)d[i]));
+        break;
+    }
+    case EM__VC_F64: {
+        const double *d = EM_VEC_F64(v);
+        HASH_LOOP(hash_u64(em__f64_bits(d[i])));
+        break;
+    }
+    case EM__VC_BOOL: {
+        const uint8_t *d = EM_VEC_BOOL(v);
+        HASH_LOOP(hash_u64(d[i] != 0));
+        break;
+    }
+    case EM__VC_STR: {
+        const int32_t *off = EM_VEC_OFFSETS(v);
+        const char *chars = v->chars;
+        HASH_LOOP(XXH3_64bits_withSeed(chars + off[i], (size_t)(off[i + 1] - off[i]), EM__HASH_SEED));
+        break;
+    }
+    default: HASH_LOOP(EM__HASH_NULL); break;
+    }
+#undef HASH_LOOP
+}
+
+/* ---- groups and the table ----------------------------------------------- */
+
+static void table_rebuild(hash_agg_op *a, int64_t nslots)
+{
+    em_free(a->slots);
+    a->nslots = nslots;
+    a->slots = em_calloc((size_t)nslots, sizeof(ht_slot));
+    uint64_t mask = (uint64_t)nslots - 1;
+    for (int64_t g = 0; g < a->ngroups; g++) {
+        uint64_t pos = a->ghash[g] & mask;
+        while (a->slots[pos].gid1 != 0) pos = (pos + 1) & mask;
+        a->slots[pos].tag = (uint32_t)(a->ghash[g] >> 32);
+        a->slots[pos].gid1 = (uint32_t)(g + 1);
+    }
+}
+
+/* Make row i of the current key vectors a new group. */
+static uint32_t new_group(hash_agg_op *a, int64_t i, uint64_t h)
+{
+    if (a->ngroups == a->gcap) {
+        a->gcap = a->gcap ? a->gcap * 2 : 1024;
+        a->ghash = em_realloc(a->ghash, (size_t)a->gcap * sizeof(uint64_t));
+    }
+    int64_t g = a->ngroups++;
+    a->ghash[g] = h;
+    for (int k = 0; k < a->nkeys; k++) {
+        if (a->kcls[k] == EM__VC_NULL)
+            em_vector_append_null(a->gkeys[k]);
+        else
+            em_vector_append_from(a->gkeys[k], a->kv[k], i);
+    }
+    return (uint32_t)g;
+}
+
+static bool keys_equal(const hash_agg_op *a, int64_t i, int64_t g)
+{
+    for (int k = 0; k < a->nkeys; k++) {
+        const em_vector *in = a->kv[k], *gv = a->gkeys[k];
+        bool vi = em_vector_is_valid(in, i), vg = em_vector_is_valid(gv, g);
+        if (vi != vg) return false;
+        if (vi && !em__value_eq(in, i, gv, g, a->kcls[k])) return false;
+    }
+    return true;
+}
+
+static inline void prefetch_ahead(const hash_agg_op *a, int64_t i, int64_t n, const void *kdata,
+                                  size_t kwidth)
+{
+    uint64_t mask = (uint64_t)a->nslots - 1;
+    if (i + 2 * PREFETCH_D < n) __builtin_prefetch(&a->slots[a->hashes[i + 2 * PREFETCH_D] & mask]);
+    if (i + PREFETCH_D < n && kwidth > 0) {
+        uint32_t g1 = a->slots[a->hashes[i + PREFETCH_D] & mask].gid1;
+        if (g1 != 0) __builtin_prefetch((const char *)kdata + (size_t)(g1 - 1) * kwidth);
+    }
+}
+
+/* Map every row to its group id, creating groups as needed. */
+static void assign_groups(hash_agg_op *a, int64_t n)
+{
+    const uint64_t *hashes = a->hashes;
+    uint32_t *gids = a->gids;
+    /* Fixed-width keys are prefetched from their data, strings from their offsets. */
+    size_t kwidth = a->kcls[0] == EM__VC_NULL ? 0 : em_type_width(a->gkeys[0]->type);
+    if (a->nkeys == 1 && a->kcls[0] == EM__VC_I64 && a->kv[0]->validity == NULL) {
+        /* The common single BIGINT key without NULLs: compare values inline. */
+        const int64_t *x = EM_VEC_I64(a->kv[0]);
+        const em_vector *gv = a->gkeys[0];
+        for (int64_t i = 0; i < n; i++) {
+            prefetch_ahead(a, i, n, a->gkeys[0]->data, sizeof(int64_t));
+            uint64_t h = hashes[i];
+            uint32_t tag = (uint32_t)(h >> 32);
+            uint64_t mask = (uint64_t)a->nslots - 1;
+            uint64_t pos = h & mask;
+            uint32_t gid;
+            for (;;) {
+                ht_slot sl = a->slots[pos];
+                if (sl.gid1 == 0) {
+                    gid = new_group(a, i, h);
+                    a->slots[pos].tag = tag;
+                    a->slots[pos].gid1 = gid + 1;
+                    if (a->ngroups * 2 > a->nslots) table_rebuild(a, a->nslots * 2);
+                    break;
+                }
+                if (sl.tag == tag) {
+                    gid = sl.gid1 - 1;
+                    if (EM_VEC_I64(gv)[gid] == x[i] && em_vector_is_valid(gv, gid)) break;
+                }
+                pos = (pos + 1) & mask;
+            }
+            gids[i] = gid;
+        }
+        return;
+    }
+    for (int64_t i = 0; i < n; i++) {
+        prefetch_ahead(a, i, n, a->gkeys[0]->data, kwidth);
+        uint64_t h = hashes[i];
+        uint32_t tag = (uint32_t)(h >> 32);
+        uint64_t mask = (uint64_t)a->nslots - 1;
+        uint64_t pos = h & mask;
+        uint32_t gid;
+        for (;;) {
+            ht_slot sl = a->slots[pos];
+            if (sl.gid1 == 0) {
+                gid = new_group(a, i, h);
+                a->slots[pos].tag = tag;
+                a->slots[pos].gid1 = gid + 1;
+                if (a->ngroups * 2 > a->nslots) table_rebuild(a, a->nslots * 2);
+                break;
+            }
+            if (sl.tag == tag && keys_equal(a, i, sl.gid1 - 1)) {
+                gid = sl.gid1 - 1;
+                break;
+            }
+            pos = (pos + 1) & mask;
+        }
+        gids[i] = gid;
+    }
+}
+
+/* ---- operator ----------------------------------------------------------- */
+
+static int report_init_error(hash_agg_op *a, em_error *err)
+{
+    if (err != NULL) *err = a->init_err;
+    return a->init_rc;
+}
+
+static void ensure_scratch(hash_agg_op *a, int64_t n)
+{
+    if (n <= a->scratch_cap) return;
+    em_free(a->hashes);
+    em_free(a->gids);
+    a->scratch_cap = n;
+    a->hashes = em_malloc((size_t)n * sizeof(uint64_t));
+    /* Zeroed: without keys every row belongs to group 0 and gids is never written. */
+    a->gids = em_calloc((size_t)n, sizeof(uint32_t));
+}
+
+static void release_keys(hash_agg_op *a)
+{
+    for (int k = 0; k < a->nkeys; k++) {
+        if (a->kv[k] != NULL) em_vector_unref(a->kv[k]);
+        a->kv[k] = NULL;
+    }
+}
+
+static int hash_agg_push(em_op *op, em_batch *b, em_error *err)
+{
+    hash_agg_op *a = (hash_agg_op *)op;
+    if (a->init_rc < 0) {
+        em_batch_destroy(b);
+        return report_init_error(a, err);
+    }
+    int64_t n = b->nrows;
+    if (n == 0) {
+        em_batch_destroy(b);
+        return 0;
+    }
+    if (a->mode == EM_AGG_MODE_FINAL && b->ncols < a->nkeys + a->nout_states) {
+        em_batch_destroy(b);
+        return em_error_set(err, EM_EINTERNAL, "final aggregation got %d columns, expected %d",
+                            b->ncols, a->nkeys + a->nout_states);
+    }
+    ensure_scratch(a, n);
+    int rc = 0;
+    if (a->nkeys > 0) {
+        for (int k = 0; k < a->nkeys && rc == 0; k++) {
+            if (a->mode == EM_AGG_MODE_FINAL)
+                a->kv[k] = em_vector_ref(b->cols[k]);
+            else
+                rc = em_expr_eval(a->keys[k], b, &a->kv[k], err);
+        }
+        if (rc < 0) goto out;
+        if (a->gkeys == NULL) {
+            a->gkeys = em_calloc((size_t)a->nkeys, sizeof(em_vector *));
+            for (int k = 0; k < a->nkeys; k++) {
+                a->kcls[k] = em__vclass_of(a->kv[k]->type);
+                a->gkeys[k] = em_vector_create(a->kv[k]->type, 1024);
+            }
+        }
+        for (int k = 0; k < a->nkeys; k++) hash_column(a->kv[k], a->kcls[k], n, a->hashes, k == 0);
+        assign_groups(a, n);
+        release_keys(a);
+    }
+    for (int i = 0; i < a->naggs; i++) em__agg_state_reserve(a->states[i], a->ngroups);
+    for (int i = 0; i < a->naggs && rc == 0; i++) {
+        if (a->mode == EM_AGG_MODE_FINAL)
+            rc = em__agg_state_merge(a->states[i], b, a->state_col[i], a->gids, err);
+        else
+            rc = em__agg_state_update(a->states[i], b, a->gids, err);
+    }
+out:
+    release_keys(a);
+    em_batch_destroy(b);
+    return rc < 0 ? rc : 0;
+}
+
+static int hash_agg_finish(em_op *op, em_error *err)
+{
+    hash_agg_op *a = (hash_agg_op *)op;
+    if (a->init_rc < 0) return report_init_error(a, err);
+    bool partial = a->mode == EM_AGG_MODE_PARTIAL;
+    int ncols = a->nkeys + (partial ? a->nout_states : a->naggs);
+    for (int i = 0; i < a->naggs; i++) em__agg_state_reserve(a->states[i], a->ngroups);
+    int rc = 0;
+    for (int64_t first = 0; first < a->ngroups && rc == 0; first += EM_BATCH_ROWS) {
+        int64_t cnt = EM_MIN((int64_t)EM_BATCH_ROWS, a->ngroups - first);
+        em_batch *out = em_batch_create(ncols);
+        out->nrows = cnt;
+        for (int k = 0; k < a->nkeys; k++) {
+            em_vector *v = cnt == a->ngroups ? em_vector_ref(a->gkeys[k])
+                                             : em_vector_slice(a->gkeys[k], first, cnt);
+            em_batch_set_col(out, k, v);
+        }
+        int col = a->nkeys;
+        for (int i = 0; i < a->naggs && rc == 0; i++) {
+            em_vector *vs[2] = {NULL, NULL};
+            rc = em__agg_state_emit(a->states[i], partial, first, cnt, vs, err);
+            if (rc < 0) break;
+            int nv = partial ? em__agg_state_nstates(a->states[i]) : 1;
+            for (int j = 0; j < nv; j++) em_batch_set_col(out, col++, vs[j]);
+        }
+        if (rc < 0) {
+            em_batch_destroy(out);
+            return rc;
+        }
+        rc = em_op_emit(op, out, err);
+        if (rc < 0) return rc;
+    }
+    return em_op_finish_next(op, err);
+}
+
+static void hash_agg_destroy(em_op *op)
+{
+    hash_agg_op *a = (hash_agg_op *)op;
+    for (int i = 0; i < a->naggs; i++) em__agg_state_destroy(a->states[i]);
+    em_free(a->states);
+    em_free(a->state_col);
+    if (a->gkeys != NULL) {
+        for (int k = 0; k < a->nkeys; k++) em_vector_unref(a->gkeys[k]);
+        em_free(a->gkeys);
+    }
+    release_keys(a);
+    em_free(a->kv);
+    em_free(a->kcls);
+    em_free(a->keys);
+    em_free(a->aggs);
+    em_free(a->ghash);
+    em_free(a->slots);
+    em_free(a->hashes);
+    em_free(a->gids);
+    em_free(a);
+}
+
+static const em_op_vtable hash_agg_vt = {"HashAggregate", hash_agg_push, hash_agg_finish,
+                                         hash_agg_destroy};
+
+em_op *em_op_hash_agg_create(em_task_ctx *ctx, em_agg_mode mode, int nkeys,
+                             em_expr *const *keys, int naggs, const em_agg_call *aggs)
+{
+    hash_agg_op *a = em_calloc(1, sizeof(*a));
+    a->base.vt = &hash_agg_vt;
+    a->base.ctx = ctx;
+    a->mode = mode;
+    a->nkeys = nkeys;
+    a->keys = em_calloc((size_t)(nkeys > 0 ? nkeys : 1), sizeof(em_expr *));
+    for (int k = 0; k < nkeys; k++) a->keys[k] = keys != NULL ? keys[k] : NULL;
+    a->kv = em_calloc((size_t)(nkeys > 0 ? nkeys : 1), sizeof(em_vector *));
+    a->kcls = em_calloc((size_t)(nkeys > 0 ? nkeys : 1), sizeof(em__vclass));
+    a->naggs = naggs;
+    /* The calls are copied so the states can keep pointers into our array. */
+    a->aggs = em_calloc((size_t)(naggs > 0 ? naggs : 1), sizeof(em_agg_call));
+    if (naggs > 0) memcpy(a->aggs, aggs, (size_t)naggs * sizeof(em_agg_call));
+    a->states = em_calloc((size_t)(naggs > 0 ? naggs : 1), sizeof(em__agg_state *));
+    a->state_col = em_calloc((size_t)(naggs > 0 ? naggs : 1), sizeof(int));
+    int col = nkeys;
+    for (int i = 0; i < naggs; i++) {
+        a->states[i] = em__agg_state_create(&a->aggs[i], mode, &a->init_err);
+        if (a->states[i] == NULL) {
+            a->init_rc = a->init_err.code < 0 ? a->init_err.code : EM_EINTERNAL;
+            break;
+        }
+        a->state_col[i] = col;
+        col += em__agg_state_nstates(a->states[i]);
+    }
+    a->nout_states = col - nkeys;
+    if (nkeys == 0) {
+        /* One global group, present even when no row arrives. */
+        a->ngroups = 1;
+    } else {
+        table_rebuild(a, 1024);
+    }
+    return &a->base;
+}

@@ -1,0 +1,475 @@
+/*
+ * op_sort.c — ORDER BY inside a task: buffer every batch, sort row references,
+ * emit the rows in order; with a limit only the first `limit` rows (top-N).
+ *
+ * Sorting works on 16-byte entries (prefix, row index, null rank). The prefix
+ * is the first key normalized so that unsigned comparison gives the requested
+ * order: integers with the sign bit flipped, doubles through the usual IEEE
+ * trick (NaN above +Infinity, -0 equal to 0, as PostgreSQL orders them),
+ * strings as their first 8 bytes big-endian, all bit-inverted for DESC. Most
+ * comparisons are decided there without touching the batches; ties fall back
+ * to per-key normalized arrays, and the final tie-break on the row index makes
+ * the (merge) sort stable by construction.
+ *
+ * Top-N keeps memory bounded: when the buffer grows past twice the limit it is
+ * sorted and cut to `limit` rows, and the last surviving row becomes a cutoff
+ * that later rows must beat to be buffered at all. On typical data almost
+ * every row is rejected by one comparison, so the cost is close to O(n).
+ */
+#include <math.h>
+#include <string.h>
+
+#include "exec/exec.h"
+
+/* ---- comparing rows directly (merge source, top-N cutoff) -------------- */
+
+static int cmp_f64(double a, double b)
+{
+    bool na = isnan(a), nb = isnan(b);
+    if (na || nb) return na == nb ? 0 : (na ? 1 : -1);
+    return a < b ? -1 : (a > b ? 1 : 0);
+}
+
+static int cmp_str(const char *a, int32_t la, const char *b, int32_t lb)
+{
+    int r = memcmp(a, b, (size_t)(la < lb ? la : lb));
+    if (r != 0) return r < 0 ? -1 : 1;
+    return la < lb ? -1 : (la > lb ? 1 : 0);
+}
+
+static int cmp_value(const em_vector *a, int64_t ia, const em_vector *b, int64_t ib)
+{
+    switch ((em_type_id)a->type.id) {
+    case EM_TYPE_BOOLEAN: {
+        int x = EM_VEC_BOOL(a)[ia] != 0, y = EM_VEC_BOOL(b)[ib] != 0;
+        return x - y;
+    }
+    case EM_TYPE_INTEGER:
+    case EM_TYPE_DATE: {
+        int32_t x = EM_VEC_I32(a)[ia], y = EM_VEC_I32(b)[ib];
+        return x < y ? -1 : (x > y ? 1 : 0);
+    }
+    case EM_TYPE_BIGINT:
+    case EM_TYPE_DECIMAL:
+    case EM_TYPE_TIMESTAMP: {
+        int64_t x = EM_VEC_I64(a)[ia], y = EM_VEC_I64(b)[ib];
+        return x < y ? -1 : (x > y ? 1 : 0);
+    }
+    case EM_TYPE_DOUBLE: return cmp_f64(EM_VEC_F64(a)[ia], EM_VEC_F64(b)[ib]);
+    case EM_TYPE_VARCHAR: {
+        int32_t la, lb;
+        const char *pa = em_vector_str(a, ia, &la);
+        const char *pb = em_vector_str(b, ib, &lb);
+        return cmp_str(pa, la, pb, lb);
+    }
+    default: return 0;
+    }
+}
+
+int em_sort_compare_rows(const em_batch *a, int64_t ia, const em_batch *b, int64_t ib, int nkeys,
+                         const em_sort_key *keys)
+{
+    for (int k = 0; k < nkeys; k++) {
+        const em_vector *va = a->cols[keys[k].column];
+        const em_vector *vb = b->cols[keys[k].column];
+        bool na = !em_vector_is_valid(va, ia), nb = !em_vector_is_valid(vb, ib);
+        if (na || nb) {
+            if (na && nb) continue;
+            /* NULL placement is absolute: NULLS FIRST puts them first for
+             * ASC and DESC alike. */
+            if (na) return keys[k].nulls_first ? -1 : 1;
+            return keys[k].nulls_first ? 1 : -1;
+        }
+        int r = cmp_value(va, ia, vb, ib);
+        if (r != 0) return keys[k].desc ? -r : r;
+    }
+    return 0;
+}
+
+/* ---- normalized keys ---------------------------------------------------- */
+
+static inline uint64_t norm_i64(int64_t x)
+{
+    return (uint64_t)x ^ (1ULL << 63);
+}
+
+static inline uint64_t norm_f64(double d)
+{
+    uint64_t bits;
+    if (isnan(d)) {
+        bits = 0x7ff8000000000000ULL;
+    } else {
+        if (d == 0) d = 0.0; /* -0 sorts equal to 0 */
+        memcpy(&bits, &d, sizeof(bits));
+    }
+    return (bits & (1ULL << 63)) ? ~bits : bits | (1ULL << 63);
+}
+
+static inline uint64_t str_prefix(const char *p, int32_t len)
+{
+    uint64_t x = 0;
+    for (int j = 0; j < 8; j++) x = (x << 8) | (j < len ? (uint8_t)p[j] : 0);
+    return x;
+}
+
+typedef struct sort_entry {
+    uint64_t prefix; /* key 0, normalized (0 when NULL) */
+    uint32_t idx;    /* global row number in the buffer */
+    uint32_t rank;   /* key 0: 0 = NULL placed first, 1 = value, 2 = NULL placed last */
+} sort_entry;
+
+typedef struct key_data {
+    bool is_str;
+    bool desc;
+    bool nulls_first;
+    uint8_t *null;     /* per row, NULL when the key has no NULLs */
+    uint64_t *norm;    /* fixed-width keys, DESC already applied */
+    const char **sptr; /* VARCHAR keys */
+    int32_t *slen;
+} key_data;
+
+typedef struct sort_ctx {
+    int nkeys;
+    key_data *kd;
+} sort_ctx;
+
+/* Compare rows a and b on keys [from, nkeys). */
+static int full_cmp(const sort_ctx *c, uint32_t a, uint32_t b, int from)
+{
+    for (int k = from; k < c->nkeys; k++) {
+        const key_data *d = &c->kd[k];
+        if (d->null != NULL) {
+            bool na = d->null[a], nb = d->null[b];
+            if (na || nb) {
+                if (na && nb) continue;
+                if (na) return d->nulls_first ? -1 : 1;
+                return d->nulls_first ? 1 : -1;
+            }
+        }
+        if (d->is_str) {
+            int r = cmp_str(d->sptr[a], d->slen[a], d->sptr[b], d->slen[b]);
+            if (r != 0) return d->desc ? -r : r;
+        } else {
+            uint64_t x = d->norm[a], y = d->norm[b];
+            if (x != y) return x < y ? -1 : 1;
+        }
+    }
+    return 0;
+}
+
+static inline int entry_cmp(const sort_ctx *c, const sort_entry *a, const sort_entry *b)
+{
+    if (a->rank != b->rank) return a->rank < b->rank ? -1 : 1;
+    if (a->prefix != b->prefix) return a->prefix < b->prefix ? -1 : 1;
+    /* The prefix decides key 0 completely unless it is a string (only 8 bytes). */
+    int from = (a->rank == 1 && c->nkeys > 0 && c->kd[0].is_str) ? 0 : 1;
+    if (from < c->nkeys) {
+        int r = full_cmp(c, a->idx, b->idx, from);
+        if (r != 0) return r;
+    }
+    return a->idx < b->idx ? -1 : (a->idx > b->idx ? 1 : 0);
+}
+
+static void insertion_sort(const sort_ctx *c, sort_entry *e, int64_t n)
+{
+    for (int64_t i = 1; i < n; i++) {
+        sort_entry x = e[i];
+        int64_t j = i;
+        while (j > 0 && entry_cmp(c, &x, &e[j - 1]) < 0) {
+            e[j] = e[j - 1];
+            j--;
+        }
+        e[j] = x;
+    }
+}
+
+/* Bottom-up merge sort: small runs by insertion sort, then merge passes that
+ * alternate between the two buffers. */
+static void merge_sort(const sort_ctx *c, sort_entry *e, int64_t n)
+{
+    const int64_t run = 24;
+    for (int64_t i = 0; i < n; i += run) insertion_sort(c, e + i, EM_MIN(run, n - i));
+    if (n <= run) return;
+    sort_entry *tmp = em_malloc((size_t)n * sizeof(sort_entry));
+    sort_entry *src = e, *dst = tmp;
+    for (int64_t w = run; w < n; w *= 2) {
+        for (int64_t lo = 0; lo < n; lo += 2 * w) {
+            int64_t mid = EM_MIN(lo + w, n), hi = EM_MIN(lo + 2 * w, n);
+            int64_t i = lo, j = mid, o = lo;
+            if (mid < hi && entry_cmp(c, &src[mid - 1], &src[mid]) <= 0) {
+                /* Already in order: a single copy. */
+                memcpy(dst + lo, src + lo, (size_t)(hi - lo) * sizeof(sort_entry));
+                continue;
+            }
+            while (i < mid && j < hi) dst[o++] = entry_cmp(c, &src[j], &src[i]) < 0 ? src[j++] : src[i++];
+            while (i < mid) dst[o++] = src[i++];
+            while (j < hi) dst[o++] = src[j++];
+        }
+        sort_entry *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != e) memcpy(e, src, (size_t)n * sizeof(sort_entry));
+    em_free(tmp);
+}
+
+/* ---- the operator ------------------------------------------------------- */
+
+typedef struct sort_op {
+    em_op base;
+    int nkeys;
+    em_sort_key *keys;
+    int64_t limit; /* < 0: no limit */
+    em_batch **batches;
+    int64_t nbatches;
+    int64_t cap;
+    int64_t nrows;
+    /* Top-N: a row must sort strictly before this one to be kept. */
+    const em_batch *cutoff;
+    int64_t cutoff_row;
+    int32_t *sel;
+    int64_t sel_cap;
+} sort_op;
+
+static void buffer_add(sort_op *s, em_batch *b)
+{
+    if (s->nbatches == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 16;
+        s->batches = em_realloc(s->batches, (size_t)s->cap * sizeof(em_batch *));
+    }
+    s->batches[s->nbatches++] = b;
+    s->nrows += b->nrows;
+}
+
+/* Sort every buffered row. On return *entries holds the sorted row references
+ * and *batch_of maps a row number to its batch (both to be freed). */
+static void sort_buffer(sort_op *s, sort_entry **entries, uint32_t **batch_of, int64_t **starts)
+{
+    int64_t n = s->nrows;
+    sort_entry *e = em_malloc((size_t)(n ? n : 1) * sizeof(sort_entry));
+    uint32_t *bof = em_malloc((size_t)(n ? n : 1) * sizeof(uint32_t));
+    int64_t *st = em_malloc((size_t)(s->nbatches + 1) * sizeof(int64_t));
+    key_data *kd = em_calloc((size_t)s->nkeys, sizeof(key_data));
+    sort_ctx ctx = {s->nkeys, kd};
+
+    for (int k = 0; k < s->nkeys; k++) {
+        kd[k].desc = s->keys[k].desc;
+        kd[k].nulls_first = s->keys[k].nulls_first;
+        bool has_null = false;
+        for (int64_t bi = 0; bi < s->nbatches && !has_null; bi++)
+            has_null = s->batches[bi]->cols[s->keys[k].column]->validity != NULL;
+        if (has_null) kd[k].null = em_calloc((size_t)(n ? n : 1), 1);
+        em_type_id t = s->nbatches ? s->batches[0]->cols[s->keys[k].column]->type.id : 0;
+        kd[k].is_str = t == EM_TYPE_VARCHAR;
+        /* Key 0 lives in the entry prefix; only the other keys need arrays
+         * (strings need them for key 0 too, for ties beyond 8 bytes). */
+        if (kd[k].is_str) {
+            kd[k].sptr = em_malloc((size_t)(n ? n : 1) * sizeof(char *));
+            kd[k].slen = em_malloc((size_t)(n ? n : 1) * sizeof(int32_t));
+        } else if (k > 0) {
+            kd[k].norm = em_malloc((size_t)(n ? n : 1) * sizeof(uint64_t));
+        }
+    }
+
+    int64_t row = 0;
+    for (int64_t bi = 0; bi < s->nbatches; bi++) {
+        const em_batch *b = s->batches[bi];
+        st[bi] = row;
+        for (int64_t i = 0; i < b->nrows; i++) {
+            e[row + i].idx = (uint32_t)(row + i);
+            e[row + i].rank = 1;
+            e[row + i].prefix = 0;
+            bof[row + i] = (uint32_t)bi;
+        }
+        for (int k = 0; k < s->nkeys; k++) {
+            key_data *d = &kd[k];
+            const em_vector *v = b->cols[s->keys[k].column];
+            uint64_t flip = d->desc ? ~0ULL : 0;
+            for (int64_t i = 0; i < b->nrows; i++) {
+                int64_t r = row + i;
+                if (!em_vector_is_valid(v, i)) {
+                    d->null[r] = 1;
+                    if (k == 0) e[r].rank = d->nulls_first ? 0 : 2;
+                    if (d->norm) d->norm[r] = 0;
+                    if (d->sptr) {
+                        d->sptr[r] = "";
+                        d->slen[r] = 0;
+                    }
+                    continue;
+                }
+                uint64_t x;
+                switch ((em_type_id)v->type.id) {
+                case EM_TYPE_BOOLEAN: x = EM_VEC_BOOL(v)[i] != 0; break;
+                case EM_TYPE_INTEGER:
+                case EM_TYPE_DATE: x = norm_i64(EM_VEC_I32(v)[i]); break;
+                case EM_TYPE_BIGINT:
+                case EM_TYPE_DECIMAL:
+                case EM_TYPE_TIMESTAMP: x = norm_i64(EM_VEC_I64(v)[i]); break;
+                case EM_TYPE_DOUBLE: x = norm_f64(EM_VEC_F64(v)[i]); break;
+                case EM_TYPE_VARCHAR: {
+                    int32_t len;
+                    const char *p = em_vector_str(v, i, &len);
+                    d->sptr[r] = p;
+                    d->slen[r] = len;
+                    x = str_prefix(p, len);
+                    break;
+                }
+                default: x = 0; break;
+                }
+                x ^= flip;
+                if (d->norm) d->norm[r] = x;
+                if (k == 0) e[r].prefix = x;
+            }
+        }
+        row += b->nrows;
+    }
+    st[s->nbatches] = row;
+
+    merge_sort(&ctx, e, n);
+
+    for (int k = 0; k < s->nkeys; k++) {
+        em_free(kd[k].null);
+        em_free(kd[k].norm);
+        em_free(kd[k].sptr);
+        em_free(kd[k].slen);
+    }
+    em_free(kd);
+    *entries = e;
+    *batch_of = bof;
+    *starts = st;
+}
+
+/* A batch holding the rows e[from, to) in that order. */
+static em_batch *build_batch(sort_op *s, const sort_entry *e, int64_t from, int64_t to,
+                             const uint32_t *bof, const int64_t *st)
+{
+    const em_batch *proto = s->batches[0];
+    em_batch *out = em_batch_create(proto->ncols);
+    out->nrows = to - from;
+    for (int c = 0; c < proto->ncols; c++) {
+        em_vector *v = em_vector_create(proto->cols[c]->type, to - from);
+        for (int64_t j = from; j < to; j++) {
+            uint32_t bi = bof[e[j].idx];
+            em_vector_append_from(v, s->batches[bi]->cols[c], (int64_t)e[j].idx - st[bi]);
+        }
+        em_batch_set_col(out, c, v);
+    }
+    return out;
+}
+
+static void release_buffer(sort_op *s)
+{
+    for (int64_t i = 0; i < s->nbatches; i++) em_batch_destroy(s->batches[i]);
+    s->nbatches = 0;
+    s->nrows = 0;
+}
+
+/* Top-N: cut the buffer down to its first `limit` rows and remember the last
+ * one as the bar later rows have to pass. */
+static void compact(sort_op *s)
+{
+    sort_entry *e;
+    uint32_t *bof;
+    int64_t *st;
+    sort_buffer(s, &e, &bof, &st);
+    int64_t keep = EM_MIN(s->limit, s->nrows);
+    em_batch **kept = em_malloc((size_t)(keep / EM_BATCH_ROWS + 1) * sizeof(em_batch *));
+    int64_t nkept = 0;
+    for (int64_t from = 0; from < keep; from += EM_BATCH_ROWS)
+        kept[nkept++] = build_batch(s, e, from, EM_MIN(from + EM_BATCH_ROWS, keep), bof, st);
+    em_free(e);
+    em_free(bof);
+    em_free(st);
+    release_buffer(s);
+    for (int64_t i = 0; i < nkept; i++) buffer_add(s, kept[i]);
+    em_free(kept);
+    s->cutoff = NULL;
+    if (nkept > 0 && keep == s->limit) {
+        s->cutoff = s->batches[nkept - 1];
+        s->cutoff_row = s->cutoff->nrows - 1;
+    }
+}
+
+static int sort_push(em_op *op, em_batch *b, em_error *err)
+{
+    sort_op *s = (sort_op *)op;
+    if (s->limit == 0) {
+        em_batch_destroy(b);
+        return EM_OP_DONE;
+    }
+    if (b->nrows == 0) {
+        em_batch_destroy(b);
+        return 0;
+    }
+    if (s->cutoff != NULL) {
+        if (b->nrows > s->sel_cap) {
+            em_free(s->sel);
+            s->sel_cap = b->nrows;
+            s->sel = em_malloc((size_t)s->sel_cap * sizeof(int32_t));
+        }
+        int64_t nsel = 0;
+        for (int64_t i = 0; i < b->nrows; i++)
+            if (em_sort_compare_rows(b, i, s->cutoff, s->cutoff_row, s->nkeys, s->keys) < 0)
+                s->sel[nsel++] = (int32_t)i;
+        if (nsel == 0) {
+            em_batch_destroy(b);
+            return 0;
+        }
+        if (nsel < b->nrows) {
+            em_batch *g = em_batch_gather(b, s->sel, nsel);
+            em_batch_destroy(b);
+            b = g;
+        }
+    }
+    buffer_add(s, b);
+    if (s->limit > 0 && s->nrows >= EM_MAX(2 * s->limit, 4 * EM_BATCH_ROWS)) compact(s);
+    return 0;
+}
+
+static int sort_finish(em_op *op, em_error *err)
+{
+    sort_op *s = (sort_op *)op;
+    if (s->nrows > 0) {
+        sort_entry *e;
+        uint32_t *bof;
+        int64_t *st;
+        sort_buffer(s, &e, &bof, &st);
+        int64_t take = s->limit >= 0 ? EM_MIN(s->limit, s->nrows) : s->nrows;
+        int rc = 0;
+        for (int64_t from = 0; from < take && rc == 0; from += EM_BATCH_ROWS) {
+            em_batch *out = build_batch(s, e, from, EM_MIN(from + EM_BATCH_ROWS, take), bof, st);
+            rc = em_op_emit(op, out, err);
+        }
+        em_free(e);
+        em_free(bof);
+        em_free(st);
+        release_buffer(s);
+        s->cutoff = NULL;
+        if (rc < 0) return rc;
+    }
+    return em_op_finish_next(op, err);
+}
+
+static void sort_destroy(em_op *op)
+{
+    sort_op *s = (sort_op *)op;
+    release_buffer(s);
+    em_free(s->batches);
+    em_free(s->keys);
+    em_free(s->sel);
+    em_free(s);
+}
+
+static const em_op_vtable sort_vt = {"Sort", sort_push, sort_finish, sort_destroy};
+
+em_op *em_op_sort_create(em_task_ctx *ctx, int nkeys, const em_sort_key *keys, int64_t limit)
+{
+    sort_op *s = em_calloc(1, sizeof(*s));
+    s->base.vt = &sort_vt;
+    s->base.ctx = ctx;
+    s->nkeys = nkeys;
+    s->keys = em_calloc((size_t)(nkeys > 0 ? nkeys : 1), sizeof(em_sort_key));
+    if (nkeys > 0) memcpy(s->keys, keys, (size_t)nkeys * sizeof(em_sort_key));
+    s->limit = limit;
+    return &s->base;
+}

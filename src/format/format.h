@@ -1,0 +1,93 @@
+/*
+ * format.h — file formats as table sources.
+ *
+ * A file scan is described by an em_scan_desc: the format's name, the files
+ * (a pattern expanded once, at bind time), resolved options as text key/value
+ * pairs, the schema and the splits. The description is plain data so that it
+ * can be serialized into a task (src/net/proto/plan.proto) and read on another
+ * thread or process; a split reader needs nothing but the description.
+ *
+ * Contract of an em_format:
+ *   bind(desc)        — called once on the driver. desc->format, files and the
+ *                       user's options are set. It validates the options (a bad
+ *                       one is an EM_EINVAL naming it), sniffs/infers the schema
+ *                       unless an explicit one was given, rewrites desc->options
+ *                       into their resolved form (so that open() need not sniff
+ *                       again), and fills desc->splits. Splits of one file are
+ *                       byte ranges of about `split_bytes`; a reader of a split
+ *                       produces exactly the records that *start* inside its
+ *                       range, so the union over splits is every record once.
+ *   open(desc, split) — a reader for one split, producing only the columns in
+ *                       `cols` (indexes into desc->schema), in that order.
+ *   next(reader)      — the next batch (at most EM_BATCH_ROWS rows) or *out = NULL
+ *                       at the end. A malformed record is an EM_EFORMAT whose
+ *                       message names file, line and column:
+ *                       "data.csv:12:3: expected 4 fields, found 5".
+ *   close(reader)     — frees the reader; always safe after open succeeded.
+ * Readers own the batches they hand out until the caller takes them: the
+ * caller destroys every batch it receives.
+ */
+#ifndef EM_FORMAT_H
+#define EM_FORMAT_H
+
+#include "common/common.h"
+#include "vector/vector.h"
+
+typedef struct em_kv {
+    char *key;   /* lower-case */
+    char *value;
+} em_kv;
+
+typedef struct em_split {
+    int file;      /* index into desc->files */
+    int64_t start; /* byte range [start, end) */
+    int64_t end;
+} em_split;
+
+typedef struct em_scan_desc {
+    char *format; /* "csv", "json" */
+    int nfiles;
+    char **files;
+    int noptions;
+    em_kv *options;
+    em_schema *schema; /* NULL until bound */
+    int nsplits;
+    em_split *splits;
+} em_scan_desc;
+
+typedef struct em_format {
+    const char *name;
+    int (*bind)(em_scan_desc *desc, int64_t split_bytes, em_threadpool *pool, em_error *err);
+    int (*open)(const em_scan_desc *desc, int split, const int *cols, int ncols, void **reader,
+                em_error *err);
+    int (*next)(void *reader, em_batch **out, em_error *err);
+    void (*close)(void *reader);
+} em_format;
+
+/* "csv", "json" (also "ndjson", "jsonl"); NULL when unknown. */
+const em_format *em_format_lookup(const char *name);
+/* Guess the format from a path's extension (.csv, .tsv, .json, .jsonl, .ndjson,
+ * optionally followed by nothing else); NULL when it cannot tell. */
+const char *em_format_guess(const char *path);
+
+/* Description lifecycle. */
+em_scan_desc *em_scan_desc_create(const char *format);
+void em_scan_desc_destroy(em_scan_desc *d);
+em_scan_desc *em_scan_desc_copy(const em_scan_desc *d);
+void em_scan_desc_set_option(em_scan_desc *d, const char *key, const char *value);
+const char *em_scan_desc_option(const em_scan_desc *d, const char *key); /* NULL if unset */
+/* Expand a path: a file, a directory (its regular files, sorted, hidden ones
+ * skipped) or a glob (sorted). No match is an EM_ENOENT naming the pattern. */
+int em_scan_desc_add_files(em_scan_desc *d, const char *pattern, em_error *err) EM_MUST_CHECK;
+/* Bind through the format's vtable (see the contract above). */
+int em_scan_desc_bind(em_scan_desc *d, int64_t split_bytes, em_threadpool *pool,
+                      em_error *err) EM_MUST_CHECK;
+
+/* Parse a Spark-style DDL schema string: "a INT, b VARCHAR, c DECIMAL(10,2)". */
+int em_schema_parse_ddl(const char *ddl, em_schema **out, em_error *err) EM_MUST_CHECK;
+
+/* Formats register here (format.c holds the table). */
+extern const em_format em_format_csv;
+extern const em_format em_format_json;
+
+#endif

@@ -1,0 +1,372 @@
+/*
+ * shuffle.c — the local (in-memory) shuffle: store, writer and reader.
+ *
+ * Writer: for each input batch, hash the key columns of every row, then copy
+ * each row straight into the builder batch of its reduce partition (a gather
+ * per partition, no intermediate batches). Full builders (EM_BATCH_ROWS rows)
+ * join the partition's block list; at finish the lists are committed to the
+ * store under its lock, replacing an earlier attempt's output.
+ */
+#include "shuffle/shuffle.h"
+
+#include <pthread.h>
+#include <string.h>
+
+typedef struct shuffle {
+    int nmaps, nreduce;
+    em_batch_list *blocks; /* [map * nreduce + reduce] */
+    bool registered;
+} shuffle;
+
+struct em_shuffle_store {
+    pthread_mutex_t lock;
+    int n;
+    shuffle *shuffles;
+};
+
+em_shuffle_store *em_shuffle_store_create(int nshuffles)
+{
+    em_shuffle_store *s = em_calloc(1, sizeof(em_shuffle_store));
+    pthread_mutex_init(&s->lock, NULL);
+    s->n = nshuffles;
+    s->shuffles = em_calloc((size_t)(nshuffles ? nshuffles : 1), sizeof(shuffle));
+    return s;
+}
+
+void em_shuffle_release(em_shuffle_store *s, int id)
+{
+    shuffle *sh = &s->shuffles[id];
+    if (!sh->blocks) return;
+    for (int i = 0; i < sh->nmaps * sh->nreduce; i++) em_batch_list_release(&sh->blocks[i]);
+    em_free(sh->blocks);
+    sh->blocks = NULL;
+}
+
+void em_shuffle_store_destroy(em_shuffle_store *s)
+{
+    if (!s) return;
+    for (int i = 0; i < s->n; i++) em_shuffle_release(s, i);
+    em_free(s->shuffles);
+    pthread_mutex_destroy(&s->lock);
+    em_free(s);
+}
+
+void em_shuffle_register(em_shuffle_store *s, int id, int nmaps, int nreduce)
+{
+    shuffle *sh = &s->shuffles[id];
+    sh->nmaps = nmaps;
+    sh->nreduce = nreduce;
+    sh->blocks = em_calloc((size_t)(nmaps * nreduce ? nmaps * nreduce : 1), sizeof(em_batch_list));
+    for (int i = 0; i < nmaps * nreduce; i++) em_batch_list_init(&sh->blocks[i]);
+    sh->registered = true;
+}
+
+int64_t em_shuffle_bytes(em_shuffle_store *s, int id)
+{
+    shuffle *sh = &s->shuffles[id];
+    int64_t total = 0;
+    for (int i = 0; sh->blocks && i < sh->nmaps * sh->nreduce; i++)
+        for (int64_t j = 0; j < sh->blocks[i].count; j++)
+            total += em_batch_bytes(sh->blocks[i].items[j]);
+    return total;
+}
+
+int64_t em_shuffle_rows(em_shuffle_store *s, int id)
+{
+    shuffle *sh = &s->shuffles[id];
+    int64_t total = 0;
+    for (int i = 0; sh->blocks && i < sh->nmaps * sh->nreduce; i++) total += sh->blocks[i].rows;
+    return total;
+}
+
+/* ---- hashing ------------------------------------------------------------- */
+
+#define NULL_HASH 0x5bd1e9955bd1e995ULL
+
+void em_shuffle_hash_rows(const em_batch *b, int nkeys, const int *keys, uint64_t *out)
+{
+    int64_t n = b->nrows;
+    for (int64_t i = 0; i < n; i++) out[i] = 0x12345678;
+    for (int k = 0; k < nkeys; k++) {
+        const em_vector *v = b->cols[keys[k]];
+        switch (v->type.id) {
+        case EM_TYPE_BOOLEAN: {
+            const uint8_t *d = EM_VEC_BOOL(v);
+            for (int64_t i = 0; i < n; i++) out[i] = em_hash_combine(out[i], em_hash_u64(d[i], k));
+            break;
+        }
+        case EM_TYPE_INTEGER:
+        case EM_TYPE_DATE: {
+            const int32_t *d = EM_VEC_I32(v);
+            for (int64_t i = 0; i < n; i++)
+                out[i] = em_hash_combine(out[i], em_hash_u64((uint64_t)(int64_t)d[i], k));
+            break;
+        }
+        case EM_TYPE_BIGINT:
+        case EM_TYPE_DECIMAL:
+        case EM_TYPE_TIMESTAMP: {
+            const int64_t *d = EM_VEC_I64(v);
+            for (int64_t i = 0; i < n; i++)
+                out[i] = em_hash_combine(out[i], em_hash_u64((uint64_t)d[i], k));
+            break;
+        }
+        case EM_TYPE_DOUBLE: {
+            const double *d = EM_VEC_F64(v);
+            for (int64_t i = 0; i < n; i++) {
+                double x = d[i] == 0.0 ? 0.0 : d[i]; /* -0.0 and 0.0 are one group */
+                uint64_t bits;
+                memcpy(&bits, &x, sizeof bits);
+                out[i] = em_hash_combine(out[i], em_hash_u64(bits, k));
+            }
+            break;
+        }
+        case EM_TYPE_VARCHAR: {
+            for (int64_t i = 0; i < n; i++) {
+                int32_t len;
+                const char *p = em_vector_str(v, i, &len);
+                out[i] = em_hash_combine(out[i], em_hash_bytes(p, (size_t)len, k));
+            }
+            break;
+        }
+        default:
+            break;
+        }
+        if (v->validity)
+            for (int64_t i = 0; i < n; i++)
+                if (!em_vector_is_valid(v, i)) out[i] = em_hash_combine(out[i] ^ k, NULL_HASH);
+    }
+}
+
+/* ---- writer -------------------------------------------------------------- */
+
+typedef struct writer {
+    em_op op;
+    em_shuffle_store *store;
+    int id, map, nreduce, nkeys;
+    int *keys;
+    em_batch **builders;     /* per reduce partition, or NULL */
+    em_batch_list *lists;    /* per reduce partition */
+    uint64_t *hashes;
+    int32_t *pids;
+    int32_t *sel;
+    int64_t *counts;
+    int64_t cap;
+} writer;
+
+/* Append rows sel[0..n) of src to dst (same type). */
+static void append_rows(em_vector *dst, const em_vector *src, const int32_t *sel, int64_t n)
+{
+    int64_t base = dst->length;
+    em_vector_reserve(dst, base + n);
+    size_t w = em_type_width(src->type);
+    if (src->type.id == EM_TYPE_VARCHAR) {
+        const int32_t *so = EM_VEC_OFFSETS(src);
+        int64_t bytes = 0;
+        for (int64_t i = 0; i < n; i++) bytes += so[sel[i] + 1] - so[sel[i]];
+        em_vector_reserve_chars(dst, dst->chars_len + bytes);
+        int32_t *dof = EM_VEC_OFFSETS(dst);
+        int64_t pos = dst->chars_len;
+        for (int64_t i = 0; i < n; i++) {
+            int32_t len = so[sel[i] + 1] - so[sel[i]];
+            memcpy(dst->chars + pos, src->chars + so[sel[i]], (size_t)len);
+            pos += len;
+            dof[base + i + 1] = (int32_t)pos;
+        }
+        dst->chars_len = pos;
+    } else if (w == 8) {
+        int64_t *d = (int64_t *)dst->data + base;
+        const int64_t *s = src->data;
+        for (int64_t i = 0; i < n; i++) d[i] = s[sel[i]];
+    } else if (w == 4) {
+        int32_t *d = (int32_t *)dst->data + base;
+        const int32_t *s = src->data;
+        for (int64_t i = 0; i < n; i++) d[i] = s[sel[i]];
+    } else if (w == 1) {
+        uint8_t *d = (uint8_t *)dst->data + base;
+        const uint8_t *s = src->data;
+        for (int64_t i = 0; i < n; i++) d[i] = s[sel[i]];
+    }
+    dst->length = base + n;
+    if (src->validity) {
+        for (int64_t i = 0; i < n; i++)
+            if (!em_vector_is_valid(src, sel[i])) em_vector_set_null(dst, base + i);
+    } else if (dst->validity) {
+        for (int64_t i = 0; i < n; i++) em_vector_set_valid(dst, base + i);
+    }
+    dst->null_count = -1;
+}
+
+static void flush_builder(writer *w, int r)
+{
+    em_batch *b = w->builders[r];
+    if (!b) return;
+    w->builders[r] = NULL;
+    if (b->nrows == 0) {
+        em_batch_destroy(b);
+        return;
+    }
+    em_batch_list_push(&w->lists[r], b);
+}
+
+static int writer_push(em_op *op, em_batch *b, em_error *err)
+{
+    writer *w = (writer *)op;
+    int64_t n = b->nrows;
+    if (n == 0) {
+        em_batch_destroy(b);
+        return 0;
+    }
+    if (n > w->cap) {
+        w->cap = n;
+        w->hashes = em_realloc(w->hashes, sizeof(uint64_t) * (size_t)n);
+        w->pids = em_realloc(w->pids, sizeof(int32_t) * (size_t)n);
+        w->sel = em_realloc(w->sel, sizeof(int32_t) * (size_t)n);
+    }
+    int R = w->nreduce;
+    if (R == 1 || w->nkeys == 0) {
+        for (int64_t i = 0; i < n; i++) w->pids[i] = 0;
+    } else {
+        em_shuffle_hash_rows(b, w->nkeys, w->keys, w->hashes);
+        for (int64_t i = 0; i < n; i++) w->pids[i] = (int32_t)(w->hashes[i] % (uint64_t)R);
+    }
+    /* Counting sort of row indexes by partition. */
+    memset(w->counts, 0, sizeof(int64_t) * (size_t)(R + 1));
+    for (int64_t i = 0; i < n; i++) w->counts[w->pids[i] + 1]++;
+    for (int r = 0; r < R; r++) w->counts[r + 1] += w->counts[r];
+    int64_t *pos = w->counts; /* becomes the end of each partition's range */
+    for (int64_t i = 0; i < n; i++) w->sel[pos[w->pids[i]]++] = (int32_t)i;
+    int64_t start = 0;
+    for (int r = 0; r < R; r++) {
+        int64_t end = pos[r], cnt = end - start;
+        const int32_t *sel = w->sel + start;
+        start = end;
+        while (cnt > 0) {
+            if (!w->builders[r]) {
+                w->builders[r] = em_batch_create(b->ncols);
+                for (int c = 0; c < b->ncols; c++)
+                    em_batch_set_col(w->builders[r], c,
+                                     em_vector_create(b->cols[c]->type, EM_BATCH_ROWS));
+            }
+            em_batch *bd = w->builders[r];
+            int64_t room = EM_BATCH_ROWS - bd->nrows;
+            int64_t take = cnt < room ? cnt : room;
+            for (int c = 0; c < b->ncols; c++) append_rows(bd->cols[c], b->cols[c], sel, take);
+            bd->nrows += take;
+            sel += take;
+            cnt -= take;
+            if (bd->nrows >= EM_BATCH_ROWS) flush_builder(w, r);
+        }
+    }
+    op->stats.rows_out += n;
+    em_batch_destroy(b);
+    EM_UNUSED(err);
+    return 0;
+}
+
+static int writer_finish(em_op *op, em_error *err)
+{
+    writer *w = (writer *)op;
+    for (int r = 0; r < w->nreduce; r++) flush_builder(w, r);
+    shuffle *sh = &w->store->shuffles[w->id];
+    pthread_mutex_lock(&w->store->lock);
+    for (int r = 0; r < w->nreduce; r++) {
+        em_batch_list *dst = &sh->blocks[w->map * w->nreduce + r];
+        em_batch_list_release(dst); /* an earlier attempt's output */
+        em_batch_list_init(dst);
+        em_batch_list_move(dst, &w->lists[r]);
+    }
+    pthread_mutex_unlock(&w->store->lock);
+    EM_UNUSED(err);
+    return 0;
+}
+
+static void writer_destroy(em_op *op)
+{
+    writer *w = (writer *)op;
+    for (int r = 0; r < w->nreduce; r++) {
+        if (w->builders[r]) em_batch_destroy(w->builders[r]);
+        em_batch_list_release(&w->lists[r]);
+    }
+    em_free(w->builders);
+    em_free(w->lists);
+    em_free(w->keys);
+    em_free(w->hashes);
+    em_free(w->pids);
+    em_free(w->sel);
+    em_free(w->counts);
+    em_free(w);
+}
+
+static const em_op_vtable writer_vt = {"ShuffleWrite", writer_push, writer_finish, writer_destroy};
+
+em_op *em_shuffle_writer_create(em_task_ctx *ctx, em_shuffle_store *s, int shuffle_id, int map,
+                                int nkeys, const int *keys)
+{
+    writer *w = em_calloc(1, sizeof(writer));
+    w->op.vt = &writer_vt;
+    w->op.ctx = ctx;
+    w->store = s;
+    w->id = shuffle_id;
+    w->map = map;
+    w->nreduce = s->shuffles[shuffle_id].nreduce;
+    w->nkeys = nkeys;
+    w->keys = em_malloc(sizeof(int) * (size_t)(nkeys ? nkeys : 1));
+    if (nkeys) memcpy(w->keys, keys, sizeof(int) * (size_t)nkeys);
+    w->builders = em_calloc((size_t)w->nreduce, sizeof(em_batch *));
+    w->lists = em_calloc((size_t)w->nreduce, sizeof(em_batch_list));
+    for (int r = 0; r < w->nreduce; r++) em_batch_list_init(&w->lists[r]);
+    w->counts = em_calloc((size_t)w->nreduce + 1, sizeof(int64_t));
+    return &w->op;
+}
+
+/* ---- reader -------------------------------------------------------------- */
+
+typedef struct reader {
+    em_source src;
+    shuffle *sh;
+    int reduce;
+    int map;
+    int64_t idx;
+} reader;
+
+static int reader_next(em_source *src, em_batch **out, em_error *err)
+{
+    reader *r = (reader *)src;
+    while (r->map < r->sh->nmaps) {
+        em_batch_list *l = &r->sh->blocks[r->map * r->sh->nreduce + r->reduce];
+        if (r->idx < l->count) {
+            *out = em_batch_ref_copy(l->items[r->idx++]);
+            return 0;
+        }
+        r->map++;
+        r->idx = 0;
+    }
+    *out = NULL;
+    EM_UNUSED(err);
+    return 0;
+}
+
+static void reader_destroy(em_source *src)
+{
+    em_free(src);
+}
+
+em_source *em_shuffle_reader_create(em_shuffle_store *s, int shuffle_id, int reduce, int nmerge,
+                                    const em_sort_key *keys)
+{
+    shuffle *sh = &s->shuffles[shuffle_id];
+    if (nmerge > 0) {
+        const em_batch_list **runs =
+            em_malloc(sizeof(em_batch_list *) * (size_t)(sh->nmaps ? sh->nmaps : 1));
+        for (int m = 0; m < sh->nmaps; m++) runs[m] = &sh->blocks[m * sh->nreduce + reduce];
+        em_source *src = em_source_merge_create(sh->nmaps, runs, nmerge, keys);
+        em_free(runs);
+        return src;
+    }
+    reader *r = em_calloc(1, sizeof(reader));
+    r->src.next = reader_next;
+    r->src.destroy = reader_destroy;
+    r->sh = sh;
+    r->reduce = reduce;
+    return &r->src;
+}

@@ -1,0 +1,401 @@
+/*
+ * optimizer.c — rule-based rewrites of the logical plan:
+ *   1. constant folding of every expression (an error while folding, such as
+ *      1/0, is left for run time so that it is raised only if the row is reached);
+ *   2. predicate pushdown: filters split into conjuncts and moved through
+ *      projections (by substitution), sorts, unions and aggregations (conjuncts on
+ *      group keys only) down into scans;
+ *   3. projection pruning: every node keeps only the columns someone above
+ *      needs, so that scans parse only the columns a query reads.
+ * Rules build new nodes; the input plan is not modified.
+ */
+#include "sql/optimizer/optimizer.h"
+
+#include <string.h>
+
+/* ---- constant folding ---------------------------------------------------- */
+
+static em_expr *fold(em_arena *a, em_expr *e)
+{
+    if (!e || e->kind == EM_EXPR_CONST || e->kind == EM_EXPR_COLUMN) return e;
+    em_expr *c = em_arena_alloc(a, sizeof(em_expr));
+    *c = *e;
+    if (e->nargs) {
+        c->args = em_arena_alloc(a, sizeof(em_expr *) * (size_t)e->nargs);
+        for (int i = 0; i < e->nargs; i++) c->args[i] = fold(a, e->args[i]);
+    }
+    if (em_expr_is_foldable(c)) {
+        em_error err = {0};
+        em_value v;
+        if (em_expr_eval_const(c, a, &v, &err) == 0) {
+            em_expr *k = em_expr_const(a, v);
+            k->type = c->type;
+            return k;
+        }
+    }
+    return c;
+}
+
+static void fold_plan(em_arena *a, em_lop *p)
+{
+    for (int i = 0; i < p->nchildren; i++) fold_plan(a, p->children[i]);
+    switch (p->kind) {
+    case EM_LOP_FILTER:
+        p->u.filter.pred = fold(a, p->u.filter.pred);
+        break;
+    case EM_LOP_PROJECT:
+        for (int i = 0; i < p->u.project.nexprs; i++)
+            p->u.project.exprs[i] = fold(a, p->u.project.exprs[i]);
+        break;
+    case EM_LOP_AGGREGATE:
+        for (int i = 0; i < p->u.agg.nkeys; i++) p->u.agg.keys[i] = fold(a, p->u.agg.keys[i]);
+        for (int i = 0; i < p->u.agg.naggs; i++) {
+            p->u.agg.aggs[i].arg = fold(a, p->u.agg.aggs[i].arg);
+            p->u.agg.aggs[i].filter = fold(a, p->u.agg.aggs[i].filter);
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+/* ---- predicate pushdown ------------------------------------------------- */
+
+typedef struct conj_list {
+    int n, cap;
+    em_expr **items;
+} conj_list;
+
+static void conj_push(em_arena *a, conj_list *l, em_expr *e)
+{
+    if (l->n == l->cap) {
+        int ncap = l->cap ? l->cap * 2 : 8;
+        em_expr **n = em_arena_alloc(a, sizeof(em_expr *) * (size_t)ncap);
+        if (l->n) memcpy(n, l->items, sizeof(em_expr *) * (size_t)l->n);
+        l->items = n;
+        l->cap = ncap;
+    }
+    l->items[l->n++] = e;
+}
+
+static void split_conjuncts(em_arena *a, em_expr *e, conj_list *out)
+{
+    if (e->kind == EM_EXPR_AND) {
+        for (int i = 0; i < e->nargs; i++) split_conjuncts(a, e->args[i], out);
+        return;
+    }
+    /* A constant TRUE conjunct filters nothing. */
+    if (e->kind == EM_EXPR_CONST && !e->value.is_null && e->type.id == EM_TYPE_BOOLEAN &&
+        e->value.v.b)
+        return;
+    conj_push(a, out, e);
+}
+
+static em_expr *and_all(em_arena *a, em_expr **items, int n)
+{
+    if (n == 1) return items[0];
+    em_expr *e = em_expr_new(a, EM_EXPR_AND, em_type_make(EM_TYPE_BOOLEAN), n);
+    memcpy(e->args, items, sizeof(em_expr *) * (size_t)n);
+    return e;
+}
+
+static em_lop *wrap_filter(em_arena *a, em_lop *child, conj_list *conj)
+{
+    if (conj->n == 0) return child;
+    em_lop *f = em_lop_new(a, EM_LOP_FILTER, 1);
+    f->children[0] = child;
+    f->schema = child->schema;
+    f->u.filter.pred = and_all(a, conj->items, conj->n);
+    f->est_rows = child->est_rows >= 0 ? child->est_rows * 0.5 : -1;
+    return f;
+}
+
+/* Replace column references by the expressions they name. */
+static em_expr *substitute(em_arena *a, const em_expr *e, em_expr *const *by)
+{
+    if (e->kind == EM_EXPR_COLUMN) return em_expr_copy(a, by[e->column]);
+    em_expr *c = em_arena_alloc(a, sizeof(em_expr));
+    *c = *e;
+    if (e->nargs) {
+        c->args = em_arena_alloc(a, sizeof(em_expr *) * (size_t)e->nargs);
+        for (int i = 0; i < e->nargs; i++) c->args[i] = substitute(a, e->args[i], by);
+    }
+    return c;
+}
+
+typedef struct max_col {
+    int max;
+} max_col;
+static void note_max(void *ctx, int c)
+{
+    max_col *m = ctx;
+    if (c > m->max) m->max = c;
+}
+static int max_column(const em_expr *e)
+{
+    max_col m = {-1};
+    em_expr_visit_columns(e, note_max, &m);
+    return m.max;
+}
+
+static em_lop *copy_node(em_arena *a, const em_lop *p)
+{
+    em_lop *c = em_arena_alloc(a, sizeof(em_lop));
+    *c = *p;
+    c->children = em_arena_alloc(a, sizeof(em_lop *) * (size_t)(p->nchildren ? p->nchildren : 1));
+    for (int i = 0; i < p->nchildren; i++) c->children[i] = p->children[i];
+    return c;
+}
+
+static em_lop *push_down(em_arena *a, em_lop *p, conj_list *pending);
+
+/* Optimize a subtree with no predicates arriving from above. */
+static em_lop *push_fresh(em_arena *a, em_lop *p)
+{
+    conj_list none = {0};
+    return push_down(a, p, &none);
+}
+
+/* Push the conjuncts in `pending` (over p's output) as deep as they go. */
+static em_lop *push_down(em_arena *a, em_lop *p, conj_list *pending)
+{
+    switch (p->kind) {
+    case EM_LOP_FILTER: {
+        conj_list all = *pending;
+        conj_list mine = {0};
+        split_conjuncts(a, p->u.filter.pred, &mine);
+        for (int i = 0; i < mine.n; i++) conj_push(a, &all, mine.items[i]);
+        return push_down(a, p->children[0], &all);
+    }
+    case EM_LOP_PROJECT: {
+        conj_list below = {0};
+        for (int i = 0; i < pending->n; i++)
+            conj_push(a, &below, substitute(a, pending->items[i], p->u.project.exprs));
+        em_lop *c = copy_node(a, p);
+        c->children[0] = push_down(a, p->children[0], &below);
+        return c;
+    }
+    case EM_LOP_SORT: {
+        em_lop *c = copy_node(a, p);
+        c->children[0] = push_down(a, p->children[0], pending);
+        return c;
+    }
+    case EM_LOP_UNION: {
+        em_lop *c = copy_node(a, p);
+        for (int i = 0; i < p->nchildren; i++) {
+            conj_list copy = {0};
+            for (int j = 0; j < pending->n; j++)
+                conj_push(a, &copy, em_expr_copy(a, pending->items[j]));
+            c->children[i] = push_down(a, p->children[i], &copy);
+        }
+        return c;
+    }
+    case EM_LOP_AGGREGATE: {
+        conj_list below = {0}, above = {0};
+        for (int i = 0; i < pending->n; i++) {
+            em_expr *e = pending->items[i];
+            if (p->u.agg.nkeys > 0 && max_column(e) < p->u.agg.nkeys)
+                conj_push(a, &below, substitute(a, e, p->u.agg.keys));
+            else
+                conj_push(a, &above, e);
+        }
+        em_lop *c = copy_node(a, p);
+        c->children[0] = push_down(a, p->children[0], &below);
+        return wrap_filter(a, c, &above);
+    }
+    case EM_LOP_SCAN_FILE:
+    case EM_LOP_SCAN_TABLE: {
+        if (pending->n == 0) return p;
+        em_lop *c = copy_node(a, p);
+        int n = p->u.scan.nfilters + pending->n;
+        c->u.scan.filters = em_arena_alloc(a, sizeof(em_expr *) * (size_t)n);
+        for (int i = 0; i < p->u.scan.nfilters; i++) c->u.scan.filters[i] = p->u.scan.filters[i];
+        for (int i = 0; i < pending->n; i++)
+            c->u.scan.filters[p->u.scan.nfilters + i] = pending->items[i];
+        c->u.scan.nfilters = n;
+        c->est_rows = p->est_rows >= 0 ? p->est_rows * 0.5 : -1;
+        return c;
+    }
+    case EM_LOP_LIMIT: {
+        em_lop *c = copy_node(a, p);
+        c->children[0] = push_fresh(a, p->children[0]);
+        return wrap_filter(a, c, pending);
+    }
+    case EM_LOP_VALUES:
+        return wrap_filter(a, p, pending);
+    }
+    return wrap_filter(a, p, pending);
+}
+
+/* ---- projection pruning -------------------------------------------------- */
+
+typedef struct need_ctx {
+    bool *need;
+} need_ctx;
+static void mark_need(void *ctx, int c)
+{
+    ((need_ctx *)ctx)->need[c] = true;
+}
+static void need_expr(bool *need, const em_expr *e)
+{
+    if (!e) return;
+    need_ctx n = {need};
+    em_expr_visit_columns(e, mark_need, &n);
+}
+
+static em_expr *remapped(em_arena *a, const em_expr *e, const int *map)
+{
+    if (!e) return NULL;
+    em_expr *c = em_expr_copy(a, e);
+    em_expr_remap_columns(c, map);
+    return c;
+}
+
+static em_schema *sub_schema(em_arena *a, const em_schema *s, const bool *keep, int *map)
+{
+    int n = 0;
+    for (int i = 0; i < s->nfields; i++) map[i] = keep[i] ? n++ : -1;
+    em_schema *o = em_lop_schema(a, n);
+    for (int i = 0; i < s->nfields; i++)
+        if (keep[i]) o->fields[map[i]] = s->fields[i];
+    return o;
+}
+
+/* Prune p to the columns in `need` (over p's output). *map_out receives, for
+ * each old output column, its new index or -1. */
+static em_lop *prune(em_arena *a, const em_lop *p, const bool *need, int **map_out)
+{
+    int nout = p->schema->nfields;
+    int *map = em_arena_alloc(a, sizeof(int) * (size_t)(nout + 1));
+    *map_out = map;
+    em_lop *c = copy_node(a, p);
+    switch (p->kind) {
+    case EM_LOP_SCAN_FILE:
+    case EM_LOP_SCAN_TABLE: {
+        bool *keep = em_arena_calloc(a, sizeof(bool) * (size_t)(nout + 1));
+        for (int i = 0; i < nout; i++) keep[i] = need[i];
+        for (int i = 0; i < p->u.scan.nfilters; i++) need_expr(keep, p->u.scan.filters[i]);
+        c->schema = sub_schema(a, p->schema, keep, map);
+        c->u.scan.ncols = c->schema->nfields;
+        c->u.scan.cols = em_arena_alloc(a, sizeof(int) * (size_t)(c->u.scan.ncols + 1));
+        for (int i = 0; i < nout; i++)
+            if (map[i] >= 0) c->u.scan.cols[map[i]] = p->u.scan.cols[i];
+        c->u.scan.filters = em_arena_alloc(a, sizeof(em_expr *) * (size_t)(p->u.scan.nfilters + 1));
+        for (int i = 0; i < p->u.scan.nfilters; i++)
+            c->u.scan.filters[i] = remapped(a, p->u.scan.filters[i], map);
+        return c;
+    }
+    case EM_LOP_VALUES:
+        for (int i = 0; i < nout; i++) map[i] = i;
+        return c;
+    case EM_LOP_FILTER: {
+        const em_lop *ch = p->children[0];
+        bool *cn = em_arena_calloc(a, sizeof(bool) * (size_t)(ch->schema->nfields + 1));
+        for (int i = 0; i < nout; i++) cn[i] = need[i];
+        need_expr(cn, p->u.filter.pred);
+        int *cmap;
+        c->children[0] = prune(a, ch, cn, &cmap);
+        c->u.filter.pred = remapped(a, p->u.filter.pred, cmap);
+        c->schema = c->children[0]->schema;
+        memcpy(map, cmap, sizeof(int) * (size_t)nout);
+        return c;
+    }
+    case EM_LOP_PROJECT: {
+        const em_lop *ch = p->children[0];
+        bool *cn = em_arena_calloc(a, sizeof(bool) * (size_t)(ch->schema->nfields + 1));
+        bool *keep = em_arena_calloc(a, sizeof(bool) * (size_t)(nout + 1));
+        for (int i = 0; i < nout; i++) {
+            keep[i] = need[i];
+            if (keep[i]) need_expr(cn, p->u.project.exprs[i]);
+        }
+        int *cmap;
+        c->children[0] = prune(a, ch, cn, &cmap);
+        c->schema = sub_schema(a, p->schema, keep, map);
+        c->u.project.nexprs = c->schema->nfields;
+        c->u.project.exprs = em_arena_alloc(a, sizeof(em_expr *) * (size_t)(nout + 1));
+        for (int i = 0; i < nout; i++)
+            if (map[i] >= 0) c->u.project.exprs[map[i]] = remapped(a, p->u.project.exprs[i], cmap);
+        return c;
+    }
+    case EM_LOP_AGGREGATE: {
+        const em_lop *ch = p->children[0];
+        int nk = p->u.agg.nkeys;
+        bool *cn = em_arena_calloc(a, sizeof(bool) * (size_t)(ch->schema->nfields + 1));
+        bool *keep = em_arena_calloc(a, sizeof(bool) * (size_t)(nout + 1));
+        for (int i = 0; i < nk; i++) {
+            keep[i] = true; /* keys define the groups: never dropped */
+            need_expr(cn, p->u.agg.keys[i]);
+        }
+        for (int i = 0; i < p->u.agg.naggs; i++) {
+            keep[nk + i] = need[nk + i];
+            if (!keep[nk + i]) continue;
+            need_expr(cn, p->u.agg.aggs[i].arg);
+            need_expr(cn, p->u.agg.aggs[i].filter);
+        }
+        int *cmap;
+        c->children[0] = prune(a, ch, cn, &cmap);
+        c->schema = sub_schema(a, p->schema, keep, map);
+        c->u.agg.keys = em_arena_alloc(a, sizeof(em_expr *) * (size_t)(nk + 1));
+        for (int i = 0; i < nk; i++) c->u.agg.keys[i] = remapped(a, p->u.agg.keys[i], cmap);
+        c->u.agg.aggs = em_arena_alloc(a, sizeof(em_agg_call) * (size_t)(p->u.agg.naggs + 1));
+        c->u.agg.naggs = 0;
+        for (int i = 0; i < p->u.agg.naggs; i++) {
+            if (!keep[nk + i]) continue;
+            em_agg_call call = p->u.agg.aggs[i];
+            call.arg = remapped(a, call.arg, cmap);
+            call.filter = remapped(a, call.filter, cmap);
+            c->u.agg.aggs[c->u.agg.naggs++] = call;
+        }
+        return c;
+    }
+    case EM_LOP_SORT: {
+        const em_lop *ch = p->children[0];
+        bool *cn = em_arena_calloc(a, sizeof(bool) * (size_t)(nout + 1));
+        for (int i = 0; i < nout; i++) cn[i] = need[i];
+        for (int i = 0; i < p->u.sort.nkeys; i++) cn[p->u.sort.keys[i].column] = true;
+        int *cmap;
+        c->children[0] = prune(a, ch, cn, &cmap);
+        c->schema = c->children[0]->schema;
+        c->u.sort.keys = em_arena_alloc(a, sizeof(em_sort_key) * (size_t)p->u.sort.nkeys);
+        for (int i = 0; i < p->u.sort.nkeys; i++) {
+            c->u.sort.keys[i] = p->u.sort.keys[i];
+            c->u.sort.keys[i].column = cmap[p->u.sort.keys[i].column];
+        }
+        memcpy(map, cmap, sizeof(int) * (size_t)nout);
+        return c;
+    }
+    case EM_LOP_LIMIT: {
+        int *cmap;
+        c->children[0] = prune(a, p->children[0], need, &cmap);
+        c->schema = c->children[0]->schema;
+        memcpy(map, cmap, sizeof(int) * (size_t)nout);
+        return c;
+    }
+    case EM_LOP_UNION: {
+        /* Children must stay aligned column by column: keep every column. */
+        bool *all = em_arena_alloc(a, sizeof(bool) * (size_t)(nout + 1));
+        for (int i = 0; i < nout; i++) all[i] = true;
+        for (int k = 0; k < p->nchildren; k++) {
+            int *cmap;
+            c->children[k] = prune(a, p->children[k], all, &cmap);
+        }
+        for (int i = 0; i < nout; i++) map[i] = i;
+        return c;
+    }
+    }
+    for (int i = 0; i < nout; i++) map[i] = i;
+    return c;
+}
+
+int em_optimize(em_arena *a, em_lop *plan, em_lop **out, em_error *err)
+{
+    EM_UNUSED(err);
+    fold_plan(a, plan);
+    em_lop *p = push_fresh(a, plan);
+    fold_plan(a, p);
+    bool *need = em_arena_alloc(a, sizeof(bool) * (size_t)(p->schema->nfields + 1));
+    for (int i = 0; i < p->schema->nfields; i++) need[i] = true;
+    int *map;
+    *out = prune(a, p, need, &map);
+    return 0;
+}

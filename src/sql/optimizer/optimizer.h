@@ -1,0 +1,11 @@
+/*
+ * optimizer.h — rule-based logical optimization (see optimizer.c for the rules).
+ */
+#ifndef EM_OPTIMIZER_H
+#define EM_OPTIMIZER_H
+
+#include "sql/logical/logical.h"
+
+int em_optimize(em_arena *a, em_lop *plan, em_lop **out, em_error *err) EM_MUST_CHECK;
+
+#endif
