@@ -2,14 +2,17 @@
  * bench_hash_agg.c — throughput of the hash aggregation operator alone:
  * SELECT k, sum(d), count(*) GROUP BY k over in-memory batches (default 10M
  * rows, one BIGINT key with 100k distinct values, a DOUBLE value column).
+ * With a third argument "max", max(d) is added and the operator runs in
+ * PARTIAL mode, like the map side of the CSV GROUP BY benchmark.
  *
  * Not part of the CMake build; against a Release build of ember_core:
  *   cc -O3 -Iinclude -Isrc bench/bench_hash_agg.c build/libember_core.a \
  *      -lxxhash -lzstd -llz4 -ljansson -lprotobuf-c -lpg_query -lm -lpthread -o bench_hash_agg
- *   ./bench_hash_agg [rows] [groups]
+ *   ./bench_hash_agg [rows] [groups] [max]
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "exec/exec.h"
@@ -34,6 +37,7 @@ int main(int argc, char **argv)
 {
     int64_t rows = argc > 1 ? atoll(argv[1]) : 10000000;
     int64_t groups = argc > 2 ? atoll(argv[2]) : 100000;
+    bool with_max = argc > 3 && strcmp(argv[3], "max") == 0;
     em_batch_list in;
     em_batch_list_init(&in);
     uint64_t s = 42;
@@ -55,18 +59,23 @@ int main(int argc, char **argv)
 
     em_arena *a = em_arena_create(4096);
     em_expr *keys[] = {em_expr_column(a, 0, em_type_make(EM_TYPE_BIGINT))};
-    em_agg_call aggs[2] = {{0}, {0}};
+    em_agg_call aggs[3] = {{0}, {0}, {0}};
     aggs[0].kind = EM_AGG_SUM;
     aggs[0].arg = em_expr_column(a, 1, em_type_make(EM_TYPE_DOUBLE));
     aggs[0].type = em_type_make(EM_TYPE_DOUBLE);
     aggs[1].kind = EM_AGG_COUNT_STAR;
     aggs[1].type = em_type_make(EM_TYPE_BIGINT);
+    aggs[2].kind = EM_AGG_MAX;
+    aggs[2].arg = aggs[0].arg;
+    aggs[2].type = em_type_make(EM_TYPE_DOUBLE);
+    int naggs = with_max ? 3 : 2;
+    em_agg_mode mode = with_max ? EM_AGG_MODE_PARTIAL : EM_AGG_MODE_COMPLETE;
 
     for (int run = 0; run < 6; run++) {
         em_task_ctx ctx = {0};
         em_batch_list out;
         em_batch_list_init(&out);
-        em_op *op = em_op_hash_agg_create(&ctx, EM_AGG_MODE_COMPLETE, 1, keys, 2, aggs);
+        em_op *op = em_op_hash_agg_create(&ctx, mode, 1, keys, naggs, aggs);
         op->next = em_op_collect_create(&ctx, &out);
         em_source *src = em_source_list_create(&in, 0, in.count);
         em_error err = {0};

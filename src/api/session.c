@@ -136,7 +136,7 @@ static int parse_master(const char *master, int *threads, em_error *err)
     }
     int n;
     char tail;
-    if (sscanf(master, "local[%d]%c", &n, &tail) == 2 && tail == ']' && n > 0 && n <= 1024 &&
+    if (sscanf(master, "local[%d%c", &n, &tail) == 2 && tail == ']' && n > 0 && n <= 1024 &&
         master[strlen(master) - 1] == ']') {
         *threads = n;
         return 0;

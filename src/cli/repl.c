@@ -33,7 +33,8 @@ static void on_sigint(int sig)
         return;
     }
     interrupted = 1;
-    if (write(STDOUT_FILENO, "^C\n", 3) < 0) {
+    /* The terminal has echoed ^C already; move to a fresh line. */
+    if (write(STDOUT_FILENO, "\n", 1) < 0) {
         /* Nothing useful to do about a failed echo. */
     }
     rl_replace_line("", 0);
@@ -54,7 +55,19 @@ static char *history_path(void)
 
 static void remember(const char *entry, const char *path)
 {
+    /* The history file keeps one entry per line: a statement typed over
+     * several lines is stored as one line, unless a -- comment would then
+     * swallow the rest of it. */
+    char *flat = NULL;
+    if (strchr(entry, '\n') != NULL && strstr(entry, "--") == NULL) {
+        flat = em_strdup(entry);
+        for (char *p = flat; *p != '\0'; p++) {
+            if (*p == '\n') *p = ' ';
+        }
+        entry = flat;
+    }
     add_history(entry);
+    em_free(flat);
     if (path == NULL) return;
     /* Append as we go so that history survives a crash; append_history needs
      * the file to exist, write_history creates it. */

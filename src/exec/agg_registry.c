@@ -30,11 +30,16 @@ const char *em_agg_name(em_agg_kind k)
 {
     switch (k) {
     case EM_AGG_COUNT_STAR:
-    case EM_AGG_COUNT: return "count";
-    case EM_AGG_SUM: return "sum";
-    case EM_AGG_AVG: return "avg";
-    case EM_AGG_MIN: return "min";
-    case EM_AGG_MAX: return "max";
+    case EM_AGG_COUNT:
+        return "count";
+    case EM_AGG_SUM:
+        return "sum";
+    case EM_AGG_AVG:
+        return "avg";
+    case EM_AGG_MIN:
+        return "min";
+    case EM_AGG_MAX:
+        return "max";
     }
     return "?";
 }
@@ -62,28 +67,37 @@ int em_agg_resolve(const char *name, bool star, em_type arg, em_agg_kind *kind, 
         return 0;
     }
     switch (k) {
-    case EM_AGG_COUNT: *ret = em_type_make(EM_TYPE_BIGINT); break;
+    case EM_AGG_COUNT:
+        *ret = em_type_make(EM_TYPE_BIGINT);
+        break;
     case EM_AGG_SUM:
         switch ((em_type_id)arg.id) {
         case EM_TYPE_NULL: /* sum(NULL) is a NULL BIGINT */
         case EM_TYPE_INTEGER:
-        case EM_TYPE_BIGINT: *ret = em_type_make(EM_TYPE_BIGINT); break;
-        case EM_TYPE_DECIMAL: *ret = em_type_decimal(EM_DECIMAL_MAX_PRECISION, arg.scale); break;
-        case EM_TYPE_DOUBLE: *ret = em_type_make(EM_TYPE_DOUBLE); break;
+        case EM_TYPE_BIGINT:
+            *ret = em_type_make(EM_TYPE_BIGINT);
+            break;
+        case EM_TYPE_DECIMAL:
+            *ret = em_type_decimal(EM_DECIMAL_MAX_PRECISION, arg.scale);
+            break;
+        case EM_TYPE_DOUBLE:
+            *ret = em_type_make(EM_TYPE_DOUBLE);
+            break;
         default:
-            return no_match(name, arg, "sum(INTEGER), sum(BIGINT), sum(DECIMAL), sum(DOUBLE)",
-                            err);
+            return no_match(name, arg, "sum(INTEGER), sum(BIGINT), sum(DECIMAL), sum(DOUBLE)", err);
         }
         break;
     case EM_AGG_AVG:
         if (!em_type_is_numeric(arg) && arg.id != EM_TYPE_NULL)
-            return no_match(name, arg, "avg(INTEGER), avg(BIGINT), avg(DECIMAL), avg(DOUBLE)",
-                            err);
+            return no_match(name, arg, "avg(INTEGER), avg(BIGINT), avg(DECIMAL), avg(DOUBLE)", err);
         *ret = em_type_make(EM_TYPE_DOUBLE);
         break;
     case EM_AGG_MIN:
-    case EM_AGG_MAX: *ret = arg; break;
-    case EM_AGG_COUNT_STAR: break;
+    case EM_AGG_MAX:
+        *ret = arg;
+        break;
+    case EM_AGG_COUNT_STAR:
+        break;
     }
     *kind = k;
     return 0;
@@ -94,19 +108,31 @@ int em_agg_state_types(const em_agg_call *c, em_type *out)
     em_type arg = c->arg ? c->arg->type : em_type_make(EM_TYPE_NULL);
     switch (c->kind) {
     case EM_AGG_COUNT_STAR:
-    case EM_AGG_COUNT: out[0] = em_type_make(EM_TYPE_BIGINT); return 1;
-    case EM_AGG_SUM: out[0] = c->type; return 1;
+    case EM_AGG_COUNT:
+        out[0] = em_type_make(EM_TYPE_BIGINT);
+        return 1;
+    case EM_AGG_SUM:
+        out[0] = c->type;
+        return 1;
     case EM_AGG_AVG:
         switch ((em_type_id)arg.id) {
         case EM_TYPE_INTEGER:
-        case EM_TYPE_BIGINT: out[0] = em_type_make(EM_TYPE_BIGINT); break;
-        case EM_TYPE_DECIMAL: out[0] = em_type_decimal(EM_DECIMAL_MAX_PRECISION, arg.scale); break;
-        default: out[0] = em_type_make(EM_TYPE_DOUBLE); break;
+        case EM_TYPE_BIGINT:
+            out[0] = em_type_make(EM_TYPE_BIGINT);
+            break;
+        case EM_TYPE_DECIMAL:
+            out[0] = em_type_decimal(EM_DECIMAL_MAX_PRECISION, arg.scale);
+            break;
+        default:
+            out[0] = em_type_make(EM_TYPE_DOUBLE);
+            break;
         }
         out[1] = em_type_make(EM_TYPE_BIGINT);
         return 2;
     case EM_AGG_MIN:
-    case EM_AGG_MAX: out[0] = c->type; return 1;
+    case EM_AGG_MAX:
+        out[0] = c->type;
+        return 1;
     }
     out[0] = c->type;
     return 1;

@@ -3,13 +3,19 @@
  * aggregation: updating from raw rows, merging partial states, and writing
  * final values or partial states out.
  *
- * State layout (arrays indexed by group id, all zero for a new group):
+ * State layout (arrays indexed by group id):
  *   COUNT, COUNT(*)   cnt[g]
  *   SUM               i64[g] (exact: BIGINT/INTEGER, DECIMAL unscaled) or f64[g]
- *                     (DOUBLE), has[g] = at least one non-NULL input seen
+ *                     (DOUBLE)
  *   AVG               the SUM arrays plus cnt[g]; NULL while cnt[g] == 0
- *   MIN, MAX          i64[g] (BOOLEAN, INTEGER, DATE widened), f64[g] or
- *                     str[g] (bytes copied into the state's arena), has[g]
+ *   MIN, MAX          i64[g] (BOOLEAN, INTEGER, DATE widened) or f64[g], which
+ *                     start at a sentinel that loses every comparison (MIN:
+ *                     INT64_MAX / NaN, MAX: INT64_MIN / -Infinity); or str[g]
+ *                     (bytes copied into the state's arena)
+ * SUM and MIN/MAX must also know whether a group saw any value (else NULL):
+ * has[g], which is only materialized once a batch brings NULLs or a FILTER;
+ * until then "every group has a value" holds and the hot loops skip it
+ * (string MIN/MAX use has[] from the start).
  * Exact sums detect int64 overflow instead of wrapping. DISTINCT keeps a hash
  * set of (group id, value) pairs and feeds a row only when its pair is new.
  */
@@ -55,13 +61,15 @@ struct em__agg_state {
     double *f64;
     str_ref *str;
     uint8_t *has;
-    /* SUM skips has[] while every batch fed it a value on every row (the
-     * usual case: no NULLs, no FILTER): then exactly the groups below
-     * dense_groups have a value. The first sparse batch fills has[] in. */
+    /* SUM and numeric MIN/MAX skip has[] while every batch fed them a value
+     * on every row (the usual case: no NULLs, no FILTER): then exactly the
+     * groups below dense_groups have a value. The first batch that breaks
+     * this fills has[] in (sparse from then on). */
+    bool track; /* presence tracked by note_values */
     bool sparse;
     int64_t groups;       /* groups existing, as of the last reserve */
     int64_t dense_groups; /* while !sparse: groups that have a value */
-    em_arena *arena; /* MIN/MAX string bytes */
+    em_arena *arena;      /* MIN/MAX string bytes */
     distinct_set *dset;
     int32_t *sel; /* FILTER selection, then DISTINCT survivors */
     int32_t *sel2;
@@ -121,7 +129,8 @@ em__agg_state *em__agg_state_create(const em_agg_call *c, em_agg_mode mode, em_e
             return NULL;
         }
         break;
-    default: break;
+    default:
+        break;
     }
     em__agg_state *s = em_calloc(1, sizeof(*s));
     s->call = c;
@@ -129,6 +138,11 @@ em__agg_state *em__agg_state_create(const em_agg_call *c, em_agg_mode mode, em_e
     s->mode = mode;
     s->arg_type = arg;
     s->nstates = em_agg_state_types(c, s->stypes);
+    /* AVG knows presence from its count; string MIN/MAX test has[] before
+     * their first value. */
+    s->track = c->kind == EM_AGG_SUM || ((c->kind == EM_AGG_MIN || c->kind == EM_AGG_MAX) &&
+                                         vc != EM__VC_STR && vc != EM__VC_NULL);
+    s->sparse = !s->track;
     if (c->kind == EM_AGG_SUM || c->kind == EM_AGG_AVG) {
         /* Sums stay exact for exact inputs; the state column type wins if it
          * says otherwise, so PARTIAL and FINAL always agree. */
@@ -182,27 +196,29 @@ void em__agg_state_reserve(em__agg_state *s, int64_t ngroups)
 {
     if (ngroups > s->groups) s->groups = ngroups;
     if (ngroups <= s->cap) return;
-    int64_t cap = s->cap ? s->cap : 64;
+    int64_t old = s->cap, cap = s->cap ? s->cap : 64;
     while (cap < ngroups) cap *= 2;
     bool minmax = s->kind == EM_AGG_MIN || s->kind == EM_AGG_MAX;
     em__vclass vc = em__vclass_of(s->arg_type);
-    switch (s->kind) {
-    case EM_AGG_COUNT_STAR:
-    case EM_AGG_COUNT: s->cnt = grow_zeroed(s->cnt, s->cap, cap, sizeof(int64_t)); break;
-    case EM_AGG_AVG:
-        s->cnt = grow_zeroed(s->cnt, s->cap, cap, sizeof(int64_t));
-        /* fall through */
-    case EM_AGG_SUM:
-    case EM_AGG_MIN:
-    case EM_AGG_MAX:
-        s->has = grow_zeroed(s->has, s->cap, cap, 1);
-        if (minmax ? vc == EM__VC_F64 : s->dbl)
-            s->f64 = grow_zeroed(s->f64, s->cap, cap, sizeof(double));
-        else if (minmax && vc == EM__VC_STR)
-            s->str = grow_zeroed(s->str, s->cap, cap, sizeof(str_ref));
-        else
-            s->i64 = grow_zeroed(s->i64, s->cap, cap, sizeof(int64_t));
-        break;
+    if (s->kind == EM_AGG_COUNT_STAR || s->kind == EM_AGG_COUNT || s->kind == EM_AGG_AVG)
+        s->cnt = grow_zeroed(s->cnt, old, cap, sizeof(int64_t));
+    if (s->kind != EM_AGG_COUNT_STAR && s->kind != EM_AGG_COUNT) {
+        s->has = grow_zeroed(s->has, old, cap, 1);
+        if (minmax ? vc == EM__VC_F64 : s->dbl) {
+            s->f64 = grow_zeroed(s->f64, old, cap, sizeof(double));
+            /* MIN starts at NaN (above everything), MAX at -Infinity, so an
+             * update is a plain comparison. */
+            if (minmax)
+                for (int64_t g = old; g < cap; g++)
+                    s->f64[g] = s->kind == EM_AGG_MIN ? NAN : -INFINITY;
+        } else if (minmax && vc == EM__VC_STR) {
+            s->str = grow_zeroed(s->str, old, cap, sizeof(str_ref));
+        } else {
+            s->i64 = grow_zeroed(s->i64, old, cap, sizeof(int64_t));
+            if (minmax)
+                for (int64_t g = old; g < cap; g++)
+                    s->i64[g] = s->kind == EM_AGG_MIN ? INT64_MAX : INT64_MIN;
+        }
     }
     s->cap = cap;
 }
@@ -214,96 +230,68 @@ static inline bool has_value(const em__agg_state *s, int64_t g)
     return s->sparse ? s->has[g] != 0 : g < s->dense_groups;
 }
 
+/* Record which groups received a value from the valid selected rows of v.
+ * all_rows: v covers every row of the batch the group ids came from (no
+ * FILTER dropped any), so a batch without NULLs gave every group a value. */
+static void note_values(em__agg_state *s, const em_vector *v, const int32_t *sel, int64_t n,
+                        const uint32_t *g, bool all_rows)
+{
+    if (!s->sparse) {
+        if (all_rows && sel == NULL && v->validity == NULL) {
+            s->dense_groups = s->groups;
+            return;
+        }
+        memset(s->has, 1, (size_t)s->dense_groups);
+        s->sparse = true;
+    }
+    uint8_t *has = s->has;
+    FOR_VALID_ROWS(v, sel, n, { has[g[i]] = 1; });
+}
+
 /* Add the valid values of v (selected rows) to the sums; count them too when
- * count_rows (AVG over raw rows). all_rows: v covers every row of the batch
- * the group ids came from (no FILTER dropped any). */
+ * count_rows (AVG over raw rows). */
 static int feed_sum(em__agg_state *s, const em_vector *v, const int32_t *sel, int64_t n,
-                    const uint32_t *g, bool count_rows, bool all_rows, em_error *err)
+                    const uint32_t *g, bool count_rows, em_error *err)
 {
     em__vclass vc = em__vclass_of(v->type);
-    uint8_t *has = s->has;
-    int64_t *cnt = count_rows ? s->cnt : NULL;
     if (vc == EM__VC_NULL) return 0;
-    bool dense = !s->sparse && all_rows && sel == NULL && v->validity == NULL;
-    if (!dense && !s->sparse) {
-        memset(has, 1, (size_t)s->dense_groups);
-        s->sparse = true;
-    }
-    if (dense) s->dense_groups = s->groups;
-    if (dense && s->dbl && vc == EM__VC_F64 && cnt == NULL) {
-        double *acc = s->f64;
-        const double *x = EM_VEC_F64(v);
-        for (int64_t i = 0; i < n; i++) acc[g[i]] += x[i];
-        return 0;
-    }
-    if (dense && !s->dbl && vc == EM__VC_I64 && cnt == NULL) {
-        int64_t *acc = s->i64;
-        const int64_t *x = EM_VEC_I64(v);
-        bool ovf = false;
-        for (int64_t i = 0; i < n; i++) ovf |= __builtin_add_overflow(acc[g[i]], x[i], &acc[g[i]]);
-        return ovf ? overflow_error(s, err) : 0;
-    }
-    if (dense) {
-        /* Rare dense shapes (INTEGER input, mixed representations) take the
-         * general loops below, which also keep has[] exact. */
-        memset(has, 1, (size_t)s->dense_groups);
-        s->sparse = true;
+    if (count_rows) {
+        int64_t *cnt = s->cnt;
+        FOR_VALID_ROWS(v, sel, n, { cnt[g[i]]++; });
     }
     if (s->dbl) {
         double *acc = s->f64;
         if (vc == EM__VC_F64) {
             const double *x = EM_VEC_F64(v);
-            if (cnt != NULL)
-                FOR_VALID_ROWS(v, sel, n, acc[g[i]] += x[i]; cnt[g[i]]++;);
-            else
-                FOR_VALID_ROWS(v, sel, n, acc[g[i]] += x[i]; has[g[i]] = 1;);
-        } else {
+            FOR_VALID_ROWS(v, sel, n, { acc[g[i]] += x[i]; });
+        } else if (vc == EM__VC_I32) {
+            const int32_t *x = EM_VEC_I32(v);
+            FOR_VALID_ROWS(v, sel, n, { acc[g[i]] += x[i]; });
+        } else if (vc == EM__VC_I64) {
             double div = v->type.id == EM_TYPE_DECIMAL ? (double)em_pow10[v->type.scale] : 1.0;
-            if (vc == EM__VC_I32) {
-                const int32_t *x = EM_VEC_I32(v);
-                FOR_VALID_ROWS(v, sel, n, acc[g[i]] += x[i]; has[g[i]] = 1;
-                               if (cnt != NULL) cnt[g[i]]++;);
-            } else {
-                const int64_t *x = EM_VEC_I64(v);
-                FOR_VALID_ROWS(v, sel, n, acc[g[i]] += (double)x[i] / div; has[g[i]] = 1;
-                               if (cnt != NULL) cnt[g[i]]++;);
-            }
+            const int64_t *x = EM_VEC_I64(v);
+            FOR_VALID_ROWS(v, sel, n, { acc[g[i]] += (double)x[i] / div; });
+        } else {
+            return em_error_set(err, EM_EINTERNAL, "sum fed with a non-numeric column");
         }
         return 0;
     }
-    if (vc == EM__VC_F64 || vc == EM__VC_BOOL || vc == EM__VC_STR)
+    if (vc != EM__VC_I32 && vc != EM__VC_I64)
         return em_error_set(err, EM_EINTERNAL, "exact sum fed with a non-exact column");
     if (v->type.id == EM_TYPE_DECIMAL && v->type.scale != s->scale)
-        return em_error_set(err, EM_EINTERNAL, "sum state has scale %d, expected %d",
-                            v->type.scale, s->scale);
+        return em_error_set(err, EM_EINTERNAL, "sum state has scale %d, expected %d", v->type.scale,
+                            s->scale);
     int64_t *acc = s->i64;
     bool ovf = false;
     if (vc == EM__VC_I32) {
         const int32_t *x = EM_VEC_I32(v);
-        if (cnt != NULL)
-            FOR_VALID_ROWS(v, sel, n, ovf |= __builtin_add_overflow(acc[g[i]], x[i], &acc[g[i]]);
-                           cnt[g[i]]++;);
-        else
-            FOR_VALID_ROWS(v, sel, n, ovf |= __builtin_add_overflow(acc[g[i]], x[i], &acc[g[i]]);
-                           has[g[i]] = 1;);
+        FOR_VALID_ROWS(v, sel, n, { ovf |= __builtin_add_overflow(acc[g[i]], x[i], &acc[g[i]]); });
     } else {
         const int64_t *x = EM_VEC_I64(v);
-        if (cnt != NULL)
-            FOR_VALID_ROWS(v, sel, n, ovf |= __builtin_add_overflow(acc[g[i]], x[i], &acc[g[i]]);
-                           cnt[g[i]]++;);
-        else
-            FOR_VALID_ROWS(v, sel, n, ovf |= __builtin_add_overflow(acc[g[i]], x[i], &acc[g[i]]);
-                           has[g[i]] = 1;);
+        FOR_VALID_ROWS(v, sel, n, { ovf |= __builtin_add_overflow(acc[g[i]], x[i], &acc[g[i]]); });
     }
     if (ovf) return overflow_error(s, err);
     return 0;
-}
-
-static int cmp_f64(double a, double b)
-{
-    bool na = isnan(a), nb = isnan(b);
-    if (na || nb) return na == nb ? 0 : (na ? 1 : -1);
-    return a < b ? -1 : (a > b ? 1 : 0);
 }
 
 static int cmp_str(const char *a, int32_t la, const char *b, int32_t lb)
@@ -313,71 +301,81 @@ static int cmp_str(const char *a, int32_t la, const char *b, int32_t lb)
     return la < lb ? -1 : (la > lb ? 1 : 0);
 }
 
-/* MIN (sign 1) or MAX (sign -1): replace when the new value sorts before. */
+/* Fold values into MIN/MAX. Numeric states start at the sentinel that loses
+ * every comparison (so no first-value test), and presence is tracked apart
+ * (note_values); strings test has[] and copy the winner into the arena. */
 static void feed_minmax(em__agg_state *s, const em_vector *v, const int32_t *sel, int64_t n,
                         const uint32_t *g)
 {
-    int sign = s->kind == EM_AGG_MIN ? 1 : -1;
-    uint8_t *has = s->has;
+    bool min = s->kind == EM_AGG_MIN;
     switch (em__vclass_of(v->type)) {
     case EM__VC_BOOL: {
         const uint8_t *x = EM_VEC_BOOL(v);
         int64_t *m = s->i64;
-        FOR_VALID_ROWS(v, sel, n, int64_t y = x[i] != 0; uint32_t k = g[i];
-                       if (!has[k] || (sign > 0 ? y < m[k] : y > m[k])) {
-                           m[k] = y;
-                           has[k] = 1;
-                       });
+        if (min)
+            FOR_VALID_ROWS(v, sel, n, { m[g[i]] = EM_MIN(m[g[i]], (int64_t)(x[i] != 0)); });
+        else
+            FOR_VALID_ROWS(v, sel, n, { m[g[i]] = EM_MAX(m[g[i]], (int64_t)(x[i] != 0)); });
         break;
     }
     case EM__VC_I32: {
         const int32_t *x = EM_VEC_I32(v);
         int64_t *m = s->i64;
-        FOR_VALID_ROWS(v, sel, n, int64_t y = x[i]; uint32_t k = g[i];
-                       if (!has[k] || (sign > 0 ? y < m[k] : y > m[k])) {
-                           m[k] = y;
-                           has[k] = 1;
-                       });
+        if (min)
+            FOR_VALID_ROWS(v, sel, n, { m[g[i]] = EM_MIN(m[g[i]], (int64_t)x[i]); });
+        else
+            FOR_VALID_ROWS(v, sel, n, { m[g[i]] = EM_MAX(m[g[i]], (int64_t)x[i]); });
         break;
     }
     case EM__VC_I64: {
         const int64_t *x = EM_VEC_I64(v);
         int64_t *m = s->i64;
-        FOR_VALID_ROWS(v, sel, n, int64_t y = x[i]; uint32_t k = g[i];
-                       if (!has[k] || (sign > 0 ? y < m[k] : y > m[k])) {
-                           m[k] = y;
-                           has[k] = 1;
-                       });
+        if (min)
+            FOR_VALID_ROWS(v, sel, n, { m[g[i]] = EM_MIN(m[g[i]], x[i]); });
+        else
+            FOR_VALID_ROWS(v, sel, n, { m[g[i]] = EM_MAX(m[g[i]], x[i]); });
         break;
     }
     case EM__VC_F64: {
+        /* NaN is above every number (PostgreSQL's order): MIN starts at NaN
+         * and leaves it for any number; MAX takes a NaN and keeps it. */
         const double *x = EM_VEC_F64(v);
         double *m = s->f64;
-        FOR_VALID_ROWS(v, sel, n, uint32_t k = g[i];
-                       if (!has[k] || cmp_f64(x[i], m[k]) * sign < 0) {
-                           m[k] = x[i];
-                           has[k] = 1;
-                       });
+        if (min)
+            FOR_VALID_ROWS(v, sel, n, {
+                double c = m[g[i]];
+                m[g[i]] = (x[i] < c || c != c) ? x[i] : c;
+            });
+        else
+            FOR_VALID_ROWS(v, sel, n, {
+                double c = m[g[i]];
+                m[g[i]] = (x[i] > c || x[i] != x[i]) ? x[i] : c;
+            });
         break;
     }
     case EM__VC_STR: {
+        int sign = min ? 1 : -1;
+        uint8_t *has = s->has;
         str_ref *m = s->str;
         if (s->arena == NULL) s->arena = em_arena_create(64 * 1024);
-        FOR_VALID_ROWS(v, sel, n, int32_t len; const char *p = em_vector_str(v, i, &len);
-                       uint32_t k = g[i];
-                       if (!has[k] || cmp_str(p, len, m[k].ptr, m[k].len) * sign < 0) {
-                           /* Superseded copies stay in the arena until the
-                            * operator goes away; that bounds nothing but is
-                            * cheap and keeps updates allocation-free. */
-                           char *c = em_arena_alloc(s->arena, (size_t)len + 1);
-                           memcpy(c, p, (size_t)len);
-                           m[k].ptr = c;
-                           m[k].len = len;
-                           has[k] = 1;
-                       });
+        FOR_VALID_ROWS(v, sel, n, {
+            int32_t len;
+            const char *p = em_vector_str(v, i, &len);
+            uint32_t k = g[i];
+            if (!has[k] || cmp_str(p, len, m[k].ptr, m[k].len) * sign < 0) {
+                /* Superseded copies stay in the arena until the operator goes
+                 * away; cheap, and it keeps updates free of frees. */
+                char *c = em_arena_alloc(s->arena, (size_t)len + 1);
+                memcpy(c, p, (size_t)len);
+                m[k].ptr = c;
+                m[k].len = len;
+                has[k] = 1;
+            }
+        });
         break;
     }
-    default: break;
+    default:
+        break;
     }
 }
 
@@ -385,7 +383,7 @@ static void feed_count(em__agg_state *s, const em_vector *v, const int32_t *sel,
                        const uint32_t *g)
 {
     int64_t *cnt = s->cnt;
-    FOR_VALID_ROWS(v, sel, n, cnt[g[i]]++;);
+    FOR_VALID_ROWS(v, sel, n, { cnt[g[i]]++; });
 }
 
 /* Feed raw values (one column) to the aggregate; all_rows as for feed_sum. */
@@ -393,15 +391,24 @@ static int feed(em__agg_state *s, const em_vector *v, const int32_t *sel, int64_
                 const uint32_t *g, bool all_rows, em_error *err)
 {
     switch (s->kind) {
-    case EM_AGG_COUNT_STAR: feed_count(s, NULL, sel, n, g); return 0;
+    case EM_AGG_COUNT_STAR:
+        feed_count(s, NULL, sel, n, g);
+        return 0;
     case EM_AGG_COUNT:
         if (v->type.id == EM_TYPE_NULL) return 0;
         feed_count(s, v, sel, n, g);
         return 0;
-    case EM_AGG_SUM: return feed_sum(s, v, sel, n, g, false, all_rows, err);
-    case EM_AGG_AVG: return feed_sum(s, v, sel, n, g, true, all_rows, err);
+    case EM_AGG_SUM:
+        EM_TRY(feed_sum(s, v, sel, n, g, false, err));
+        if (v->type.id != EM_TYPE_NULL) note_values(s, v, sel, n, g, all_rows);
+        return 0;
+    case EM_AGG_AVG:
+        return feed_sum(s, v, sel, n, g, true, err);
     case EM_AGG_MIN:
-    case EM_AGG_MAX: feed_minmax(s, v, sel, n, g); return 0;
+    case EM_AGG_MAX:
+        feed_minmax(s, v, sel, n, g);
+        if (s->track) note_values(s, v, sel, n, g, all_rows);
+        return 0;
     }
     return 0;
 }
@@ -477,8 +484,7 @@ static void ensure_sel(em__agg_state *s, int64_t n)
     s->gtmp = em_malloc((size_t)n * sizeof(uint32_t));
 }
 
-int em__agg_state_update(em__agg_state *s, const em_batch *in, const uint32_t *gids,
-                         em_error *err)
+int em__agg_state_update(em__agg_state *s, const em_batch *in, const uint32_t *gids, em_error *err)
 {
     const em_agg_call *c = s->call;
     int64_t n = in->nrows;
@@ -529,24 +535,30 @@ int em__agg_state_merge(em__agg_state *s, const em_batch *in, int col, const uin
         int64_t *cnt = s->cnt;
         if (v->type.id == EM_TYPE_INTEGER) {
             const int32_t *x = EM_VEC_I32(v);
-            FOR_VALID_ROWS(v, (const int32_t *)NULL, n, cnt[gids[i]] += x[i];);
+            FOR_VALID_ROWS(v, (const int32_t *)NULL, n, { cnt[gids[i]] += x[i]; });
         } else {
             const int64_t *x = EM_VEC_I64(v);
-            FOR_VALID_ROWS(v, (const int32_t *)NULL, n, cnt[gids[i]] += x[i];);
+            FOR_VALID_ROWS(v, (const int32_t *)NULL, n, { cnt[gids[i]] += x[i]; });
         }
         return 0;
     }
-    case EM_AGG_SUM: return feed_sum(s, v, NULL, n, gids, false, true, err);
+    case EM_AGG_SUM:
+        EM_TRY(feed_sum(s, v, NULL, n, gids, false, err));
+        note_values(s, v, NULL, n, gids, true);
+        return 0;
     case EM_AGG_AVG: {
-        EM_TRY(feed_sum(s, v, NULL, n, gids, false, true, err));
+        EM_TRY(feed_sum(s, v, NULL, n, gids, false, err));
         const em_vector *cv = in->cols[col + 1];
         int64_t *cnt = s->cnt;
         const int64_t *x = EM_VEC_I64(cv);
-        FOR_VALID_ROWS(cv, (const int32_t *)NULL, n, cnt[gids[i]] += x[i];);
+        FOR_VALID_ROWS(cv, (const int32_t *)NULL, n, { cnt[gids[i]] += x[i]; });
         return 0;
     }
     case EM_AGG_MIN:
-    case EM_AGG_MAX: feed_minmax(s, v, NULL, n, gids); return 0;
+    case EM_AGG_MAX:
+        feed_minmax(s, v, NULL, n, gids);
+        if (s->track) note_values(s, v, NULL, n, gids, true);
+        return 0;
     }
     return 0;
 }
@@ -587,7 +599,9 @@ static int put_exact(const em__agg_state *s, em_vector *out, int64_t v, int scal
 {
     int64_t x;
     switch ((em_type_id)out->type.id) {
-    case EM_TYPE_BOOLEAN: em_vector_append_bool(out, v != 0); return 0;
+    case EM_TYPE_BOOLEAN:
+        em_vector_append_bool(out, v != 0);
+        return 0;
     case EM_TYPE_INTEGER:
     case EM_TYPE_DATE:
         if (!rescale(v, scale, 0, &x) || x < INT32_MIN || x > INT32_MAX)
@@ -604,14 +618,17 @@ static int put_exact(const em__agg_state *s, em_vector *out, int64_t v, int scal
         if (!rescale(v, scale, out->type.scale, &x)) return overflow_error(s, err);
         if (p < EM_DECIMAL_MAX_PRECISION && (x >= em_pow10[p] || x <= -em_pow10[p]))
             return overflow_error(s, err);
-        if (p >= EM_DECIMAL_MAX_PRECISION && (x >= 1000000000000000000LL ||
-                                              x <= -1000000000000000000LL))
+        if (p >= EM_DECIMAL_MAX_PRECISION &&
+            (x >= 1000000000000000000LL || x <= -1000000000000000000LL))
             return overflow_error(s, err);
         em_vector_append_i64(out, x);
         return 0;
     }
-    case EM_TYPE_DOUBLE: em_vector_append_f64(out, (double)v / (double)em_pow10[scale]); return 0;
-    default: break;
+    case EM_TYPE_DOUBLE:
+        em_vector_append_f64(out, (double)v / (double)em_pow10[scale]);
+        return 0;
+    default:
+        break;
     }
     char buf[32];
     return em_error_set(err, EM_EINTERNAL, "cannot write an aggregate as %s",
@@ -652,7 +669,8 @@ static int put_final(const em__agg_state *s, em_vector *out, int64_t g, em_error
 {
     switch (s->kind) {
     case EM_AGG_COUNT_STAR:
-    case EM_AGG_COUNT: return put_exact(s, out, s->cnt[g], 0, err);
+    case EM_AGG_COUNT:
+        return put_exact(s, out, s->cnt[g], 0, err);
     case EM_AGG_SUM:
         if (!has_value(s, g)) return put_null(out);
         if (s->dbl) return put_double(s, out, s->f64[g], err);
@@ -660,15 +678,16 @@ static int put_final(const em__agg_state *s, em_vector *out, int64_t g, em_error
     case EM_AGG_AVG:
         if (s->cnt[g] == 0) return put_null(out);
         if (s->dbl) return put_double(s, out, s->f64[g] / (double)s->cnt[g], err);
-        if (out->type.id == EM_TYPE_DECIMAL) return put_avg_decimal(s, out, s->i64[g], s->cnt[g], err);
+        if (out->type.id == EM_TYPE_DECIMAL)
+            return put_avg_decimal(s, out, s->i64[g], s->cnt[g], err);
         return put_double(s, out,
-                          (double)s->i64[g] / (double)em_pow10[s->scale] / (double)s->cnt[g],
-                          err);
+                          (double)s->i64[g] / (double)em_pow10[s->scale] / (double)s->cnt[g], err);
     case EM_AGG_MIN:
     case EM_AGG_MAX:
         if (!has_value(s, g)) return put_null(out);
         switch (em__vclass_of(s->arg_type)) {
-        case EM__VC_F64: return put_double(s, out, s->f64[g], err);
+        case EM__VC_F64:
+            return put_double(s, out, s->f64[g], err);
         case EM__VC_STR:
             if (out->type.id != EM_TYPE_VARCHAR)
                 return em_error_set(err, EM_EINTERNAL, "string MIN/MAX into a non-string");
@@ -686,7 +705,8 @@ static int put_partial(const em__agg_state *s, em_vector **out, int64_t g, em_er
 {
     switch (s->kind) {
     case EM_AGG_COUNT_STAR:
-    case EM_AGG_COUNT: return put_exact(s, out[0], s->cnt[g], 0, err);
+    case EM_AGG_COUNT:
+        return put_exact(s, out[0], s->cnt[g], 0, err);
     case EM_AGG_SUM:
         if (!has_value(s, g)) return put_null(out[0]);
         if (s->dbl) return put_double(s, out[0], s->f64[g], err);
@@ -700,7 +720,8 @@ static int put_partial(const em__agg_state *s, em_vector **out, int64_t g, em_er
             EM_TRY(put_exact(s, out[0], s->i64[g], s->scale, err));
         return put_exact(s, out[1], s->cnt[g], 0, err);
     case EM_AGG_MIN:
-    case EM_AGG_MAX: return put_final(s, out[0], g, err);
+    case EM_AGG_MAX:
+        return put_final(s, out[0], g, err);
     }
     return 0;
 }

@@ -28,15 +28,21 @@ typedef enum em__vclass {
 static inline em__vclass em__vclass_of(em_type t)
 {
     switch ((em_type_id)t.id) {
-    case EM_TYPE_BOOLEAN: return EM__VC_BOOL;
+    case EM_TYPE_BOOLEAN:
+        return EM__VC_BOOL;
     case EM_TYPE_INTEGER:
-    case EM_TYPE_DATE: return EM__VC_I32;
+    case EM_TYPE_DATE:
+        return EM__VC_I32;
     case EM_TYPE_BIGINT:
     case EM_TYPE_DECIMAL:
-    case EM_TYPE_TIMESTAMP: return EM__VC_I64;
-    case EM_TYPE_DOUBLE: return EM__VC_F64;
-    case EM_TYPE_VARCHAR: return EM__VC_STR;
-    default: return EM__VC_NULL;
+    case EM_TYPE_TIMESTAMP:
+        return EM__VC_I64;
+    case EM_TYPE_DOUBLE:
+        return EM__VC_F64;
+    case EM_TYPE_VARCHAR:
+        return EM__VC_STR;
+    default:
+        return EM__VC_NULL;
     }
 }
 
@@ -58,16 +64,21 @@ static inline uint64_t em__f64_bits(double d)
 static inline uint64_t em__hash_value(const em_vector *v, int64_t i, em__vclass c)
 {
     switch (c) {
-    case EM__VC_BOOL: return em_hash_u64(EM_VEC_BOOL(v)[i] != 0, EM__HASH_SEED);
-    case EM__VC_I32: return em_hash_u64((uint64_t)(int64_t)EM_VEC_I32(v)[i], EM__HASH_SEED);
-    case EM__VC_I64: return em_hash_u64((uint64_t)EM_VEC_I64(v)[i], EM__HASH_SEED);
-    case EM__VC_F64: return em_hash_u64(em__f64_bits(EM_VEC_F64(v)[i]), EM__HASH_SEED);
+    case EM__VC_BOOL:
+        return em_hash_u64(EM_VEC_BOOL(v)[i] != 0, EM__HASH_SEED);
+    case EM__VC_I32:
+        return em_hash_u64((uint64_t)(int64_t)EM_VEC_I32(v)[i], EM__HASH_SEED);
+    case EM__VC_I64:
+        return em_hash_u64((uint64_t)EM_VEC_I64(v)[i], EM__HASH_SEED);
+    case EM__VC_F64:
+        return em_hash_u64(em__f64_bits(EM_VEC_F64(v)[i]), EM__HASH_SEED);
     case EM__VC_STR: {
         int32_t len;
         const char *p = em_vector_str(v, i, &len);
         return em_hash_bytes(p, (size_t)len, EM__HASH_SEED);
     }
-    default: return EM__HASH_NULL;
+    default:
+        return EM__HASH_NULL;
     }
 }
 
@@ -76,9 +87,12 @@ static inline bool em__value_eq(const em_vector *a, int64_t ia, const em_vector 
                                 em__vclass c)
 {
     switch (c) {
-    case EM__VC_BOOL: return (EM_VEC_BOOL(a)[ia] != 0) == (EM_VEC_BOOL(b)[ib] != 0);
-    case EM__VC_I32: return EM_VEC_I32(a)[ia] == EM_VEC_I32(b)[ib];
-    case EM__VC_I64: return EM_VEC_I64(a)[ia] == EM_VEC_I64(b)[ib];
+    case EM__VC_BOOL:
+        return (EM_VEC_BOOL(a)[ia] != 0) == (EM_VEC_BOOL(b)[ib] != 0);
+    case EM__VC_I32:
+        return EM_VEC_I32(a)[ia] == EM_VEC_I32(b)[ib];
+    case EM__VC_I64:
+        return EM_VEC_I64(a)[ia] == EM_VEC_I64(b)[ib];
     case EM__VC_F64: {
         double x = EM_VEC_F64(a)[ia], y = EM_VEC_F64(b)[ib];
         return x == y || (isnan(x) && isnan(y));
@@ -89,7 +103,8 @@ static inline bool em__value_eq(const em_vector *a, int64_t ia, const em_vector 
         const char *pb = em_vector_str(b, ib, &lb);
         return la == lb && memcmp(pa, pb, (size_t)la) == 0;
     }
-    default: return true;
+    default:
+        return true;
     }
 }
 

@@ -62,12 +62,15 @@ bool em__cast_is_safe(em_type from, em_type to)
 {
     if (em_type_equal(from, to) || from.id == EM_TYPE_NULL || to.id == EM_TYPE_VARCHAR) return true;
     switch ((em_type_id)to.id) {
-    case EM_TYPE_BIGINT: return from.id == EM_TYPE_INTEGER || from.id == EM_TYPE_BOOLEAN;
-    case EM_TYPE_INTEGER: return from.id == EM_TYPE_BOOLEAN;
+    case EM_TYPE_BIGINT:
+        return from.id == EM_TYPE_INTEGER || from.id == EM_TYPE_BOOLEAN;
+    case EM_TYPE_INTEGER:
+        return from.id == EM_TYPE_BOOLEAN;
     case EM_TYPE_DOUBLE:
         return from.id == EM_TYPE_INTEGER || from.id == EM_TYPE_BIGINT ||
                from.id == EM_TYPE_DECIMAL || from.id == EM_TYPE_BOOLEAN;
-    case EM_TYPE_BOOLEAN: return em_type_is_numeric(from);
+    case EM_TYPE_BOOLEAN:
+        return em_type_is_numeric(from);
     case EM_TYPE_DECIMAL: {
         int digits = to.precision - to.scale;
         if (from.id == EM_TYPE_INTEGER) return digits >= 10;
@@ -78,8 +81,10 @@ bool em__cast_is_safe(em_type from, em_type to)
         }
         return false;
     }
-    case EM_TYPE_DATE: return from.id == EM_TYPE_TIMESTAMP;
-    default: return false;
+    case EM_TYPE_DATE:
+        return from.id == EM_TYPE_TIMESTAMP;
+    default:
+        return false;
     }
 }
 
@@ -180,18 +185,31 @@ static int cast_numeric(cast_ctx *c)
     switch ((em_type_id)to.id) {
     case EM_TYPE_BOOLEAN:
         switch ((em_type_id)from.id) {
-        case EM_TYPE_INTEGER: PLAIN_LOOP(int32_t, uint8_t, x[i] != 0); return 0;
+        case EM_TYPE_INTEGER:
+            PLAIN_LOOP(int32_t, uint8_t, x[i] != 0);
+            return 0;
         case EM_TYPE_BIGINT:
-        case EM_TYPE_DECIMAL: PLAIN_LOOP(int64_t, uint8_t, x[i] != 0); return 0;
-        case EM_TYPE_DOUBLE: PLAIN_LOOP(double, uint8_t, x[i] != 0); return 0;
-        default: break;
+        case EM_TYPE_DECIMAL:
+            PLAIN_LOOP(int64_t, uint8_t, x[i] != 0);
+            return 0;
+        case EM_TYPE_DOUBLE:
+            PLAIN_LOOP(double, uint8_t, x[i] != 0);
+            return 0;
+        default:
+            break;
         }
         break;
     case EM_TYPE_INTEGER:
         switch ((em_type_id)from.id) {
-        case EM_TYPE_BOOLEAN: PLAIN_LOOP(uint8_t, int32_t, x[i] != 0); return 0;
-        case EM_TYPE_BIGINT: NUM_LOOP(int64_t, int32_t, i64_to_i32); return 0;
-        case EM_TYPE_DOUBLE: NUM_LOOP(double, int32_t, dbl_to_i32); return 0;
+        case EM_TYPE_BOOLEAN:
+            PLAIN_LOOP(uint8_t, int32_t, x[i] != 0);
+            return 0;
+        case EM_TYPE_BIGINT:
+            NUM_LOOP(int64_t, int32_t, i64_to_i32);
+            return 0;
+        case EM_TYPE_DOUBLE:
+            NUM_LOOP(double, int32_t, dbl_to_i32);
+            return 0;
         case EM_TYPE_DECIMAL: {
             const int k = from.scale;
 #define DEC_TO_I32(v, zp) i64_to_i32(em__div_round_pow10(v, k), zp)
@@ -199,33 +217,48 @@ static int cast_numeric(cast_ctx *c)
 #undef DEC_TO_I32
             return 0;
         }
-        default: break;
+        default:
+            break;
         }
         break;
     case EM_TYPE_BIGINT:
         switch ((em_type_id)from.id) {
-        case EM_TYPE_BOOLEAN: PLAIN_LOOP(uint8_t, int64_t, x[i] != 0); return 0;
-        case EM_TYPE_INTEGER: PLAIN_LOOP(int32_t, int64_t, x[i]); return 0;
-        case EM_TYPE_DOUBLE: NUM_LOOP(double, int64_t, dbl_to_i64); return 0;
+        case EM_TYPE_BOOLEAN:
+            PLAIN_LOOP(uint8_t, int64_t, x[i] != 0);
+            return 0;
+        case EM_TYPE_INTEGER:
+            PLAIN_LOOP(int32_t, int64_t, x[i]);
+            return 0;
+        case EM_TYPE_DOUBLE:
+            NUM_LOOP(double, int64_t, dbl_to_i64);
+            return 0;
         case EM_TYPE_DECIMAL: {
             const int k = from.scale;
             PLAIN_LOOP(int64_t, int64_t, em__div_round_pow10(x[i], k));
             return 0;
         }
-        default: break;
+        default:
+            break;
         }
         break;
     case EM_TYPE_DOUBLE:
         switch ((em_type_id)from.id) {
-        case EM_TYPE_BOOLEAN: PLAIN_LOOP(uint8_t, double, x[i] != 0); return 0;
-        case EM_TYPE_INTEGER: PLAIN_LOOP(int32_t, double, x[i]); return 0;
-        case EM_TYPE_BIGINT: PLAIN_LOOP(int64_t, double, x[i]); return 0;
+        case EM_TYPE_BOOLEAN:
+            PLAIN_LOOP(uint8_t, double, x[i] != 0);
+            return 0;
+        case EM_TYPE_INTEGER:
+            PLAIN_LOOP(int32_t, double, x[i]);
+            return 0;
+        case EM_TYPE_BIGINT:
+            PLAIN_LOOP(int64_t, double, x[i]);
+            return 0;
         case EM_TYPE_DECIMAL: {
             const double div = (double)em_pow10[from.scale];
             PLAIN_LOOP(int64_t, double, (double)x[i] / div);
             return 0;
         }
-        default: break;
+        default:
+            break;
         }
         break;
     case EM_TYPE_DECIMAL: {
@@ -243,7 +276,9 @@ static int cast_numeric(cast_ctx *c)
             NUM_LOOP(int32_t, int64_t, INT_TO_DEC);
             return 0;
         }
-        case EM_TYPE_BIGINT: NUM_LOOP(int64_t, int64_t, INT_TO_DEC); return 0;
+        case EM_TYPE_BIGINT:
+            NUM_LOOP(int64_t, int64_t, INT_TO_DEC);
+            return 0;
 #undef INT_TO_DEC
         case EM_TYPE_DECIMAL: {
             if (to.scale >= from.scale) {
@@ -266,11 +301,13 @@ static int cast_numeric(cast_ctx *c)
 #undef DBL_TO_DEC
             return 0;
         }
-        default: break;
+        default:
+            break;
         }
         break;
     }
-    default: break;
+    default:
+        break;
     }
     return err_cast_types(from, to, c->err);
 }
@@ -299,19 +336,74 @@ static int cast_datetime(cast_ctx *c)
 
 /* ---- to VARCHAR ------------------------------------------------------------------- */
 
+/* Decimal digits of v into buf (at least 20 bytes); returns the length.
+ * Two digits per step from a table. */
 static int format_i64(int64_t v, char *buf)
 {
-    char tmp[24];
-    int n = 0;
+    static const char pairs[201] = "000102030405060708091011121314151617181920212223242526272829"
+                                   "303132333435363738394041424344454647484950515253545556575859"
+                                   "606162636465666768697071727374757677787980818283848586878889"
+                                   "90919293949596979899";
     uint64_t m = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    do {
-        tmp[n++] = (char)('0' + m % 10);
-        m /= 10;
-    } while (m > 0);
-    int k = 0;
-    if (v < 0) buf[k++] = '-';
-    while (n > 0) buf[k++] = tmp[--n];
-    return k;
+    /* Digit count from the bit length: log10(2) ~ 1233 / 4096. */
+    static const uint64_t p10[20] = {1ULL,
+                                     10ULL,
+                                     100ULL,
+                                     1000ULL,
+                                     10000ULL,
+                                     100000ULL,
+                                     1000000ULL,
+                                     10000000ULL,
+                                     100000000ULL,
+                                     1000000000ULL,
+                                     10000000000ULL,
+                                     100000000000ULL,
+                                     1000000000000ULL,
+                                     10000000000000ULL,
+                                     100000000000000ULL,
+                                     1000000000000000ULL,
+                                     10000000000000000ULL,
+                                     100000000000000000ULL,
+                                     1000000000000000000ULL,
+                                     10000000000000000000ULL};
+    int t = ((64 - __builtin_clzll(m | 1)) * 1233) >> 12;
+    int digits = t + 1 - ((m | 1) < p10[t]);
+    int len = digits + (v < 0);
+    char *q = buf + len;
+    while (m >= 100) {
+        unsigned d = (unsigned)(m % 100);
+        m /= 100;
+        q -= 2;
+        memcpy(q, pairs + 2 * d, 2);
+    }
+    if (m >= 10) {
+        q -= 2;
+        memcpy(q, pairs + 2 * m, 2);
+    } else {
+        *--q = (char)('0' + m);
+    }
+    if (v < 0) buf[0] = '-';
+    return len;
+}
+
+/* Integers to text: room for the longest form of every row up front, then
+ * digits straight into the character buffer. */
+static int ints_to_varchar(cast_ctx *c)
+{
+    em_vector *in = c->in, *r = c->r;
+    const int64_t n = in->length;
+    const bool wide = in->type.id == EM_TYPE_BIGINT;
+    char *d = em__str_room(r, n * (wide ? 20 : 11));
+    if (d == NULL) return em__err_str_too_large(c->err);
+    int32_t *off = EM_VEC_OFFSETS(r);
+    int64_t pos = r->chars_len;
+    for (int64_t i = 0; i < n; i++) {
+        if (em_vector_is_valid(in, i))
+            pos += format_i64(wide ? EM_VEC_I64(in)[i] : EM_VEC_I32(in)[i], r->chars + pos);
+        off[i + 1] = (int32_t)pos;
+    }
+    r->chars_len = pos;
+    return 0;
 }
 
 static int cast_to_varchar(cast_ctx *c)
@@ -320,6 +412,7 @@ static int cast_to_varchar(cast_ctx *c)
     const int64_t n = in->length;
     em_type from = in->type;
     char buf[64];
+    if (from.id == EM_TYPE_INTEGER || from.id == EM_TYPE_BIGINT) return ints_to_varchar(c);
     for (int64_t i = 0; i < n; i++) {
         if (!em_vector_is_valid(in, i)) {
             em__str_empty(r, i);
@@ -331,8 +424,12 @@ static int cast_to_varchar(cast_ctx *c)
             len = EM_VEC_BOOL(in)[i] ? 4 : 5;
             memcpy(buf, EM_VEC_BOOL(in)[i] ? "true" : "false", (size_t)len);
             break;
-        case EM_TYPE_INTEGER: len = format_i64(EM_VEC_I32(in)[i], buf); break;
-        case EM_TYPE_BIGINT: len = format_i64(EM_VEC_I64(in)[i], buf); break;
+        case EM_TYPE_INTEGER:
+            len = format_i64(EM_VEC_I32(in)[i], buf);
+            break;
+        case EM_TYPE_BIGINT:
+            len = format_i64(EM_VEC_I64(in)[i], buf);
+            break;
         case EM_TYPE_DOUBLE:
             em_format_double(EM_VEC_F64(in)[i], buf, sizeof(buf));
             len = (int)strlen(buf);
@@ -349,7 +446,8 @@ static int cast_to_varchar(cast_ctx *c)
             em_format_timestamp(EM_VEC_I64(in)[i], buf, sizeof(buf));
             len = (int)strlen(buf);
             break;
-        default: return err_cast_types(from, c->to, c->err);
+        default:
+            return err_cast_types(from, c->to, c->err);
         }
         if (em__str_put(r, i, buf, len) < 0) return em__err_str_too_large(c->err);
     }
@@ -410,8 +508,14 @@ static int parse_one(const char *s, size_t len, em_type to, em_vector *r, int64_
     }
     case EM_TYPE_DATE: {
         int32_t d;
-        if (em_parse_date(s, len, &d) < 0) return 1;
-        EM_VEC_I32(r)[i] = d;
+        int64_t t;
+        if (em_parse_date(s, len, &d) == 0) {
+            EM_VEC_I32(r)[i] = d;
+            return 0;
+        }
+        /* A full timestamp keeps its date, as in PostgreSQL and DuckDB. */
+        if (em_parse_timestamp(s, len, &t) < 0) return 1;
+        EM_VEC_I32(r)[i] = (int32_t)em__floor_div(t, EM__MICROS_PER_DAY);
         return 0;
     }
     case EM_TYPE_TIMESTAMP: {
@@ -427,7 +531,8 @@ static int parse_one(const char *s, size_t len, em_type to, em_vector *r, int64_
         EM_VEC_I64(r)[i] = t;
         return 0;
     }
-    default: return 1;
+    default:
+        return 1;
     }
 }
 
@@ -443,8 +548,10 @@ static int cast_from_varchar(cast_ctx *c)
     case EM_TYPE_DOUBLE:
     case EM_TYPE_DECIMAL:
     case EM_TYPE_DATE:
-    case EM_TYPE_TIMESTAMP: break;
-    default: return err_cast_types(in->type, c->to, c->err);
+    case EM_TYPE_TIMESTAMP:
+        break;
+    default:
+        return err_cast_types(in->type, c->to, c->err);
     }
     const int32_t *off = EM_VEC_OFFSETS(in);
     for (int64_t i = 0; i < n; i++) {

@@ -41,7 +41,8 @@ em_expr *em_expr_cast(em_arena *a, em_expr *arg, em_type to)
 {
     if (em_type_equal(arg->type, to)) return arg;
     /* A NULL literal simply becomes a NULL of the wanted type. */
-    if (arg->kind == EM_EXPR_CONST && arg->value.is_null) return em_expr_const(a, em_value_null(to));
+    if (arg->kind == EM_EXPR_CONST && arg->value.is_null)
+        return em_expr_const(a, em_value_null(to));
     em_expr *e = em_expr_new(a, EM_EXPR_CAST, to, 1);
     e->args[0] = arg;
     return e;
@@ -112,7 +113,8 @@ bool em_expr_equal(const em_expr *a, const em_expr *b)
             a->escape != b->escape)
             return false;
         break;
-    default: break;
+    default:
+        break;
     }
     for (int i = 0; i < a->nargs; i++)
         if (!em_expr_equal(a->args[i], b->args[i])) return false;
@@ -155,7 +157,9 @@ static void format_value(const em_value *v, em_strbuf *out)
         return;
     }
     switch ((em_type_id)v->type.id) {
-    case EM_TYPE_VARCHAR: format_quoted(out, v->v.str.ptr, v->v.str.len); return;
+    case EM_TYPE_VARCHAR:
+        format_quoted(out, v->v.str.ptr, v->v.str.len);
+        return;
     case EM_TYPE_DATE:
     case EM_TYPE_TIMESTAMP: {
         em_strbuf tmp;
@@ -166,7 +170,9 @@ static void format_value(const em_value *v, em_strbuf *out)
         em_strbuf_release(&tmp);
         return;
     }
-    default: em_value_format(v, out); return;
+    default:
+        em_value_format(v, out);
+        return;
     }
 }
 
@@ -229,8 +235,12 @@ void em_expr_format(const em_expr *e, const char *const *names, em_strbuf *out)
         else
             em_strbuf_printf(out, "#%d", e->column);
         return;
-    case EM_EXPR_CONST: format_value(&e->value, out); return;
-    case EM_EXPR_CALL: format_call(e, names, out); return;
+    case EM_EXPR_CONST:
+        format_value(&e->value, out);
+        return;
+    case EM_EXPR_CALL:
+        format_call(e, names, out);
+        return;
     case EM_EXPR_CAST:
         em_strbuf_puts(out, e->try_cast ? "TRY_CAST(" : "CAST(");
         em_expr_format(e->args[0], names, out);

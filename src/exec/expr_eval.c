@@ -122,19 +122,52 @@ int em__err_str_too_large(em_error *err)
 }
 
 /* NULL slots of fixed-width results are zeroed so that hashing and export
- * see deterministic bytes, as em_vector_append_null does. */
+ * see deterministic bytes, as em_vector_append_null does. Eight bitmap bytes
+ * are tested at once: most words have no NULL. */
 static void zero_null_slots(em_vector *v)
 {
     size_t w = em_type_width(v->type);
     if (v->validity == NULL || v->type.id == EM_TYPE_VARCHAR || w == 0) return;
-    int64_t n = v->length;
+    const int64_t n = v->length;
+    const int64_t nbytes = (n + 7) >> 3;
     const uint8_t *bits = v->validity;
     char *data = v->data;
-    for (int64_t k = 0; k < (n + 7) >> 3; k++) {
-        if (bits[k] == 0xff) continue;
-        for (int64_t i = k << 3; i < n && i < (k << 3) + 8; i++)
-            if (!em__bit(bits, i)) memset(data + (size_t)i * w, 0, w);
+    for (int64_t k = 0; k < nbytes; k += 8) {
+        uint64_t word = UINT64_MAX;
+        memcpy(&word, bits + k, (size_t)EM_MIN(8, nbytes - k));
+        /* Visit only the NULL rows of the word. */
+        for (uint64_t z = ~word; z != 0; z &= z - 1) {
+            int64_t i = (k << 3) + __builtin_ctzll(z);
+            if (i >= n) break;
+            memset(data + (size_t)i * w, 0, w);
+        }
     }
+}
+
+/* Eight validity bits as eight bytes of 0 or 1, and back. */
+#define BYTE_ONES 0x0101010101010101ULL
+
+static inline uint64_t expand_bits(uint8_t b)
+{
+    uint64_t x = ((uint64_t)b * BYTE_ONES) & 0x8040201008040201ULL;
+    return ((x + 0x7f7f7f7f7f7f7f7fULL) >> 7) & BYTE_ONES;
+}
+
+static inline uint8_t pack_bytes(uint64_t w)
+{
+    return (uint8_t)((w * 0x0102040810204080ULL) >> 56);
+}
+
+static inline uint64_t load8(const uint8_t *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w;
+}
+
+static inline void store8(uint8_t *p, uint64_t w)
+{
+    memcpy(p, &w, 8);
 }
 
 /* ---- analysis -------------------------------------------------------------------- */
@@ -145,7 +178,8 @@ static bool is_safe(const em_expr *e)
 {
     switch (e->kind) {
     case EM_EXPR_COLUMN:
-    case EM_EXPR_CONST: return true;
+    case EM_EXPR_CONST:
+        return true;
     case EM_EXPR_CALL:
         if (e->func == NULL || !(em__func_flags(e->func) & EM__FN_SAFE)) return false;
         break;
@@ -157,7 +191,8 @@ static bool is_safe(const em_expr *e)
         /* A malformed pattern (a trailing escape) is the only failure. */
         if (e->args[1]->kind != EM_EXPR_CONST) return false;
         break;
-    default: break;
+    default:
+        break;
     }
     for (int i = 0; i < e->nargs; i++)
         if (!is_safe(e->args[i])) return false;
@@ -256,9 +291,9 @@ static int eval_call(const em_expr *e, const em_batch *in, em_vector **out, em_e
         if (args[i]->type.id != want.id) {
             /* Only untyped NULLs and missing binder casts land here. */
             em_type t = want;
-            if (t.id == EM_TYPE_DECIMAL) t = e->args[i]->type.id == EM_TYPE_DECIMAL
-                                                 ? e->args[i]->type
-                                                 : em_type_decimal(18, 0);
+            if (t.id == EM_TYPE_DECIMAL)
+                t = e->args[i]->type.id == EM_TYPE_DECIMAL ? e->args[i]->type
+                                                           : em_type_decimal(18, 0);
             rc = coerce(&args[i], t, err);
             if (rc < 0) break;
         }
@@ -275,86 +310,131 @@ static int eval_call(const em_expr *e, const em_batch *in, em_vector **out, em_e
     return rc;
 }
 
+/* Fold one operand, evaluated over every row, into the AND/OR state: val
+ * holds the result so far (0/1 bytes), nul marks rows where an operand was
+ * NULL. Works on eight rows per 64-bit word. */
+static void logic_fold_full(bool is_and, const em_vector *v, int64_t n, uint8_t *val, uint8_t *nul)
+{
+    const uint8_t *x = EM_VEC_BOOL(v);
+    if (em__is_const(v) && n != 1) {
+        bool valid = em_vector_is_valid(v, 0);
+        if (!valid)
+            memset(nul, 1, (size_t)n);
+        else if (is_and && !x[0])
+            memset(val, 0, (size_t)n);
+        else if (!is_and && x[0])
+            memset(val, 1, (size_t)n);
+        return;
+    }
+    if (v->validity == NULL) {
+        if (is_and)
+            for (int64_t i = 0; i < n; i++) val[i] &= x[i];
+        else
+            for (int64_t i = 0; i < n; i++) val[i] |= x[i];
+        return;
+    }
+    const uint8_t *bits = v->validity;
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t vb = expand_bits(bits[i >> 3]), xw = load8(x + i);
+        uint64_t inval = vb ^ BYTE_ONES;
+        if (is_and)
+            store8(val + i, load8(val + i) & (xw | inval));
+        else
+            store8(val + i, load8(val + i) | (xw & vb));
+        store8(nul + i, load8(nul + i) | inval);
+    }
+    for (; i < n; i++) {
+        uint8_t valid = em__bit(bits, i);
+        if (is_and)
+            val[i] &= (uint8_t)(x[i] | !valid);
+        else
+            val[i] |= (uint8_t)(x[i] & valid);
+        nul[i] |= (uint8_t)!valid;
+    }
+}
+
 /* AND / OR with three-valued logic: false AND x = false, true OR x = true,
- * otherwise NULL if any operand is NULL. Later operands only see the rows
- * that earlier ones left open. */
+ * otherwise NULL if any operand is NULL. An operand that could fail only sees
+ * the rows earlier operands left open; safe operands run over the whole batch
+ * (decided rows stay decided whatever they add). */
 static int eval_logic(const em_expr *e, const em_batch *in, em_vector **out, em_error *err)
 {
     const bool is_and = e->kind == EM_EXPR_AND;
+    const uint8_t undecided = is_and ? 1 : 0;
     const int64_t n = in->nrows;
     em_vector *res = em__vec_new(em_type_make(EM_TYPE_BOOLEAN), n);
     uint8_t *val = EM_VEC_BOOL(res);
-    memset(val, is_and ? 1 : 0, (size_t)n);
+    memset(val, undecided, (size_t)n);
     uint8_t *nul = em_calloc((size_t)n, 1);
-    int32_t *open = NULL; /* rows still undecided; NULL = every row */
-    int64_t nopen = n;
+    int32_t *open = NULL;
     int rc = 0;
-    for (int a = 0; a < e->nargs && nopen > 0; a++) {
-        em_vector *v;
-        bool dense;
-        rc = eval_rows(e->args[a], in, open, nopen, &v, &dense, err);
-        if (rc < 0) break;
-        rc = coerce(&v, em_type_make(EM_TYPE_BOOLEAN), err);
-        if (rc < 0) {
-            em_vector_unref(v);
-            break;
+    for (int a = 0; a < e->nargs; a++) {
+        const em_expr *arg = e->args[a];
+        bool partial = open != NULL;
+        int64_t nopen = n;
+        if (a > 0) {
+            /* Rows still open; stop when every row is decided. */
+            int64_t cnt = 0;
+            for (int64_t i = 0; i < n; i++) cnt += val[i] == undecided;
+            if (cnt == 0) break;
+            partial = cnt < n && !is_safe(arg);
+            if (partial) {
+                if (open == NULL) open = em_malloc(sizeof(int32_t) * (size_t)n);
+                int64_t m = 0;
+                for (int64_t i = 0; i < n; i++) {
+                    open[m] = (int32_t)i;
+                    m += val[i] == undecided;
+                }
+                nopen = m;
+            }
         }
-        const uint8_t *x = EM_VEC_BOOL(v);
-        if (open == NULL && !em__is_const(v) && v->validity == NULL) {
-            /* The common case: the first operand, no NULLs. */
-            if (is_and)
-                for (int64_t i = 0; i < n; i++) val[i] &= x[i];
-            else
-                for (int64_t i = 0; i < n; i++) val[i] |= x[i];
+        em_vector *v = NULL;
+        if (!partial) {
+            rc = eval_node(arg, in, &v, err);
+            if (rc == 0) rc = coerce(&v, em_type_make(EM_TYPE_BOOLEAN), err);
+            if (rc == 0) logic_fold_full(is_and, v, n, val, nul);
         } else {
-            for (int64_t j = 0; j < nopen; j++) {
-                int64_t i = open ? open[j] : j;
-                int64_t k = vix(v, dense, j, i);
-                uint8_t valid = em_vector_is_valid(v, k);
-                if (is_and)
-                    val[i] &= (uint8_t)(x[k] | !valid);
-                else
-                    val[i] |= (uint8_t)(x[k] & valid);
-                nul[i] |= (uint8_t)!valid;
+            rc = eval_subset(arg, in, open, nopen, &v, err);
+            if (rc == 0) rc = coerce(&v, em_type_make(EM_TYPE_BOOLEAN), err);
+            if (rc == 0) {
+                const uint8_t *x = EM_VEC_BOOL(v);
+                for (int64_t j = 0; j < nopen; j++) {
+                    int64_t i = open[j], k = em__is_const(v) ? 0 : j;
+                    uint8_t valid = em_vector_is_valid(v, k);
+                    if (is_and)
+                        val[i] &= (uint8_t)(x[k] | !valid);
+                    else
+                        val[i] |= (uint8_t)(x[k] & valid);
+                    nul[i] |= (uint8_t)!valid;
+                }
             }
         }
         em_vector_unref(v);
-        if (a + 1 == e->nargs) break;
-        /* Narrow the open rows: AND is decided by a false, OR by a true. */
-        if (open == NULL) open = em_malloc(sizeof(int32_t) * (size_t)n);
-        int64_t m = 0;
-        uint8_t undecided = is_and ? 1 : 0;
-        if (nopen == n) {
-            for (int64_t i = 0; i < n; i++) {
-                open[m] = (int32_t)i;
-                m += val[i] == undecided;
-            }
-        } else {
-            for (int64_t j = 0; j < nopen; j++) {
-                int64_t i = open[j];
-                open[m] = (int32_t)i;
-                m += val[i] == undecided;
-            }
-        }
-        nopen = m;
-        if (nopen == n) {
-            em_free(open);
-            open = NULL;
-        }
+        if (rc < 0) break;
     }
     em_free(open);
     if (rc == 0) {
-        /* NULL when undecided and some operand was NULL. */
-        uint8_t undecided = is_and ? 1 : 0;
-        bool any = false;
-        for (int64_t i = 0; i < n; i++) any |= (val[i] == undecided) & nul[i];
+        /* NULL where still undecided and some operand was NULL. */
+        uint8_t any = 0;
+        for (int64_t i = 0; i < n; i++) any |= (uint8_t)((val[i] == undecided) & nul[i]);
         if (any) {
             uint8_t *bits = em__vec_validity(res);
-            for (int64_t i = 0; i < n; i++)
+            int64_t i = 0;
+            for (; i + 8 <= n; i += 8) {
+                uint64_t vw = load8(val + i), nw = load8(nul + i);
+                uint64_t isnull = (is_and ? vw : (vw ^ BYTE_ONES)) & nw;
+                bits[i >> 3] = pack_bytes(isnull ^ BYTE_ONES);
+                store8(val + i, vw & ~isnull);
+            }
+            for (; i < n; i++) {
                 if (val[i] == undecided && nul[i]) {
                     em__bit_clear(bits, i);
                     val[i] = 0;
+                } else {
+                    em__bit_set(bits, i);
                 }
+            }
         }
         *out = res;
     } else {
@@ -404,111 +484,210 @@ static int eval_is_null(const em_expr *e, const em_batch *in, em_vector **out, e
 
 /* ---- CASE and COALESCE: per-row choice among several result vectors ------------ */
 
-/* Row i of the result is row idx[i] of srcs[src[i]] (src -1: NULL). */
+/*
+ * Fixed-width results are scattered straight into the result vector as each
+ * branch is evaluated. VARCHAR results remember, per row, which branch vector
+ * and row to take (src/idx) and are copied once at the end, when the total
+ * size is known. A single branch covering every row in order is handed out
+ * as is.
+ */
 typedef struct assembler {
-    int nsrc;
+    em_type t;
+    int64_t n;
+    size_t width;     /* 0 for VARCHAR */
+    em_vector *whole; /* a branch covering every row, not yet copied */
+    em_vector *r;     /* fixed width: the result being filled */
+    int nsrc;         /* VARCHAR: the branch vectors kept alive */
     em_vector **srcs;
     int32_t *src;
     int32_t *idx;
-    int64_t n;
 } assembler;
 
-static void asm_init(assembler *as, int maxsrc, int64_t n)
+static void asm_init(assembler *as, int maxsrc, int64_t n, em_type t)
 {
-    as->nsrc = 0;
-    as->srcs = em_calloc((size_t)maxsrc, sizeof(em_vector *));
-    as->src = em_malloc(sizeof(int32_t) * (size_t)n);
-    as->idx = em_malloc(sizeof(int32_t) * (size_t)n);
-    for (int64_t i = 0; i < n; i++) as->src[i] = -1;
+    memset(as, 0, sizeof(*as));
+    as->t = t;
     as->n = n;
+    as->width = t.id == EM_TYPE_VARCHAR ? 0 : em_type_width(t);
+    as->srcs = em_calloc((size_t)maxsrc + 1, sizeof(em_vector *));
 }
 
 static void asm_release(assembler *as)
 {
+    em_vector_unref(as->whole);
+    em_vector_unref(as->r);
     for (int s = 0; s < as->nsrc; s++) em_vector_unref(as->srcs[s]);
     em_free(as->srcs);
     em_free(as->src);
     em_free(as->idx);
 }
 
-/* Rows rows[0..k) (NULL: all) take their value from v (indexed per `dense`);
- * takes ownership of v. */
+static void asm_materialize(assembler *as);
+
+/* Row i of the result := row k of v (validity included). */
+#define SCATTER(T)                                                                                 \
+    do {                                                                                           \
+        const T *x = (const T *)v->data;                                                           \
+        T *z = (T *)as->r->data;                                                                   \
+        for (int64_t j = 0; j < k; j++) {                                                          \
+            int64_t i = rows ? rows[j] : j;                                                        \
+            int64_t kk = vix(v, dense, j, i);                                                      \
+            z[i] = x[kk];                                                                          \
+            if (vbits == NULL || em__bit(vbits, kk)) em__bit_set(bits, i);                         \
+        }                                                                                          \
+    } while (0)
+
+/* Rows rows[0..k) (NULL: 0..k-1) take their value from v, indexed by position
+ * (dense) or by row number; takes ownership of v. */
 static void asm_add(assembler *as, em_vector *v, bool dense, const int32_t *rows, int64_t k)
 {
-    int s = as->nsrc++;
-    as->srcs[s] = v;
-    for (int64_t j = 0; j < k; j++) {
-        int64_t i = rows ? rows[j] : j;
-        as->src[i] = s;
-        as->idx[i] = (int32_t)vix(v, dense, j, i);
+    if (as->whole == NULL && as->r == NULL && as->nsrc == 0 && k == as->n && v->length == k &&
+        (rows == NULL || dense)) {
+        as->whole = v; /* every row, in order */
+        return;
     }
+    if (as->whole != NULL || (as->r == NULL && as->src == NULL)) asm_materialize(as);
+    if (as->t.id == EM_TYPE_NULL) {
+        em_vector_unref(v);
+        return;
+    }
+    if (as->width == 0) {
+        int s = as->nsrc++;
+        as->srcs[s] = v;
+        for (int64_t j = 0; j < k; j++) {
+            int64_t i = rows ? rows[j] : j;
+            as->src[i] = s;
+            as->idx[i] = (int32_t)vix(v, dense, j, i);
+        }
+        return;
+    }
+    uint8_t *bits = as->r->validity;
+    const uint8_t *vbits = v->validity;
+    switch (as->width) {
+    case 1:
+        SCATTER(uint8_t);
+        break;
+    case 4:
+        SCATTER(int32_t);
+        break;
+    default:
+        SCATTER(int64_t);
+        break;
+    }
+    em_vector_unref(v);
 }
 
-static em_vector *asm_build(assembler *as, em_type t)
+/* Switch from the single-vector shortcut to per-row assembly. */
+static void asm_materialize(assembler *as)
 {
-    int64_t n = as->n;
-    /* One source covering every row in row order: hand it out as is. */
-    if (as->nsrc == 1 && as->srcs[0]->length == n) {
-        bool identity = true;
-        for (int64_t i = 0; i < n && identity; i++) identity = as->src[i] == 0 && as->idx[i] == i;
-        if (identity) return em_vector_ref(as->srcs[0]);
+    const int64_t n = as->n;
+    if (as->width == 0) {
+        as->src = em_malloc(sizeof(int32_t) * (size_t)(n > 0 ? n : 1));
+        as->idx = em_malloc(sizeof(int32_t) * (size_t)(n > 0 ? n : 1));
+        for (int64_t i = 0; i < n; i++) as->src[i] = -1;
+    } else {
+        as->r = em__vec_new(as->t, n);
+        memset(as->r->data, 0, as->width * (size_t)n);
+        em__vec_set_all_null(as->r, n);
     }
-    em_vector *r = em__vec_new(t, n);
-    if (t.id == EM_TYPE_NULL) return r;
+    em_vector *w = as->whole;
+    as->whole = NULL;
+    if (w != NULL) asm_add(as, w, false, NULL, n);
+}
+
+/* Rows rows[0..k) take v's value where it is not NULL; the others are
+ * written to rest (returns their count). Takes ownership of v. */
+static int64_t asm_add_valid(assembler *as, em_vector *v, bool dense, const int32_t *rows,
+                             int64_t k, int32_t *rest)
+{
+    int32_t *got = em_malloc(sizeof(int32_t) * (size_t)(k > 0 ? k : 1));
+    int32_t *pos = em_malloc(sizeof(int32_t) * (size_t)(k > 0 ? k : 1));
+    int64_t ng = 0, nr = 0;
+    for (int64_t j = 0; j < k; j++) {
+        int64_t i = rows ? rows[j] : j;
+        if (em_vector_is_valid(v, vix(v, dense, j, i))) {
+            got[ng] = (int32_t)i;
+            pos[ng++] = (int32_t)(em__is_const(v) ? 0 : dense ? j : i);
+        } else {
+            rest[nr++] = (int32_t)i;
+        }
+    }
+    /* Positions are resolved already: index the vector "densely" by them. */
+    if (ng > 0) {
+        if (as->whole != NULL || (as->r == NULL && as->src == NULL)) asm_materialize(as);
+        if (as->width == 0) {
+            int s = as->nsrc++;
+            as->srcs[s] = v;
+            for (int64_t j = 0; j < ng; j++) {
+                as->src[got[j]] = s;
+                as->idx[got[j]] = pos[j];
+            }
+            v = NULL;
+        } else if (as->t.id != EM_TYPE_NULL) {
+            uint8_t *bits = as->r->validity;
+            for (int64_t j = 0; j < ng; j++) {
+                int64_t i = got[j], kk = pos[j];
+                memcpy((char *)as->r->data + (size_t)i * as->width,
+                       (const char *)v->data + (size_t)kk * as->width, as->width);
+                em__bit_set(bits, i);
+            }
+        }
+    }
+    em_vector_unref(v);
+    em_free(got);
+    em_free(pos);
+    return nr;
+}
+
+static em_vector *asm_build(assembler *as)
+{
+    const int64_t n = as->n;
+    if (as->whole != NULL) {
+        em_vector *w = as->whole;
+        as->whole = NULL;
+        return w;
+    }
+    if (as->r == NULL && as->src == NULL) asm_materialize(as); /* nothing added: all NULL */
+    if (as->width > 0 || as->t.id == EM_TYPE_NULL) {
+        em_vector *r = as->r;
+        as->r = NULL;
+        if (r == NULL) { /* NULL-typed */
+            r = em__vec_new(as->t, n);
+            return r;
+        }
+        em__vec_compact_validity(r, n);
+        zero_null_slots(r);
+        return r;
+    }
     const int32_t *src = as->src, *idx = as->idx;
     em_vector *const *srcs = as->srcs;
-    switch (em_type_width(t) * (t.id != EM_TYPE_VARCHAR)) {
-    case 1: {
-        uint8_t *z = r->data;
-        for (int64_t i = 0; i < n; i++)
-            z[i] = src[i] < 0 ? 0 : ((const uint8_t *)srcs[src[i]]->data)[idx[i]];
-        break;
-    }
-    case 4: {
-        int32_t *z = r->data;
-        for (int64_t i = 0; i < n; i++)
-            z[i] = src[i] < 0 ? 0 : ((const int32_t *)srcs[src[i]]->data)[idx[i]];
-        break;
-    }
-    case 8: {
-        int64_t *z = r->data;
-        for (int64_t i = 0; i < n; i++)
-            z[i] = src[i] < 0 ? 0 : ((const int64_t *)srcs[src[i]]->data)[idx[i]];
-        break;
-    }
-    default: {
-        int64_t total = 0;
-        for (int64_t i = 0; i < n; i++) {
-            if (src[i] < 0) continue;
-            const int32_t *off = EM_VEC_OFFSETS(srcs[src[i]]);
-            total += off[idx[i] + 1] - off[idx[i]];
-        }
-        em_vector_reserve_chars(r, total);
-        int32_t *zo = EM_VEC_OFFSETS(r);
-        int64_t pos = 0;
-        for (int64_t i = 0; i < n; i++) {
-            if (src[i] >= 0) {
-                const em_vector *sv = srcs[src[i]];
-                int32_t len;
-                const char *p = em_vector_str(sv, idx[i], &len);
-                if (len > 0) memcpy(r->chars + pos, p, (size_t)len);
-                pos += len;
-            }
-            zo[i + 1] = (int32_t)pos;
-        }
-        r->chars_len = pos;
-        break;
-    }
-    }
+    em_vector *r = em__vec_new(as->t, n);
+    int64_t total = 0;
     bool any_null = false;
-    for (int64_t i = 0; i < n && !any_null; i++)
-        any_null = src[i] < 0 || !em_vector_is_valid(srcs[src[i]], idx[i]);
-    if (any_null) {
-        uint8_t *bits = em__vec_validity(r);
-        for (int64_t i = 0; i < n; i++)
-            if (src[i] < 0 || !em_vector_is_valid(srcs[src[i]], idx[i])) em__bit_clear(bits, i);
-        zero_null_slots(r);
+    for (int64_t i = 0; i < n; i++) {
+        if (src[i] < 0 || !em_vector_is_valid(srcs[src[i]], idx[i])) {
+            any_null = true;
+            continue;
+        }
+        const int32_t *off = EM_VEC_OFFSETS(srcs[src[i]]);
+        total += off[idx[i] + 1] - off[idx[i]];
     }
+    em_vector_reserve_chars(r, total > 0 ? total : 1);
+    int32_t *zo = EM_VEC_OFFSETS(r);
+    uint8_t *bits = any_null ? em__vec_validity(r) : NULL;
+    int64_t p = 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (src[i] >= 0 && em_vector_is_valid(srcs[src[i]], idx[i])) {
+            int32_t len;
+            const char *s = em_vector_str(srcs[src[i]], idx[i], &len);
+            if (len > 0) memcpy(r->chars + p, s, (size_t)len);
+            p += len;
+        } else {
+            em__bit_clear(bits, i);
+        }
+        zo[i + 1] = (int32_t)p;
+    }
+    r->chars_len = p;
     return r;
 }
 
@@ -518,7 +697,7 @@ static int eval_case(const em_expr *e, const em_batch *in, em_vector **out, em_e
     const int nwhen = e->nargs / 2;
     const bool has_else = e->nargs % 2 == 1;
     assembler as;
-    asm_init(&as, nwhen + 1, n);
+    asm_init(&as, nwhen + 1, n, e->type);
     int32_t *rem = em_malloc(sizeof(int32_t) * (size_t)n);
     int32_t *rest = em_malloc(sizeof(int32_t) * (size_t)n);
     int32_t *taken = em_malloc(sizeof(int32_t) * (size_t)n);
@@ -574,7 +753,7 @@ static int eval_case(const em_expr *e, const em_batch *in, em_vector **out, em_e
         else
             em_vector_unref(v);
     }
-    if (rc == 0) *out = asm_build(&as, e->type);
+    if (rc == 0) *out = asm_build(&as);
     asm_release(&as);
     em_free(rem);
     em_free(rest);
@@ -597,32 +776,13 @@ static int eval_coalesce(const em_expr *e, const em_batch *in, em_vector **out, 
         return 0;
     }
     assembler as;
-    asm_init(&as, e->nargs, n);
-    int32_t *cur = NULL; /* rows the current argument was evaluated for; NULL = all */
+    asm_init(&as, e->nargs, n, e->type);
+    int32_t *cur = em_malloc(sizeof(int32_t) * (size_t)n);
     int32_t *next = em_malloc(sizeof(int32_t) * (size_t)n);
-    int64_t ncur = n;
-    bool dense = false;
-    for (int a = 0;;) {
-        /* Rows v answers take their value from it; the others move on. */
-        int s = as.nsrc++;
-        as.srcs[s] = v;
-        int64_t nn = 0;
-        for (int64_t j = 0; j < ncur; j++) {
-            int64_t i = cur ? cur[j] : j;
-            int64_t k = vix(v, dense, j, i);
-            if (em_vector_is_valid(v, k)) {
-                as.src[i] = s;
-                as.idx[i] = (int32_t)k;
-            } else {
-                next[nn++] = (int32_t)i;
-            }
-        }
-        if (nn == 0 || ++a == e->nargs) break;
-        if (cur == NULL) cur = em_malloc(sizeof(int32_t) * (size_t)n);
-        int32_t *tmp = cur;
-        cur = next;
-        next = tmp;
-        ncur = nn;
+    /* The first argument answers every row it has a value for. */
+    int64_t ncur = asm_add_valid(&as, v, false, NULL, n, cur);
+    for (int a = 1; a < e->nargs && ncur > 0 && rc == 0; a++) {
+        bool dense;
         v = NULL;
         rc = eval_rows(e->args[a], in, cur, ncur, &v, &dense, err);
         if (rc == 0) rc = coerce(&v, e->type, err);
@@ -630,8 +790,12 @@ static int eval_coalesce(const em_expr *e, const em_batch *in, em_vector **out, 
             em_vector_unref(v);
             break;
         }
+        ncur = asm_add_valid(&as, v, dense, cur, ncur, next);
+        int32_t *tmp = cur;
+        cur = next;
+        next = tmp;
     }
-    if (rc == 0) *out = asm_build(&as, e->type);
+    if (rc == 0) *out = asm_build(&as);
     asm_release(&as);
     em_free(cur);
     em_free(next);
@@ -654,7 +818,8 @@ static int eval_node(const em_expr *e, const em_batch *in, em_vector **out, em_e
         *out = em_vector_from_value(&v, 1);
         return 0;
     }
-    case EM_EXPR_CALL: return eval_call(e, in, out, err);
+    case EM_EXPR_CALL:
+        return eval_call(e, in, out, err);
     case EM_EXPR_CAST: {
         em_vector *v;
         EM_TRY(eval_node(e->args[0], in, &v, err));
@@ -662,12 +827,17 @@ static int eval_node(const em_expr *e, const em_batch *in, em_vector **out, em_e
         em_vector_unref(v);
         return rc;
     }
-    case EM_EXPR_CASE: return eval_case(e, in, out, err);
+    case EM_EXPR_CASE:
+        return eval_case(e, in, out, err);
     case EM_EXPR_AND:
-    case EM_EXPR_OR: return eval_logic(e, in, out, err);
-    case EM_EXPR_NOT: return eval_not(e, in, out, err);
-    case EM_EXPR_IS_NULL: return eval_is_null(e, in, out, err);
-    case EM_EXPR_COALESCE: return eval_coalesce(e, in, out, err);
+    case EM_EXPR_OR:
+        return eval_logic(e, in, out, err);
+    case EM_EXPR_NOT:
+        return eval_not(e, in, out, err);
+    case EM_EXPR_IS_NULL:
+        return eval_is_null(e, in, out, err);
+    case EM_EXPR_COALESCE:
+        return eval_coalesce(e, in, out, err);
     case EM_EXPR_LIKE: {
         em_vector *s, *p;
         EM_TRY(eval_node(e->args[0], in, &s, err));
@@ -795,7 +965,7 @@ static bool is_leaf(const em_expr *a)
 }
 
 static int select_cmp(const em_expr *e, em__cmp_op op, const em_batch *in, const int32_t *isel,
-                       int64_t nin, int32_t *osel, int64_t *nout, em_error *err)
+                      int64_t nin, int32_t *osel, int64_t *nout, em_error *err)
 {
     const em_expr *a = e->args[0], *b = e->args[1];
     if (nin == in->nrows) isel = NULL;
@@ -848,12 +1018,18 @@ static int select_cmp(const em_expr *e, em__cmp_op op, const em_batch *in, const
 static em__cmp_op negate_cmp(em__cmp_op op)
 {
     switch (op) {
-    case EM__CMP_EQ: return EM__CMP_NE;
-    case EM__CMP_NE: return EM__CMP_EQ;
-    case EM__CMP_LT: return EM__CMP_GE;
-    case EM__CMP_LE: return EM__CMP_GT;
-    case EM__CMP_GT: return EM__CMP_LE;
-    case EM__CMP_GE: return EM__CMP_LT;
+    case EM__CMP_EQ:
+        return EM__CMP_NE;
+    case EM__CMP_NE:
+        return EM__CMP_EQ;
+    case EM__CMP_LT:
+        return EM__CMP_GE;
+    case EM__CMP_LE:
+        return EM__CMP_GT;
+    case EM__CMP_GT:
+        return EM__CMP_LE;
+    case EM__CMP_GE:
+        return EM__CMP_LT;
     }
     return op;
 }
@@ -934,7 +1110,8 @@ static int select_rows(const em_expr *e, const em_batch *in, const int32_t *isel
         *nout = ncur;
         return 0;
     }
-    case EM_EXPR_OR: return select_or(e, in, isel, nin, osel, nout, err);
+    case EM_EXPR_OR:
+        return select_or(e, in, isel, nin, osel, nout, err);
     case EM_EXPR_IS_NULL:
         if (e->args[0]->kind == EM_EXPR_COLUMN) {
             const em_expr *c = e->args[0];
@@ -964,13 +1141,13 @@ static int select_rows(const em_expr *e, const em_batch *in, const int32_t *isel
         }
         break;
     }
-    default: break;
+    default:
+        break;
     }
     return select_general(e, in, isel, nin, osel, nout, err);
 }
 
-int em_expr_select(const em_expr *e, const em_batch *in, int32_t *sel, int64_t *nsel,
-                   em_error *err)
+int em_expr_select(const em_expr *e, const em_batch *in, int32_t *sel, int64_t *nsel, em_error *err)
 {
     *nsel = 0;
     if (in->nrows == 0) return 0;
@@ -989,8 +1166,7 @@ int em_expr_eval_const(const em_expr *e, em_arena *a, em_value *out, em_error *e
 {
     bool has_col = false;
     em_expr_visit_columns(e, note_column, &has_col);
-    if (has_col)
-        return em_error_set(err, EM_EINTERNAL, "constant expression refers to a column");
+    if (has_col) return em_error_set(err, EM_EINTERNAL, "constant expression refers to a column");
     em_batch one = {.ncols = 0, .nrows = 1, .cols = NULL};
     em_vector *v;
     EM_TRY(em_expr_eval(e, &one, &v, err));

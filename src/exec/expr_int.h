@@ -69,7 +69,10 @@ extern const em__func_table em__funcs_math;
 int em__func_flags(const em_func *f);
 
 /* Static initialisers for the tables. */
-#define EM__T(id) {(uint8_t)(id), 0, 0}
+#define EM__T(id)                                                                                  \
+    {                                                                                              \
+        (uint8_t)(id), 0, 0                                                                        \
+    }
 #define EM__TB EM__T(EM_TYPE_BOOLEAN)
 #define EM__TI EM__T(EM_TYPE_INTEGER)
 #define EM__TL EM__T(EM_TYPE_BIGINT)
@@ -80,10 +83,14 @@ int em__func_flags(const em_func *f);
 #define EM__TTS EM__T(EM_TYPE_TIMESTAMP)
 /* name, argument count (-1 variadic), result type, kernel, result rule, flags, argument types */
 #define EM__FN(name, nargs, ret, kernel, rule, flags, ...)                                         \
-    {{name, nargs, {__VA_ARGS__}, ret, kernel, false}, rule, flags}
+    {                                                                                              \
+        {name, nargs, {__VA_ARGS__}, ret, kernel, false}, rule, flags                              \
+    }
 /* A volatile function without arguments (current_date, random). */
 #define EM__FN_VOLATILE(name, ret, kernel)                                                         \
-    {{name, 0, {EM__T(EM_TYPE_NULL)}, ret, kernel, true}, EM__RET_FIXED, EM__FN_SAFE}
+    {                                                                                              \
+        {name, 0, {EM__T(EM_TYPE_NULL)}, ret, kernel, true}, EM__RET_FIXED, EM__FN_SAFE            \
+    }
 /* Kernel signature, for brevity in the func_*.c files. */
 #define EM__KERNEL(fn)                                                                             \
     int fn(const em_expr *call, em_vector **args, int64_t n, em_vector **out, em_error *err)
@@ -102,7 +109,7 @@ static inline bool em__bit(const uint8_t *bits, int64_t i)
 
 static inline void em__bit_clear(uint8_t *bits, int64_t i)
 {
-    bits[i >> 3] &= (uint8_t)~(1u << (i & 7));
+    bits[i >> 3] &= (uint8_t) ~(1u << (i & 7));
 }
 
 static inline void em__bit_set(uint8_t *bits, int64_t i)
@@ -146,7 +153,9 @@ em_vector *em__vec_broadcast(const em_vector *v, int64_t n);
 static inline char *em__str_room(em_vector *v, int64_t extra)
 {
     if (EM_UNLIKELY(v->chars_len + extra > INT32_MAX)) return NULL;
-    if (v->chars_len + extra > v->chars_cap) em_vector_reserve_chars(v, extra);
+    /* Also allocate on first use, so that an empty row gets a non-NULL pointer. */
+    if (v->chars_len + extra > v->chars_cap || v->chars == NULL)
+        em_vector_reserve_chars(v, extra > 0 ? extra : 1);
     return v->chars + v->chars_len;
 }
 

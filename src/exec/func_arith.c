@@ -35,9 +35,9 @@ static int arith_error(int kind, const char *overflow_msg, em_error *err)
         em_vector *a = args[0], *b = args[1];                                                      \
         em_vector *r = em__vec_new(call->type, n);                                                 \
         em__vec_and_validity(r, args, 2, n);                                                       \
-        const TA *x = (const TA *)a->data;                                                         \
-        const TB *y = (const TB *)b->data;                                                         \
-        TR *z = (TR *)r->data;                                                                     \
+        const TA *restrict x = (const TA *)a->data;                                                \
+        const TB *restrict y = (const TB *)b->data;                                                \
+        TR *restrict z = (TR *)r->data;                                                            \
         int bad = 0;                                                                               \
         if (em__is_const(a) && em__is_const(b)) {                                                  \
             TR c;                                                                                  \
@@ -73,8 +73,8 @@ static int arith_error(int kind, const char *overflow_msg, em_error *err)
         em_vector *a = args[0];                                                                    \
         em_vector *r = em__vec_new(call->type, n);                                                 \
         em__vec_copy_validity(r, a, n);                                                            \
-        const TA *x = (const TA *)a->data;                                                         \
-        TR *z = (TR *)r->data;                                                                     \
+        const TA *restrict x = (const TA *)a->data;                                                \
+        TR *restrict z = (TR *)r->data;                                                            \
         int bad = 0;                                                                               \
         if (em__is_const(a)) {                                                                     \
             TR c;                                                                                  \
@@ -105,18 +105,19 @@ static int arith_error(int kind, const char *overflow_msg, em_error *err)
 
 /* ---- element operations ------------------------------------------------------ */
 
-/* int32 through int64: no overflow builtins, so the loop vectorizes. */
+/* Addition and subtraction wrap in unsigned arithmetic and test the sign
+ * bits for overflow: no flags or branches, so the loops vectorize. */
 static inline int add_i32(int32_t a, int32_t b, int32_t *r)
 {
-    int64_t t = (int64_t)a + b;
-    *r = (int32_t)t;
-    return t != *r;
+    int32_t z = (int32_t)((uint32_t)a + (uint32_t)b);
+    *r = z;
+    return (int)((uint32_t)((a ^ z) & (b ^ z)) >> 31);
 }
 static inline int sub_i32(int32_t a, int32_t b, int32_t *r)
 {
-    int64_t t = (int64_t)a - b;
-    *r = (int32_t)t;
-    return t != *r;
+    int32_t z = (int32_t)((uint32_t)a - (uint32_t)b);
+    *r = z;
+    return (int)((uint32_t)((a ^ b) & (a ^ z)) >> 31);
 }
 static inline int mul_i32(int32_t a, int32_t b, int32_t *r)
 {
@@ -126,11 +127,15 @@ static inline int mul_i32(int32_t a, int32_t b, int32_t *r)
 }
 static inline int add_i64(int64_t a, int64_t b, int64_t *r)
 {
-    return __builtin_add_overflow(a, b, r);
+    int64_t z = (int64_t)((uint64_t)a + (uint64_t)b);
+    *r = z;
+    return (int)((uint64_t)((a ^ z) & (b ^ z)) >> 63);
 }
 static inline int sub_i64(int64_t a, int64_t b, int64_t *r)
 {
-    return __builtin_sub_overflow(a, b, r);
+    int64_t z = (int64_t)((uint64_t)a - (uint64_t)b);
+    *r = z;
+    return (int)((uint64_t)((a ^ b) & (a ^ z)) >> 63);
 }
 static inline int mul_i64(int64_t a, int64_t b, int64_t *r)
 {

@@ -33,11 +33,16 @@ int em__func_cmp_op(const em_func *f)
 em__cmp_op em__cmp_flip(em__cmp_op op)
 {
     switch (op) {
-    case EM__CMP_LT: return EM__CMP_GT;
-    case EM__CMP_LE: return EM__CMP_GE;
-    case EM__CMP_GT: return EM__CMP_LT;
-    case EM__CMP_GE: return EM__CMP_LE;
-    default: return op;
+    case EM__CMP_LT:
+        return EM__CMP_GT;
+    case EM__CMP_LE:
+        return EM__CMP_GE;
+    case EM__CMP_GT:
+        return EM__CMP_LT;
+    case EM__CMP_GE:
+        return EM__CMP_LE;
+    default:
+        return op;
     }
 }
 
@@ -59,12 +64,18 @@ static inline bool str_eq(const char *a, int32_t la, const char *b, int32_t lb)
 static inline bool cmp_result(em__cmp_op op, int c)
 {
     switch (op) {
-    case EM__CMP_EQ: return c == 0;
-    case EM__CMP_NE: return c != 0;
-    case EM__CMP_LT: return c < 0;
-    case EM__CMP_LE: return c <= 0;
-    case EM__CMP_GT: return c > 0;
-    case EM__CMP_GE: return c >= 0;
+    case EM__CMP_EQ:
+        return c == 0;
+    case EM__CMP_NE:
+        return c != 0;
+    case EM__CMP_LT:
+        return c < 0;
+    case EM__CMP_LE:
+        return c <= 0;
+    case EM__CMP_GT:
+        return c > 0;
+    case EM__CMP_GE:
+        return c >= 0;
     }
     return false;
 }
@@ -89,12 +100,24 @@ static inline bool cmp_result(em__cmp_op op, int c)
 
 #define CMP_OPS(T)                                                                                 \
     switch (op) {                                                                                  \
-    case EM__CMP_EQ: CMP_LOOP(T, ==); break;                                                       \
-    case EM__CMP_NE: CMP_LOOP(T, !=); break;                                                       \
-    case EM__CMP_LT: CMP_LOOP(T, <); break;                                                        \
-    case EM__CMP_LE: CMP_LOOP(T, <=); break;                                                       \
-    case EM__CMP_GT: CMP_LOOP(T, >); break;                                                        \
-    case EM__CMP_GE: CMP_LOOP(T, >=); break;                                                       \
+    case EM__CMP_EQ:                                                                               \
+        CMP_LOOP(T, ==);                                                                           \
+        break;                                                                                     \
+    case EM__CMP_NE:                                                                               \
+        CMP_LOOP(T, !=);                                                                           \
+        break;                                                                                     \
+    case EM__CMP_LT:                                                                               \
+        CMP_LOOP(T, <);                                                                            \
+        break;                                                                                     \
+    case EM__CMP_LE:                                                                               \
+        CMP_LOOP(T, <=);                                                                           \
+        break;                                                                                     \
+    case EM__CMP_GT:                                                                               \
+        CMP_LOOP(T, >);                                                                            \
+        break;                                                                                     \
+    case EM__CMP_GE:                                                                               \
+        CMP_LOOP(T, >=);                                                                           \
+        break;                                                                                     \
     }
 
 /* z[i] := a[i] op b[i] for n rows, ignoring validity. */
@@ -102,13 +125,21 @@ static void cmp_values(em__cmp_op op, const em_vector *a, const em_vector *b, in
 {
     const bool ca = em__is_const(a), cb = em__is_const(b);
     switch ((em_type_id)a->type.id) {
-    case EM_TYPE_BOOLEAN: CMP_OPS(uint8_t); break;
+    case EM_TYPE_BOOLEAN:
+        CMP_OPS(uint8_t);
+        break;
     case EM_TYPE_INTEGER:
-    case EM_TYPE_DATE: CMP_OPS(int32_t); break;
+    case EM_TYPE_DATE:
+        CMP_OPS(int32_t);
+        break;
     case EM_TYPE_BIGINT:
     case EM_TYPE_DECIMAL:
-    case EM_TYPE_TIMESTAMP: CMP_OPS(int64_t); break;
-    case EM_TYPE_DOUBLE: CMP_OPS(double); break;
+    case EM_TYPE_TIMESTAMP:
+        CMP_OPS(int64_t);
+        break;
+    case EM_TYPE_DOUBLE:
+        CMP_OPS(double);
+        break;
     case EM_TYPE_VARCHAR: {
         for (int64_t i = 0; i < n; i++) {
             int32_t la, lb;
@@ -123,7 +154,9 @@ static void cmp_values(em__cmp_op op, const em_vector *a, const em_vector *b, in
         }
         break;
     }
-    default: memset(z, 0, (size_t)n); break;
+    default:
+        memset(z, 0, (size_t)n);
+        break;
     }
 }
 
@@ -212,12 +245,24 @@ static EM__KERNEL(k_distinct)
 
 #define SEL_OPS(T)                                                                                 \
     switch (op) {                                                                                  \
-    case EM__CMP_EQ: SEL_LOOP(T, ==); break;                                                       \
-    case EM__CMP_NE: SEL_LOOP(T, !=); break;                                                       \
-    case EM__CMP_LT: SEL_LOOP(T, <); break;                                                        \
-    case EM__CMP_LE: SEL_LOOP(T, <=); break;                                                       \
-    case EM__CMP_GT: SEL_LOOP(T, >); break;                                                        \
-    case EM__CMP_GE: SEL_LOOP(T, >=); break;                                                       \
+    case EM__CMP_EQ:                                                                               \
+        SEL_LOOP(T, ==);                                                                           \
+        break;                                                                                     \
+    case EM__CMP_NE:                                                                               \
+        SEL_LOOP(T, !=);                                                                           \
+        break;                                                                                     \
+    case EM__CMP_LT:                                                                               \
+        SEL_LOOP(T, <);                                                                            \
+        break;                                                                                     \
+    case EM__CMP_LE:                                                                               \
+        SEL_LOOP(T, <=);                                                                           \
+        break;                                                                                     \
+    case EM__CMP_GT:                                                                               \
+        SEL_LOOP(T, >);                                                                            \
+        break;                                                                                     \
+    case EM__CMP_GE:                                                                               \
+        SEL_LOOP(T, >=);                                                                           \
+        break;                                                                                     \
     }
 
 /* Keep only the rows (in place) that are valid in bits. */
@@ -239,13 +284,21 @@ int64_t em__cmp_select(em__cmp_op op, const em_vector *a, const em_vector *b, co
     if ((ca && !em_vector_is_valid(a, 0)) || (cb && !em_vector_is_valid(b, 0))) return 0;
     int64_t k = 0;
     switch ((em_type_id)a->type.id) {
-    case EM_TYPE_BOOLEAN: SEL_OPS(uint8_t); break;
+    case EM_TYPE_BOOLEAN:
+        SEL_OPS(uint8_t);
+        break;
     case EM_TYPE_INTEGER:
-    case EM_TYPE_DATE: SEL_OPS(int32_t); break;
+    case EM_TYPE_DATE:
+        SEL_OPS(int32_t);
+        break;
     case EM_TYPE_BIGINT:
     case EM_TYPE_DECIMAL:
-    case EM_TYPE_TIMESTAMP: SEL_OPS(int64_t); break;
-    case EM_TYPE_DOUBLE: SEL_OPS(double); break;
+    case EM_TYPE_TIMESTAMP:
+        SEL_OPS(int64_t);
+        break;
+    case EM_TYPE_DOUBLE:
+        SEL_OPS(double);
+        break;
     case EM_TYPE_VARCHAR: {
         const int32_t *oa = EM_VEC_OFFSETS(a), *ob = EM_VEC_OFFSETS(b);
         if (cb && (op == EM__CMP_EQ || op == EM__CMP_NE)) {
@@ -272,7 +325,8 @@ int64_t em__cmp_select(em__cmp_op op, const em_vector *a, const em_vector *b, co
         }
         break;
     }
-    default: return 0;
+    default:
+        return 0;
     }
     if (!ca && a->validity != NULL) k = filter_valid(a->validity, out, k);
     if (!cb && b->validity != NULL) k = filter_valid(b->validity, out, k);
@@ -310,8 +364,10 @@ static inline int64_t load_int(const em_vector *v, int64_t i)
 {
     switch ((em_type_id)v->type.id) {
     case EM_TYPE_INTEGER:
-    case EM_TYPE_DATE: return EM_VEC_I32(v)[i];
-    default: return EM_VEC_I64(v)[i];
+    case EM_TYPE_DATE:
+        return EM_VEC_I32(v)[i];
+    default:
+        return EM_VEC_I64(v)[i];
     }
 }
 
@@ -434,13 +490,21 @@ static EM__KERNEL(k_extreme)
     em_vector *r = em__vec_new(t, n);
     uint8_t *has = em_calloc((size_t)(n > 0 ? n : 1), 1);
     switch ((em_type_id)t.id) {
-    case EM_TYPE_BOOLEAN: EXTREME_LOOP(uint8_t); break;
+    case EM_TYPE_BOOLEAN:
+        EXTREME_LOOP(uint8_t);
+        break;
     case EM_TYPE_INTEGER:
-    case EM_TYPE_DATE: EXTREME_LOOP(int32_t); break;
+    case EM_TYPE_DATE:
+        EXTREME_LOOP(int32_t);
+        break;
     case EM_TYPE_BIGINT:
     case EM_TYPE_DECIMAL:
-    case EM_TYPE_TIMESTAMP: EXTREME_LOOP(int64_t); break;
-    case EM_TYPE_DOUBLE: EXTREME_LOOP(double); break;
+    case EM_TYPE_TIMESTAMP:
+        EXTREME_LOOP(int64_t);
+        break;
+    case EM_TYPE_DOUBLE:
+        EXTREME_LOOP(double);
+        break;
     case EM_TYPE_VARCHAR: {
         /* Track the winning argument per row, then copy the strings once. */
         int32_t *who = em_malloc(sizeof(int32_t) * (size_t)(n > 0 ? n : 1));
@@ -479,7 +543,8 @@ static EM__KERNEL(k_extreme)
         em_free(who);
         break;
     }
-    default: break;
+    default:
+        break;
     }
     bool any_null = false;
     for (int64_t i = 0; i < n; i++) any_null |= !has[i];
@@ -547,12 +612,9 @@ static EM__KERNEL(k_nullif)
 
 #define CMP_ENTRIES(name)                                                                          \
     EM__FN(name, 2, B, k_cmp, FIX, SAFE, B, B), EM__FN(name, 2, B, k_cmp, FIX, SAFE, I, I),        \
-        EM__FN(name, 2, B, k_cmp, FIX, SAFE, L, L),                                                \
-        EM__FN(name, 2, B, k_cmp, FIX, SAFE_U, D, D),                                              \
-        EM__FN(name, 2, B, k_cmp, FIX, SAFE, F, F),                                                \
-        EM__FN(name, 2, B, k_cmp, FIX, SAFE, S, S),                                                \
-        EM__FN(name, 2, B, k_cmp, FIX, SAFE, DT, DT),                                              \
-        EM__FN(name, 2, B, k_cmp, FIX, SAFE, TS, TS)
+        EM__FN(name, 2, B, k_cmp, FIX, SAFE, L, L), EM__FN(name, 2, B, k_cmp, FIX, SAFE_U, D, D),  \
+        EM__FN(name, 2, B, k_cmp, FIX, SAFE, F, F), EM__FN(name, 2, B, k_cmp, FIX, SAFE, S, S),    \
+        EM__FN(name, 2, B, k_cmp, FIX, SAFE, DT, DT), EM__FN(name, 2, B, k_cmp, FIX, SAFE, TS, TS)
 
 #define DISTINCT_ENTRIES(name)                                                                     \
     EM__FN(name, 2, B, k_distinct, FIX, SAFE, B, B),                                               \

@@ -155,33 +155,51 @@ static int64_t extract(date_part part, int32_t days, int64_t tod, bool ts, int64
 {
     int y, m, d;
     switch (part) {
-    case P_HOUR: return tod / US_PER_HOUR;
-    case P_MINUTE: return tod / US_PER_MIN % 60;
-    case P_SECOND: return tod / US_PER_SEC % 60;
-    case P_MILLISECOND: return tod % US_PER_MIN / 1000;
-    case P_MICROSECOND: return tod % US_PER_MIN;
-    case P_EPOCH: return ts ? em__floor_div(us, US_PER_SEC) : (int64_t)days * 86400;
-    case P_DOW: return dow_of(days);
-    case P_ISODOW: return isodow_of(days);
+    case P_HOUR:
+        return tod / US_PER_HOUR;
+    case P_MINUTE:
+        return tod / US_PER_MIN % 60;
+    case P_SECOND:
+        return tod / US_PER_SEC % 60;
+    case P_MILLISECOND:
+        return tod % US_PER_MIN / 1000;
+    case P_MICROSECOND:
+        return tod % US_PER_MIN;
+    case P_EPOCH:
+        return ts ? em__floor_div(us, US_PER_SEC) : (int64_t)days * 86400;
+    case P_DOW:
+        return dow_of(days);
+    case P_ISODOW:
+        return isodow_of(days);
     case P_WEEK:
     case P_ISOYEAR: {
         int w, iy;
         iso_week(days, &w, &iy);
         return part == P_WEEK ? w : iy;
     }
-    default: break;
+    default:
+        break;
     }
     em_civil_from_days(days, &y, &m, &d);
     switch (part) {
-    case P_YEAR: return y;
-    case P_QUARTER: return (m - 1) / 3 + 1;
-    case P_MONTH: return m;
-    case P_DAY: return d;
-    case P_DOY: return days - em_days_from_civil(y, 1, 1) + 1;
-    case P_DECADE: return em__floor_div(y, 10);
-    case P_CENTURY: return y > 0 ? (y + 99) / 100 : -((99 - y) / 100);
-    case P_MILLENNIUM: return y > 0 ? (y + 999) / 1000 : -((999 - y) / 1000);
-    default: return 0;
+    case P_YEAR:
+        return y;
+    case P_QUARTER:
+        return (m - 1) / 3 + 1;
+    case P_MONTH:
+        return m;
+    case P_DAY:
+        return d;
+    case P_DOY:
+        return days - em_days_from_civil(y, 1, 1) + 1;
+    case P_DECADE:
+        return em__floor_div(y, 10);
+    case P_CENTURY:
+        return y > 0 ? (y + 99) / 100 : -((99 - y) / 100);
+    case P_MILLENNIUM:
+        return y > 0 ? (y + 999) / 1000 : -((999 - y) / 1000);
+    default:
+        return 0;
     }
 }
 
@@ -292,7 +310,8 @@ static int32_t trunc_days(date_part part, int32_t days)
     case P_MONTH:
         em_civil_from_days(days, &y, &m, &d);
         return em_days_from_civil(y, (unsigned)m, 1);
-    case P_WEEK: return days - (isodow_of(days) - 1);
+    case P_WEEK:
+        return days - (isodow_of(days) - 1);
     case P_DECADE:
         em_civil_from_days(days, &y, &m, &d);
         return em_days_from_civil(em__floor_div(y, 10) * 10, 1, 1);
@@ -302,7 +321,8 @@ static int32_t trunc_days(date_part part, int32_t days)
     case P_MILLENNIUM:
         em_civil_from_days(days, &y, &m, &d);
         return em_days_from_civil(em__floor_div(y - 1, 1000) * 1000 + 1, 1, 1);
-    default: return days;
+    default:
+        return days;
     }
 }
 
@@ -321,20 +341,28 @@ static bool trunc_part_ok(date_part part)
     case P_MICROSECOND:
     case P_DECADE:
     case P_CENTURY:
-    case P_MILLENNIUM: return true;
-    default: return false;
+    case P_MILLENNIUM:
+        return true;
+    default:
+        return false;
     }
 }
 
 static int64_t trunc_ts(date_part part, int64_t us)
 {
     switch (part) {
-    case P_HOUR: return em__floor_div(us, US_PER_HOUR) * US_PER_HOUR;
-    case P_MINUTE: return em__floor_div(us, US_PER_MIN) * US_PER_MIN;
-    case P_SECOND: return em__floor_div(us, US_PER_SEC) * US_PER_SEC;
-    case P_MILLISECOND: return em__floor_div(us, 1000) * 1000;
-    case P_MICROSECOND: return us;
-    default: return (int64_t)trunc_days(part, days_of_ts(us)) * EM__MICROS_PER_DAY;
+    case P_HOUR:
+        return em__floor_div(us, US_PER_HOUR) * US_PER_HOUR;
+    case P_MINUTE:
+        return em__floor_div(us, US_PER_MIN) * US_PER_MIN;
+    case P_SECOND:
+        return em__floor_div(us, US_PER_SEC) * US_PER_SEC;
+    case P_MILLISECOND:
+        return em__floor_div(us, 1000) * 1000;
+    case P_MICROSECOND:
+        return us;
+    default:
+        return (int64_t)trunc_days(part, days_of_ts(us)) * EM__MICROS_PER_DAY;
     }
 }
 
@@ -398,25 +426,39 @@ static int64_t diff(date_part part, int64_t ua, int64_t ub)
         em_civil_from_days(da, &ya, &ma, &xa);
         em_civil_from_days(db, &yb, &mb, &xb);
         switch (part) {
-        case P_YEAR: return (int64_t)yb - ya;
-        case P_QUARTER: return ((int64_t)yb * 4 + (mb - 1) / 3) - ((int64_t)ya * 4 + (ma - 1) / 3);
-        case P_MONTH: return ((int64_t)yb * 12 + mb) - ((int64_t)ya * 12 + ma);
-        case P_DECADE: return em__floor_div(yb, 10) - em__floor_div(ya, 10);
-        case P_CENTURY: return em__floor_div(yb - 1, 100) - em__floor_div(ya - 1, 100);
-        default: return em__floor_div(yb - 1, 1000) - em__floor_div(ya - 1, 1000);
+        case P_YEAR:
+            return (int64_t)yb - ya;
+        case P_QUARTER:
+            return ((int64_t)yb * 4 + (mb - 1) / 3) - ((int64_t)ya * 4 + (ma - 1) / 3);
+        case P_MONTH:
+            return ((int64_t)yb * 12 + mb) - ((int64_t)ya * 12 + ma);
+        case P_DECADE:
+            return em__floor_div(yb, 10) - em__floor_div(ya, 10);
+        case P_CENTURY:
+            return em__floor_div(yb - 1, 100) - em__floor_div(ya - 1, 100);
+        default:
+            return em__floor_div(yb - 1, 1000) - em__floor_div(ya - 1, 1000);
         }
-    case P_WEEK: return ((int64_t)db - da) / 7;
+    case P_WEEK:
+        return ((int64_t)db - da) / 7;
     case P_DAY:
     case P_DOY:
     case P_DOW:
-    case P_ISODOW: return (int64_t)db - da;
-    case P_HOUR: return em__floor_div(ub, US_PER_HOUR) - em__floor_div(ua, US_PER_HOUR);
-    case P_MINUTE: return em__floor_div(ub, US_PER_MIN) - em__floor_div(ua, US_PER_MIN);
+    case P_ISODOW:
+        return (int64_t)db - da;
+    case P_HOUR:
+        return em__floor_div(ub, US_PER_HOUR) - em__floor_div(ua, US_PER_HOUR);
+    case P_MINUTE:
+        return em__floor_div(ub, US_PER_MIN) - em__floor_div(ua, US_PER_MIN);
     case P_SECOND:
-    case P_EPOCH: return em__floor_div(ub, US_PER_SEC) - em__floor_div(ua, US_PER_SEC);
-    case P_MILLISECOND: return em__floor_div(ub, 1000) - em__floor_div(ua, 1000);
-    case P_MICROSECOND: return ub - ua;
-    default: return (int64_t)yb - ya;
+    case P_EPOCH:
+        return em__floor_div(ub, US_PER_SEC) - em__floor_div(ua, US_PER_SEC);
+    case P_MILLISECOND:
+        return em__floor_div(ub, 1000) - em__floor_div(ua, 1000);
+    case P_MICROSECOND:
+        return ub - ua;
+    default:
+        return (int64_t)yb - ya;
     }
 }
 

@@ -7,9 +7,9 @@
  * cheapest (ties go to the one registered first). Implicit casts are numeric
  * widening INTEGER -> BIGINT -> DECIMAL -> DOUBLE, DATE -> TIMESTAMP, a NULL
  * literal to anything, a VARCHAR (in practice a string literal) to TIMESTAMP
- * or DATE so that year('2024-01-02') works, and, only for || and concat(),
- * any type to VARCHAR. INTEGER converts to DECIMAL(10,0) and BIGINT to
- * DECIMAL(18,0); operators that need equal scales get one common DECIMAL.
+ * or DATE for named functions (not operators) so that year('2024-01-02')
+ * works, and, only for || and concat(), any type to VARCHAR. INTEGER converts to DECIMAL(10,0) and
+ * BIGINT to DECIMAL(18,0); operators that need equal scales get one common DECIMAL.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -84,25 +84,31 @@ const char *const *em_func_names(void)
 static int numeric_rank(em_type_id id)
 {
     switch (id) {
-    case EM_TYPE_INTEGER: return 0;
-    case EM_TYPE_BIGINT: return 1;
-    case EM_TYPE_DECIMAL: return 2;
-    case EM_TYPE_DOUBLE: return 3;
-    default: return -1;
+    case EM_TYPE_INTEGER:
+        return 0;
+    case EM_TYPE_BIGINT:
+        return 1;
+    case EM_TYPE_DECIMAL:
+        return 2;
+    case EM_TYPE_DOUBLE:
+        return 3;
+    default:
+        return -1;
     }
 }
 
 /* Cost of converting an argument of type `from` to a parameter of type `to`;
  * -1 when there is no implicit conversion. */
-static int conv_cost(em_type from, em_type to, int flags)
+static int conv_cost(em_type from, em_type to, int flags, bool is_operator)
 {
     if (from.id == to.id) return 0;
     if (from.id == EM_TYPE_NULL) return 1;
     int rf = numeric_rank((em_type_id)from.id), rt = numeric_rank((em_type_id)to.id);
     if (rf >= 0 && rt >= 0) return rf < rt ? 2 * (rt - rf) : -1;
     if (from.id == EM_TYPE_DATE && to.id == EM_TYPE_TIMESTAMP) return 2;
-    if (from.id == EM_TYPE_VARCHAR && to.id == EM_TYPE_TIMESTAMP) return 20;
-    if (from.id == EM_TYPE_VARCHAR && to.id == EM_TYPE_DATE) return 21;
+    /* Only named functions: `amount + name` must not parse name as a date. */
+    if (from.id == EM_TYPE_VARCHAR && to.id == EM_TYPE_TIMESTAMP && !is_operator) return 20;
+    if (from.id == EM_TYPE_VARCHAR && to.id == EM_TYPE_DATE && !is_operator) return 21;
     if (to.id == EM_TYPE_VARCHAR && (flags & EM__FN_ANY_VARCHAR)) return 30;
     return -1;
 }
@@ -116,9 +122,12 @@ static em_type param_type(const em_func *f, int i)
 static em_type as_decimal(em_type t)
 {
     switch ((em_type_id)t.id) {
-    case EM_TYPE_DECIMAL: return t;
-    case EM_TYPE_INTEGER: return em_type_decimal(10, 0);
-    default: return em_type_decimal(18, 0); /* BIGINT, NULL */
+    case EM_TYPE_DECIMAL:
+        return t;
+    case EM_TYPE_INTEGER:
+        return em_type_decimal(10, 0);
+    default:
+        return em_type_decimal(18, 0); /* BIGINT, NULL */
     }
 }
 
@@ -175,8 +184,9 @@ int em_func_resolve(const char *name, int nargs, const em_type *arg_types, const
             known = true;
             if (d->f.nargs >= 0 ? d->f.nargs != nargs : nargs < 1) continue;
             int cost = 0;
+            bool op = !is_public_name(d->f.name); /* operators and their internal names */
             for (int a = 0; a < nargs && cost >= 0; a++) {
-                int c = conv_cost(arg_types[a], param_type(&d->f, a), d->flags);
+                int c = conv_cost(arg_types[a], param_type(&d->f, a), d->flags, op);
                 cost = c < 0 ? -1 : cost + c;
             }
             if (cost < 0) continue;
@@ -198,22 +208,23 @@ int em_func_resolve(const char *name, int nargs, const em_type *arg_types, const
         /* One DECIMAL for all: the largest scale and the most integer digits. */
         int scale = -1, digits = 0;
         for (int a = 0; a < nargs; a++) {
-            if (param_type(f, a).id != EM_TYPE_DECIMAL || arg_types[a].id == EM_TYPE_NULL)
-                continue;
+            if (param_type(f, a).id != EM_TYPE_DECIMAL || arg_types[a].id == EM_TYPE_NULL) continue;
             em_type d = cast_to[a];
             scale = EM_MAX(scale, d.scale);
             digits = EM_MAX(digits, d.precision - d.scale);
         }
         if (scale >= 0) {
-            em_type common = em_type_decimal(EM_MIN(EM_DECIMAL_MAX_PRECISION, digits + scale),
-                                             scale);
+            em_type common =
+                em_type_decimal(EM_MIN(EM_DECIMAL_MAX_PRECISION, digits + scale), scale);
             if (common.precision < 1) common.precision = 1;
             for (int a = 0; a < nargs; a++)
                 if (param_type(f, a).id == EM_TYPE_DECIMAL) cast_to[a] = common;
         }
     }
     switch (best->ret_rule) {
-    case EM__RET_ARG0: *ret = cast_to[0]; break;
+    case EM__RET_ARG0:
+        *ret = cast_to[0];
+        break;
     case EM__RET_DEC_ADD: {
         em_type x = cast_to[0], y = cast_to[1];
         int scale = EM_MAX(x.scale, y.scale);
@@ -243,7 +254,9 @@ int em_func_resolve(const char *name, int nargs, const em_type *arg_types, const
             *ret = em_type_decimal(EM_MIN(EM_DECIMAL_MAX_PRECISION, x.precision - x.scale + 1), 0);
         break;
     }
-    default: *ret = f->ret; break;
+    default:
+        *ret = f->ret;
+        break;
     }
     *out = f;
     return 0;

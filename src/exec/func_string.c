@@ -99,6 +99,54 @@ static inline uint32_t utf8_decode(const char *p, int64_t len, int *used)
     return c;
 }
 
+#define HIGH_BITS 0x8080808080808080ULL
+
+/* Whether every character of the vector (all rows, NULL slots included) is
+ * ASCII: then code points are bytes and the byte arithmetic fast paths apply.
+ * One pass of 8-byte words over the character buffer. */
+static bool vec_ascii(const em_vector *v)
+{
+    const int32_t *off = EM_VEC_OFFSETS(v);
+    int64_t rows = v->length;
+    const unsigned char *p = (const unsigned char *)v->chars + off[0];
+    int64_t len = off[rows] - off[0], i = 0;
+    uint64_t acc = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        acc |= w;
+    }
+    for (; i < len; i++) acc |= p[i];
+    return (acc & HIGH_BITS) == 0;
+}
+
+/* Code point counts and skips that short-cut ASCII input. */
+static inline int64_t cp_count(bool ascii, const char *p, int64_t len)
+{
+    if (ascii) return len;
+    int64_t cont = 0, i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        /* Continuation bytes are 10xxxxxx: bit 7 set and bit 6 clear. */
+        cont += __builtin_popcountll(w & ~(w << 1) & HIGH_BITS);
+    }
+    for (; i < len; i++) cont += ((unsigned char)p[i] & 0xC0) == 0x80;
+    return len - cont;
+}
+
+static inline int64_t cp_skip(bool ascii, const char *p, int64_t len, int64_t k)
+{
+    if (ascii) return k < len ? k : len;
+    return utf8_skip(p, len, k);
+}
+
+static inline int64_t cp_skip_back(bool ascii, const char *p, int64_t len, int64_t k)
+{
+    if (ascii) return k < len ? len - k : 0;
+    return utf8_skip_back(p, len, k);
+}
+
 /* Case mapping restricted to pairs with equal UTF-8 lengths. */
 static uint32_t cp_lower(uint32_t c)
 {
@@ -167,9 +215,31 @@ static int fail_large(em_vector *r, em_error *err)
 
 /* ---- lower / upper ------------------------------------------------------------------- */
 
+/* ASCII letters of one 8-byte word flipped to the other case (SWAR): a byte
+ * gets 0x20 xor-ed in when it lies in [lo, hi]. The word must be ASCII. */
+static inline uint64_t swar_case(uint64_t w, bool upper)
+{
+    const uint64_t ones = 0x0101010101010101ULL;
+    uint64_t lo = upper ? 'a' : 'A', hi = upper ? 'z' : 'Z';
+    uint64_t ge = w + (0x80 - lo) * ones;     /* bit 7 set where byte >= lo */
+    uint64_t gt = w + (0x80 - hi - 1) * ones; /* bit 7 set where byte > hi */
+    uint64_t in = (ge ^ gt) & HIGH_BITS;
+    return w ^ (in >> 2);
+}
+
 static void map_case(char *p, int64_t len, bool upper)
 {
     for (int64_t i = 0; i < len;) {
+        if (i + 8 <= len) {
+            uint64_t w;
+            memcpy(&w, p + i, 8);
+            if ((w & HIGH_BITS) == 0) {
+                w = swar_case(w, upper);
+                memcpy(p + i, &w, 8);
+                i += 8;
+                continue;
+            }
+        }
         unsigned char b = (unsigned char)p[i];
         if (b < 0x80) {
             if (upper)
@@ -244,10 +314,17 @@ static EM__KERNEL(k_length)
     em_vector *r = em__vec_new(call->type, n);
     em__vec_copy_validity(r, a, n);
     int64_t *z = EM_VEC_I64(r);
+    const bool ascii = vec_ascii(a);
+    if (ascii && !em__is_const(a)) {
+        const int32_t *off = EM_VEC_OFFSETS(a);
+        for (int64_t i = 0; i < n; i++) z[i] = off[i + 1] - off[i];
+        *out = r;
+        return 0;
+    }
     for (int64_t i = 0; i < n; i++) {
         int32_t len;
         const char *p = ARG_STR(a, i, &len);
-        z[i] = utf8_count(p, len);
+        z[i] = cp_count(ascii, p, len);
     }
     *out = r;
     return 0;
@@ -274,6 +351,7 @@ static EM__KERNEL(k_substring)
 {
     em_vector *s = args[0], *st = args[1], *ln = call->nargs > 2 ? args[2] : NULL;
     em_vector *r = strict_result(call, args, call->nargs, n);
+    const bool ascii = vec_ascii(s);
     for (int64_t i = 0; i < n; i++) {
         if (!em_vector_is_valid(r, i)) {
             em__str_empty(r, i);
@@ -297,8 +375,8 @@ static EM__KERNEL(k_substring)
             em__str_empty(r, i);
             continue;
         }
-        int64_t b0 = utf8_skip(p, len, from - 1);
-        int64_t b1 = end == INT64_MAX ? len : b0 + utf8_skip(p + b0, len - b0, end - from);
+        int64_t b0 = cp_skip(ascii, p, len, from - 1);
+        int64_t b1 = end == INT64_MAX ? len : b0 + cp_skip(ascii, p + b0, len - b0, end - from);
         if (em__str_put(r, i, p + b0, b1 - b0) < 0) return fail_large(r, err);
     }
     *out = r;
@@ -310,6 +388,7 @@ static EM__KERNEL(k_left)
 {
     em_vector *s = args[0], *kv = args[1];
     em_vector *r = strict_result(call, args, 2, n);
+    const bool ascii = vec_ascii(s);
     for (int64_t i = 0; i < n; i++) {
         if (!em_vector_is_valid(r, i)) {
             em__str_empty(r, i);
@@ -319,9 +398,9 @@ static EM__KERNEL(k_left)
         const char *p = ARG_STR(s, i, &len);
         int64_t k = ARG_I64(kv, i), e;
         if (k >= 0)
-            e = utf8_skip(p, len, k);
+            e = cp_skip(ascii, p, len, k);
         else
-            e = utf8_skip_back(p, len, k == INT64_MIN ? INT64_MAX : -k);
+            e = cp_skip_back(ascii, p, len, k == INT64_MIN ? INT64_MAX : -k);
         if (em__str_put(r, i, p, e) < 0) return fail_large(r, err);
     }
     *out = r;
@@ -333,6 +412,7 @@ static EM__KERNEL(k_right)
 {
     em_vector *s = args[0], *kv = args[1];
     em_vector *r = strict_result(call, args, 2, n);
+    const bool ascii = vec_ascii(s);
     for (int64_t i = 0; i < n; i++) {
         if (!em_vector_is_valid(r, i)) {
             em__str_empty(r, i);
@@ -342,9 +422,9 @@ static EM__KERNEL(k_right)
         const char *p = ARG_STR(s, i, &len);
         int64_t k = ARG_I64(kv, i), b;
         if (k >= 0)
-            b = utf8_skip_back(p, len, k);
+            b = cp_skip_back(ascii, p, len, k);
         else
-            b = utf8_skip(p, len, k == INT64_MIN ? INT64_MAX : -k);
+            b = cp_skip(ascii, p, len, k == INT64_MIN ? INT64_MAX : -k);
         if (em__str_put(r, i, p + b, len - b) < 0) return fail_large(r, err);
     }
     *out = r;
@@ -376,11 +456,23 @@ static EM__KERNEL(k_reverse)
 
 /* ---- searching --------------------------------------------------------------------- */
 
+/* Substring search. SQL strings are mostly short, where glibc's memmem pays
+ * more for its setup than for the search: there, look for the first byte
+ * with memchr and compare the rest. */
 static inline const char *find(const char *h, int64_t hl, const char *nd, int64_t nl)
 {
     if (nl == 0) return h;
     if (nl > hl) return NULL;
-    return memmem(h, (size_t)hl, nd, (size_t)nl);
+    if (hl > 256) return memmem(h, (size_t)hl, nd, (size_t)nl);
+    const char first = nd[0];
+    const char *p = h, *last = h + (hl - nl);
+    while (p <= last) {
+        p = memchr(p, first, (size_t)(last - p + 1));
+        if (p == NULL) return NULL;
+        if (memcmp(p + 1, nd + 1, (size_t)(nl - 1)) == 0) return p;
+        p++;
+    }
+    return NULL;
 }
 
 /* position(string, substring) and strpos: 1-based code point index, 0 if absent. */
@@ -417,9 +509,15 @@ static int test_kernel(const em_expr *call, em_vector **args, int64_t n, em_vect
         bool ok = lq <= ls;
         if (ok && lq > 0) {
             switch (what) {
-            case TEST_STARTS: ok = memcmp(p, t, (size_t)lq) == 0; break;
-            case TEST_ENDS: ok = memcmp(p + ls - lq, t, (size_t)lq) == 0; break;
-            case TEST_CONTAINS: ok = find(p, ls, t, lq) != NULL; break;
+            case TEST_STARTS:
+                ok = memcmp(p, t, (size_t)lq) == 0;
+                break;
+            case TEST_ENDS:
+                ok = memcmp(p + ls - lq, t, (size_t)lq) == 0;
+                break;
+            case TEST_CONTAINS:
+                ok = find(p, ls, t, lq) != NULL;
+                break;
             }
         }
         z[i] = ok;
@@ -838,7 +936,14 @@ static bool pattern_ends_in_escape(const char *p, int64_t pl, char esc)
     return false;
 }
 
-typedef enum { LIKE_GENERAL, LIKE_EXACT, LIKE_PREFIX, LIKE_SUFFIX, LIKE_CONTAINS, LIKE_ANY } like_kind;
+typedef enum {
+    LIKE_GENERAL,
+    LIKE_EXACT,
+    LIKE_PREFIX,
+    LIKE_SUFFIX,
+    LIKE_CONTAINS,
+    LIKE_ANY
+} like_kind;
 
 typedef struct like_plan {
     like_kind kind;
@@ -900,9 +1005,36 @@ static bool ci_contains(const char *s, int64_t sl, const char *lit, int64_t ll)
     return false;
 }
 
+/* '%lit%' over a whole column: search the batch's character buffer once
+ * and map each hit to its row, instead of one search per row. A hit that
+ * runs past the end of its row rules out the rest of that row (any later
+ * start would run past it too). */
+static void contains_batch(const em_vector *s, int64_t n, const char *lit, int64_t ll, uint8_t *z)
+{
+    const int32_t *off = EM_VEC_OFFSETS(s);
+    const char *base = s->chars;
+    memset(z, 0, (size_t)n);
+    int64_t row = 0, pos = off[0];
+    const int64_t end = off[n];
+    while (pos < end && row < n) {
+        const char *hit = memmem(base + pos, (size_t)(end - pos), lit, (size_t)ll);
+        if (hit == NULL) break;
+        int64_t hp = hit - base;
+        while (row < n && off[row + 1] <= hp) row++;
+        if (row >= n) break;
+        if (hp + ll <= off[row + 1]) z[row] = 1;
+        row++;
+        if (row < n) pos = off[row];
+    }
+}
+
 static void like_const(const like_plan *plan, const em_vector *s, int64_t n, const char *p,
                        int64_t pl, char esc, bool ci, uint8_t *z)
 {
+    if (plan->kind == LIKE_CONTAINS && !ci && !em__is_const(s) && plan->lit_len > 0) {
+        contains_batch(s, n, plan->lit, plan->lit_len, z);
+        return;
+    }
     const int32_t *off = EM_VEC_OFFSETS(s);
     const char *lit = plan->lit;
     const int64_t ll = plan->lit_len;
@@ -912,7 +1044,9 @@ static void like_const(const like_plan *plan, const em_vector *s, int64_t n, con
         int64_t sl = off[k + 1] - off[k];
         bool m;
         switch (plan->kind) {
-        case LIKE_ANY: m = true; break;
+        case LIKE_ANY:
+            m = true;
+            break;
         case LIKE_EXACT:
             m = sl == ll && (ci ? ci_eq(str, lit, ll) : memcmp(str, lit, (size_t)ll) == 0);
             break;
@@ -920,13 +1054,15 @@ static void like_const(const like_plan *plan, const em_vector *s, int64_t n, con
             m = sl >= ll && (ci ? ci_eq(str, lit, ll) : memcmp(str, lit, (size_t)ll) == 0);
             break;
         case LIKE_SUFFIX:
-            m = sl >= ll && (ci ? ci_eq(str + sl - ll, lit, ll)
-                                : memcmp(str + sl - ll, lit, (size_t)ll) == 0);
+            m = sl >= ll &&
+                (ci ? ci_eq(str + sl - ll, lit, ll) : memcmp(str + sl - ll, lit, (size_t)ll) == 0);
             break;
         case LIKE_CONTAINS:
             m = ci ? ci_contains(str, sl, lit, ll) : find(str, sl, lit, ll) != NULL;
             break;
-        default: m = like_match(str, sl, p, pl, esc, ci); break;
+        default:
+            m = like_match(str, sl, p, pl, esc, ci);
+            break;
         }
         z[i] = m;
     }

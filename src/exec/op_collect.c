@@ -31,8 +31,7 @@ static void collect_destroy(em_op *op)
     em_free(op);
 }
 
-static const em_op_vtable collect_vt = {"Collect", collect_push, collect_finish,
-                                        collect_destroy};
+static const em_op_vtable collect_vt = {"Collect", collect_push, collect_finish, collect_destroy};
 
 em_op *em_op_collect_create(em_task_ctx *ctx, em_batch_list *out)
 {

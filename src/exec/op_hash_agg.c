@@ -6,14 +6,18 @@
  * id by probing an open-addressing table, and finally let every aggregate fold
  * the batch in with a tight loop over the group-id array (agg_state.c).
  *
- * The table is an array of 8-byte slots (upper 32 bits of the row hash as a
- * tag, group id + 1; 0 = empty), linearly probed and doubled at 50% load. The
- * tag rejects almost every non-matching slot without touching the keys. Group
- * keys live column-wise in em_vectors (one row per group, appended when the
- * group is first seen), so equality compares the input row with the stored row
- * key by key, and the output simply hands those vectors on. NULL keys hash to
- * a constant and compare equal to each other, forming one group as SQL wants.
- * The full hash of each group is kept to rebuild the table when it grows.
+ * The table is an array of 16-byte slots (tag = upper 32 bits of the row
+ * hash, group id + 1 with 0 = empty, and a copy of the key when there is a
+ * single fixed-width key), linearly probed and doubled at 50% load. Group keys
+ * live column-wise in em_vectors (one row per group, appended when the group
+ * is first seen); the output simply hands those vectors on. Equality compares
+ * the input row with the stored row key by key, after the tag has rejected
+ * almost every non-matching slot. For the common single BIGINT/INTEGER/DOUBLE
+ * key the key copy in the slot decides alone, so a probe touches one cache
+ * line instead of two (slot, then stored key): tag bit 0 says the copy is
+ * valid, i.e. the group's key is not NULL. NULL keys hash to a constant and
+ * compare equal to each other, forming one group as SQL wants. The full hash
+ * of each group is kept to rebuild the table when it grows.
  *
  * Groups are emitted in the order they were first seen, which makes output
  * deterministic for a given input order.
@@ -32,13 +36,15 @@ static inline uint64_t hash_u64(uint64_t v)
     return XXH3_64bits_withSeed(&v, sizeof(v), EM__HASH_SEED);
 }
 
-/* Probing is bound by cache misses on the table slot and then on the stored
- * key of the group it names. Both are prefetched ahead: the slot of row
- * i + 2D, and for row i + D (whose slot has arrived by then) the first key
- * of the group in that slot, which is almost always the matching one. */
-#define PREFETCH_D 4
+/* Probing is bound by cache misses on the table slot and then (general path)
+ * on the stored key of the group it names. Both are prefetched ahead: the
+ * slot of row i + 2D, and for row i + D (whose slot has arrived by then) the
+ * first key of the group in that slot, which is almost always the match. The
+ * inline-key path has no second miss and prefetches slots D rows ahead. */
+#define PREFETCH_D 16
 
 typedef struct ht_slot {
+    uint64_t key; /* single fixed-width key: its bits (when tag bit 0 is set) */
     uint32_t tag;
     uint32_t gid1; /* group id + 1; 0 = empty */
 } ht_slot;
@@ -67,6 +73,7 @@ typedef struct hash_agg_op {
     /* per-batch scratch */
     em_vector **kv;
     uint64_t *hashes;
+    uint64_t *kbits; /* single fixed-width key: its bits per row */
     uint32_t *gids;
     int64_t scratch_cap;
 } hash_agg_op;
@@ -115,15 +122,50 @@ static void hash_column(const em_vector *v, em__vclass c, int64_t n, uint64_t *h
     case EM__VC_STR: {
         const int32_t *off = EM_VEC_OFFSETS(v);
         const char *chars = v->chars;
-        HASH_LOOP(XXH3_64bits_withSeed(chars + off[i], (size_t)(off[i + 1] - off[i]), EM__HASH_SEED));
+        HASH_LOOP(
+            XXH3_64bits_withSeed(chars + off[i], (size_t)(off[i + 1] - off[i]), EM__HASH_SEED));
         break;
     }
-    default: HASH_LOOP(EM__HASH_NULL); break;
+    default:
+        HASH_LOOP(EM__HASH_NULL);
+        break;
     }
 #undef HASH_LOOP
 }
 
 /* ---- groups and the table ----------------------------------------------- */
+
+static inline bool inline_key(const hash_agg_op *a)
+{
+    return a->nkeys == 1 && a->kcls[0] != EM__VC_STR && a->kcls[0] != EM__VC_NULL;
+}
+
+static inline uint64_t key_bits(const em_vector *v, int64_t i, em__vclass c)
+{
+    switch (c) {
+    case EM__VC_I64:
+        return (uint64_t)EM_VEC_I64(v)[i];
+    case EM__VC_I32:
+        return (uint64_t)(int64_t)EM_VEC_I32(v)[i];
+    case EM__VC_F64:
+        return em__f64_bits(EM_VEC_F64(v)[i]);
+    case EM__VC_BOOL:
+        return EM_VEC_BOOL(v)[i] != 0;
+    default:
+        return 0;
+    }
+}
+
+static inline void slot_fill(const hash_agg_op *a, ht_slot *sl, uint64_t h, int64_t g)
+{
+    sl->tag = (uint32_t)(h >> 32) & ~1u;
+    sl->key = 0;
+    sl->gid1 = (uint32_t)(g + 1);
+    if (inline_key(a) && em_vector_is_valid(a->gkeys[0], g)) {
+        sl->tag |= 1;
+        sl->key = key_bits(a->gkeys[0], g, a->kcls[0]);
+    }
+}
 
 static void table_rebuild(hash_agg_op *a, int64_t nslots)
 {
@@ -134,8 +176,7 @@ static void table_rebuild(hash_agg_op *a, int64_t nslots)
     for (int64_t g = 0; g < a->ngroups; g++) {
         uint64_t pos = a->ghash[g] & mask;
         while (a->slots[pos].gid1 != 0) pos = (pos + 1) & mask;
-        a->slots[pos].tag = (uint32_t)(a->ghash[g] >> 32);
-        a->slots[pos].gid1 = (uint32_t)(g + 1);
+        slot_fill(a, &a->slots[pos], a->ghash[g], g);
     }
 }
 
@@ -186,29 +227,45 @@ static void assign_groups(hash_agg_op *a, int64_t n)
     uint32_t *gids = a->gids;
     /* Fixed-width keys are prefetched from their data, strings from their offsets. */
     size_t kwidth = a->kcls[0] == EM__VC_NULL ? 0 : em_type_width(a->gkeys[0]->type);
-    if (a->nkeys == 1 && a->kcls[0] == EM__VC_I64 && a->kv[0]->validity == NULL) {
-        /* The common single BIGINT key without NULLs: compare values inline. */
-        const int64_t *x = EM_VEC_I64(a->kv[0]);
-        const em_vector *gv = a->gkeys[0];
+    if (inline_key(a) && a->kv[0]->validity == NULL) {
+        /* A single fixed-width key without NULLs (the common GROUP BY id):
+         * the slot holds the key itself, so a probe touches one cache line. */
+        uint64_t *kb = a->kbits;
+        const em_vector *kv = a->kv[0];
+        switch (a->kcls[0]) {
+        case EM__VC_I64:
+            memcpy(kb, kv->data, (size_t)n * sizeof(int64_t));
+            break;
+        case EM__VC_I32:
+            for (int64_t i = 0; i < n; i++) kb[i] = (uint64_t)(int64_t)EM_VEC_I32(kv)[i];
+            break;
+        case EM__VC_F64:
+            for (int64_t i = 0; i < n; i++) kb[i] = em__f64_bits(EM_VEC_F64(kv)[i]);
+            break;
+        default:
+            for (int64_t i = 0; i < n; i++) kb[i] = key_bits(kv, i, a->kcls[0]);
+            break;
+        }
         for (int64_t i = 0; i < n; i++) {
-            prefetch_ahead(a, i, n, a->gkeys[0]->data, sizeof(int64_t));
+            if (i + PREFETCH_D < n)
+                __builtin_prefetch(&a->slots[hashes[i + PREFETCH_D] & (uint64_t)(a->nslots - 1)]);
             uint64_t h = hashes[i];
-            uint32_t tag = (uint32_t)(h >> 32);
+            uint32_t tag = (uint32_t)(h >> 32) | 1;
             uint64_t mask = (uint64_t)a->nslots - 1;
             uint64_t pos = h & mask;
+            uint64_t key = kb[i];
             uint32_t gid;
             for (;;) {
                 ht_slot sl = a->slots[pos];
                 if (sl.gid1 == 0) {
                     gid = new_group(a, i, h);
-                    a->slots[pos].tag = tag;
-                    a->slots[pos].gid1 = gid + 1;
+                    slot_fill(a, &a->slots[pos], h, gid);
                     if (a->ngroups * 2 > a->nslots) table_rebuild(a, a->nslots * 2);
                     break;
                 }
-                if (sl.tag == tag) {
+                if (sl.tag == tag && sl.key == key) {
                     gid = sl.gid1 - 1;
-                    if (EM_VEC_I64(gv)[gid] == x[i] && em_vector_is_valid(gv, gid)) break;
+                    break;
                 }
                 pos = (pos + 1) & mask;
             }
@@ -227,12 +284,11 @@ static void assign_groups(hash_agg_op *a, int64_t n)
             ht_slot sl = a->slots[pos];
             if (sl.gid1 == 0) {
                 gid = new_group(a, i, h);
-                a->slots[pos].tag = tag;
-                a->slots[pos].gid1 = gid + 1;
+                slot_fill(a, &a->slots[pos], h, gid);
                 if (a->ngroups * 2 > a->nslots) table_rebuild(a, a->nslots * 2);
                 break;
             }
-            if (sl.tag == tag && keys_equal(a, i, sl.gid1 - 1)) {
+            if ((sl.tag | 1) == (tag | 1) && keys_equal(a, i, sl.gid1 - 1)) {
                 gid = sl.gid1 - 1;
                 break;
             }
@@ -254,9 +310,11 @@ static void ensure_scratch(hash_agg_op *a, int64_t n)
 {
     if (n <= a->scratch_cap) return;
     em_free(a->hashes);
+    em_free(a->kbits);
     em_free(a->gids);
     a->scratch_cap = n;
     a->hashes = em_malloc((size_t)n * sizeof(uint64_t));
+    a->kbits = em_malloc((size_t)n * sizeof(uint64_t));
     /* Zeroed: without keys every row belongs to group 0 and gids is never written. */
     a->gids = em_calloc((size_t)n, sizeof(uint32_t));
 }
@@ -373,6 +431,7 @@ static void hash_agg_destroy(em_op *op)
     em_free(a->ghash);
     em_free(a->slots);
     em_free(a->hashes);
+    em_free(a->kbits);
     em_free(a->gids);
     em_free(a);
 }
@@ -380,8 +439,8 @@ static void hash_agg_destroy(em_op *op)
 static const em_op_vtable hash_agg_vt = {"HashAggregate", hash_agg_push, hash_agg_finish,
                                          hash_agg_destroy};
 
-em_op *em_op_hash_agg_create(em_task_ctx *ctx, em_agg_mode mode, int nkeys,
-                             em_expr *const *keys, int naggs, const em_agg_call *aggs)
+em_op *em_op_hash_agg_create(em_task_ctx *ctx, em_agg_mode mode, int nkeys, em_expr *const *keys,
+                             int naggs, const em_agg_call *aggs)
 {
     hash_agg_op *a = em_calloc(1, sizeof(*a));
     a->base.vt = &hash_agg_vt;

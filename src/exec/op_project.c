@@ -46,8 +46,7 @@ static void project_destroy(em_op *op)
     em_free(p);
 }
 
-static const em_op_vtable project_vt = {"Project", project_push, project_finish,
-                                        project_destroy};
+static const em_op_vtable project_vt = {"Project", project_push, project_finish, project_destroy};
 
 em_op *em_op_project_create(em_task_ctx *ctx, int nexprs, em_expr *const *exprs)
 {

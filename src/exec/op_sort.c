@@ -2,14 +2,18 @@
  * op_sort.c — ORDER BY inside a task: buffer every batch, sort row references,
  * emit the rows in order; with a limit only the first `limit` rows (top-N).
  *
- * Sorting works on 16-byte entries (prefix, row index, null rank). The prefix
- * is the first key normalized so that unsigned comparison gives the requested
+ * Keys are normalized once so that unsigned comparison gives the requested
  * order: integers with the sign bit flipped, doubles through the usual IEEE
- * trick (NaN above +Infinity, -0 equal to 0, as PostgreSQL orders them),
- * strings as their first 8 bytes big-endian, all bit-inverted for DESC. Most
- * comparisons are decided there without touching the batches; ties fall back
- * to per-key normalized arrays, and the final tie-break on the row index makes
- * the (merge) sort stable by construction.
+ * trick (NaN above +Infinity, -0 equal to 0, as PostgreSQL orders them), all
+ * bit-inverted for DESC; strings are cut into 8-byte big-endian pieces. NULLs
+ * become a rank (before or after the values) rather than a value.
+ *
+ * Rows are sorted as 16-byte entries (piece, row number, rank): a radix sort
+ * on the first key's first piece, then, within each run of equal pieces, a
+ * radix sort on the next piece (the next 8 string bytes, or the next key), and
+ * so on; small runs go to a merge sort that compares full keys. Radix passes
+ * and the merge sort are both stable and ties end in row order, so the sort
+ * is stable.
  *
  * Top-N keeps memory bounded: when the buffer grows past twice the limit it is
  * sorted and cut to `limit` rows, and the last surviving row becomes a cutoff
@@ -55,14 +59,16 @@ static int cmp_value(const em_vector *a, int64_t ia, const em_vector *b, int64_t
         int64_t x = EM_VEC_I64(a)[ia], y = EM_VEC_I64(b)[ib];
         return x < y ? -1 : (x > y ? 1 : 0);
     }
-    case EM_TYPE_DOUBLE: return cmp_f64(EM_VEC_F64(a)[ia], EM_VEC_F64(b)[ib]);
+    case EM_TYPE_DOUBLE:
+        return cmp_f64(EM_VEC_F64(a)[ia], EM_VEC_F64(b)[ib]);
     case EM_TYPE_VARCHAR: {
         int32_t la, lb;
         const char *pa = em_vector_str(a, ia, &la);
         const char *pb = em_vector_str(b, ib, &lb);
         return cmp_str(pa, la, pb, lb);
     }
-    default: return 0;
+    default:
+        return 0;
     }
 }
 
@@ -113,9 +119,9 @@ static inline uint64_t str_prefix(const char *p, int32_t len)
 }
 
 typedef struct sort_entry {
-    uint64_t prefix; /* key 0, normalized (0 when NULL) */
+    uint64_t prefix; /* the current piece of the current key, normalized (0 when NULL) */
     uint32_t idx;    /* global row number in the buffer */
-    uint32_t rank;   /* key 0: 0 = NULL placed first, 1 = value, 2 = NULL placed last */
+    uint32_t rank;   /* that key: 0 = NULL placed first, 1 = value, 2 = NULL placed last */
 } sort_entry;
 
 typedef struct key_data {
@@ -131,6 +137,7 @@ typedef struct key_data {
 typedef struct sort_ctx {
     int nkeys;
     key_data *kd;
+    int from_key; /* the entries being compared tie on every key before this one */
 } sort_ctx;
 
 /* Compare rows a and b on keys [from, nkeys). */
@@ -159,14 +166,12 @@ static int full_cmp(const sort_ctx *c, uint32_t a, uint32_t b, int from)
 
 static inline int entry_cmp(const sort_ctx *c, const sort_entry *a, const sort_entry *b)
 {
+    /* rank and prefix hold the same piece of key from_key for both entries:
+     * they decide most comparisons; ties fall back to the full keys. */
     if (a->rank != b->rank) return a->rank < b->rank ? -1 : 1;
     if (a->prefix != b->prefix) return a->prefix < b->prefix ? -1 : 1;
-    /* The prefix decides key 0 completely unless it is a string (only 8 bytes). */
-    int from = (a->rank == 1 && c->nkeys > 0 && c->kd[0].is_str) ? 0 : 1;
-    if (from < c->nkeys) {
-        int r = full_cmp(c, a->idx, b->idx, from);
-        if (r != 0) return r;
-    }
+    int r = full_cmp(c, a->idx, b->idx, c->from_key);
+    if (r != 0) return r;
     return a->idx < b->idx ? -1 : (a->idx > b->idx ? 1 : 0);
 }
 
@@ -201,7 +206,8 @@ static void merge_sort(const sort_ctx *c, sort_entry *e, int64_t n)
                 memcpy(dst + lo, src + lo, (size_t)(hi - lo) * sizeof(sort_entry));
                 continue;
             }
-            while (i < mid && j < hi) dst[o++] = entry_cmp(c, &src[j], &src[i]) < 0 ? src[j++] : src[i++];
+            while (i < mid && j < hi)
+                dst[o++] = entry_cmp(c, &src[j], &src[i]) < 0 ? src[j++] : src[i++];
             while (i < mid) dst[o++] = src[i++];
             while (j < hi) dst[o++] = src[j++];
         }
@@ -211,6 +217,155 @@ static void merge_sort(const sort_ctx *c, sort_entry *e, int64_t n)
     }
     if (src != e) memcpy(e, src, (size_t)n * sizeof(sort_entry));
     em_free(tmp);
+}
+
+/* Radix sort of entries by (rank, prefix), stable so that equal entries
+ * stay in row order. Large inputs are split most-significant byte first until
+ * a piece fits in cache, and each piece is then finished least-significant
+ * byte first; byte positions on which a piece agrees cost nothing. */
+#define RADIX_CACHE_ROWS 32768
+
+static void lsd_sort(sort_entry *e, sort_entry *tmp, int64_t n, int nbytes)
+{
+    int64_t hist[8][256];
+    memset(hist, 0, sizeof(hist[0]) * (size_t)nbytes);
+    for (int64_t i = 0; i < n; i++) {
+        uint64_t p = e[i].prefix;
+        for (int b = 0; b < nbytes; b++) hist[b][(p >> (8 * b)) & 0xff]++;
+    }
+    sort_entry *src = e, *dst = tmp;
+    for (int b = 0; b < nbytes; b++) {
+        int64_t pos[256], sum = 0;
+        bool trivial = false;
+        for (int k = 0; k < 256; k++) {
+            trivial |= hist[b][k] == n;
+            pos[k] = sum;
+            sum += hist[b][k];
+        }
+        if (trivial) continue;
+        for (int64_t i = 0; i < n; i++) dst[pos[(src[i].prefix >> (8 * b)) & 0xff]++] = src[i];
+        sort_entry *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != e) memcpy(e, src, (size_t)n * sizeof(sort_entry));
+}
+
+/* Sort e[0, n) on prefix bytes [0, nbytes). */
+static void msd_sort(sort_entry *e, sort_entry *tmp, int64_t n, int nbytes)
+{
+    if (n <= RADIX_CACHE_ROWS || nbytes == 0) {
+        if (nbytes > 0) lsd_sort(e, tmp, n, nbytes);
+        return;
+    }
+    int b = nbytes - 1;
+    int64_t hist[256] = {0};
+    for (int64_t i = 0; i < n; i++) hist[(e[i].prefix >> (8 * b)) & 0xff]++;
+    int64_t pos[256], sum = 0;
+    bool trivial = false;
+    for (int k = 0; k < 256; k++) {
+        trivial |= hist[k] == n;
+        pos[k] = sum;
+        sum += hist[k];
+    }
+    if (trivial) {
+        msd_sort(e, tmp, n, b);
+        return;
+    }
+    for (int64_t i = 0; i < n; i++) tmp[pos[(e[i].prefix >> (8 * b)) & 0xff]++] = e[i];
+    memcpy(e, tmp, (size_t)n * sizeof(sort_entry));
+    for (int k = 0; k < 256; k++) {
+        int64_t lo = pos[k] - hist[k];
+        if (hist[k] > 1) msd_sort(e + lo, tmp + lo, hist[k], b);
+    }
+}
+
+static void radix_sort(sort_entry *e, int64_t n)
+{
+    sort_entry *tmp = em_malloc((size_t)n * sizeof(sort_entry));
+    /* NULL placement first (three ranks), then the prefix within each rank. */
+    int64_t rh[3] = {0, 0, 0};
+    for (int64_t i = 0; i < n; i++) rh[e[i].rank]++;
+    int64_t rpos[3] = {0, rh[0], rh[0] + rh[1]};
+    if (rh[0] != n && rh[1] != n && rh[2] != n) {
+        for (int64_t i = 0; i < n; i++) tmp[rpos[e[i].rank]++] = e[i];
+        memcpy(e, tmp, (size_t)n * sizeof(sort_entry));
+    }
+    /* NULL entries all have prefix 0: only the values need sorting. */
+    msd_sort(e + rh[0], tmp, rh[1], 8);
+    em_free(tmp);
+}
+
+/* Load piece `chunk` (8 bytes) of key k of each entry's row into its rank
+ * and prefix. */
+static void set_piece(const sort_ctx *c, sort_entry *e, int64_t n, int k, int chunk)
+{
+    const key_data *d = &c->kd[k];
+    for (int64_t i = 0; i < n; i++) {
+        uint32_t r = e[i].idx;
+        if (d->null != NULL && d->null[r]) {
+            e[i].rank = d->nulls_first ? 0 : 2;
+            e[i].prefix = 0;
+            continue;
+        }
+        e[i].rank = 1;
+        if (d->is_str) {
+            int32_t off = 8 * chunk, len = d->slen[r];
+            uint64_t x = off < len ? str_prefix(d->sptr[r] + off, len - off) : 0;
+            e[i].prefix = d->desc ? ~x : x;
+        } else {
+            e[i].prefix = d->norm[r];
+        }
+    }
+}
+
+static void sort_level(const sort_ctx *c, sort_entry *e, int64_t n, int k, int chunk);
+
+/* e[0, n) tie on every piece up to (k, chunk): move on to the next piece. */
+static void refine_run(const sort_ctx *c, sort_entry *e, int64_t n, int k, int chunk)
+{
+    const key_data *d = &c->kd[k];
+    if (d->is_str && e[0].rank == 1) {
+        bool longer = false;
+        for (int64_t i = 0; i < n && !longer; i++) longer = d->slen[e[i].idx] > 8 * (chunk + 1);
+        if (longer) {
+            set_piece(c, e, n, k, chunk + 1);
+            sort_level(c, e, n, k, chunk + 1);
+            return;
+        }
+        /* Equal up to zero padding ("ab" and "ab\0" share every piece):
+         * the full comparison settles lengths and the later keys. */
+        sort_ctx local = *c;
+        local.from_key = k;
+        merge_sort(&local, e, n);
+        return;
+    }
+    if (k + 1 < c->nkeys) {
+        set_piece(c, e, n, k + 1, 0);
+        sort_level(c, e, n, k + 1, 0);
+    }
+    /* Otherwise the rows tie on every key and already are in row order. */
+}
+
+/* Sort entries that tie on everything before piece (k, chunk), which their
+ * rank and prefix hold: radix sort on the piece for large inputs, then
+ * refine each run of equal pieces with the next piece; small inputs go to
+ * the comparison sort directly. */
+static void sort_level(const sort_ctx *c, sort_entry *e, int64_t n, int k, int chunk)
+{
+    if (n < 256) {
+        sort_ctx local = *c;
+        local.from_key = k;
+        merge_sort(&local, e, n);
+        return;
+    }
+    radix_sort(e, n);
+    for (int64_t i = 0; i < n;) {
+        int64_t j = i + 1;
+        while (j < n && e[j].rank == e[i].rank && e[j].prefix == e[i].prefix) j++;
+        if (j - i > 1) refine_run(c, e + i, j - i, k, chunk);
+        i = j;
+    }
 }
 
 /* ---- the operator ------------------------------------------------------- */
@@ -250,7 +405,7 @@ static void sort_buffer(sort_op *s, sort_entry **entries, uint32_t **batch_of, i
     uint32_t *bof = em_malloc((size_t)(n ? n : 1) * sizeof(uint32_t));
     int64_t *st = em_malloc((size_t)(s->nbatches + 1) * sizeof(int64_t));
     key_data *kd = em_calloc((size_t)s->nkeys, sizeof(key_data));
-    sort_ctx ctx = {s->nkeys, kd};
+    sort_ctx ctx = {s->nkeys, kd, 0};
 
     for (int k = 0; k < s->nkeys; k++) {
         kd[k].desc = s->keys[k].desc;
@@ -261,12 +416,10 @@ static void sort_buffer(sort_op *s, sort_entry **entries, uint32_t **batch_of, i
         if (has_null) kd[k].null = em_calloc((size_t)(n ? n : 1), 1);
         em_type_id t = s->nbatches ? s->batches[0]->cols[s->keys[k].column]->type.id : 0;
         kd[k].is_str = t == EM_TYPE_VARCHAR;
-        /* Key 0 lives in the entry prefix; only the other keys need arrays
-         * (strings need them for key 0 too, for ties beyond 8 bytes). */
         if (kd[k].is_str) {
             kd[k].sptr = em_malloc((size_t)(n ? n : 1) * sizeof(char *));
             kd[k].slen = em_malloc((size_t)(n ? n : 1) * sizeof(int32_t));
-        } else if (k > 0) {
+        } else {
             kd[k].norm = em_malloc((size_t)(n ? n : 1) * sizeof(uint64_t));
         }
     }
@@ -299,13 +452,21 @@ static void sort_buffer(sort_op *s, sort_entry **entries, uint32_t **batch_of, i
                 }
                 uint64_t x;
                 switch ((em_type_id)v->type.id) {
-                case EM_TYPE_BOOLEAN: x = EM_VEC_BOOL(v)[i] != 0; break;
+                case EM_TYPE_BOOLEAN:
+                    x = EM_VEC_BOOL(v)[i] != 0;
+                    break;
                 case EM_TYPE_INTEGER:
-                case EM_TYPE_DATE: x = norm_i64(EM_VEC_I32(v)[i]); break;
+                case EM_TYPE_DATE:
+                    x = norm_i64(EM_VEC_I32(v)[i]);
+                    break;
                 case EM_TYPE_BIGINT:
                 case EM_TYPE_DECIMAL:
-                case EM_TYPE_TIMESTAMP: x = norm_i64(EM_VEC_I64(v)[i]); break;
-                case EM_TYPE_DOUBLE: x = norm_f64(EM_VEC_F64(v)[i]); break;
+                case EM_TYPE_TIMESTAMP:
+                    x = norm_i64(EM_VEC_I64(v)[i]);
+                    break;
+                case EM_TYPE_DOUBLE:
+                    x = norm_f64(EM_VEC_F64(v)[i]);
+                    break;
                 case EM_TYPE_VARCHAR: {
                     int32_t len;
                     const char *p = em_vector_str(v, i, &len);
@@ -314,7 +475,9 @@ static void sort_buffer(sort_op *s, sort_entry **entries, uint32_t **batch_of, i
                     x = str_prefix(p, len);
                     break;
                 }
-                default: x = 0; break;
+                default:
+                    x = 0;
+                    break;
                 }
                 x ^= flip;
                 if (d->norm) d->norm[r] = x;
@@ -325,7 +488,7 @@ static void sort_buffer(sort_op *s, sort_entry **entries, uint32_t **batch_of, i
     }
     st[s->nbatches] = row;
 
-    merge_sort(&ctx, e, n);
+    if (s->nkeys > 0) sort_level(&ctx, e, n, 0, 0);
 
     for (int k = 0; k < s->nkeys; k++) {
         em_free(kd[k].null);
@@ -339,21 +502,69 @@ static void sort_buffer(sort_op *s, sort_entry **entries, uint32_t **batch_of, i
     *starts = st;
 }
 
-/* A batch holding the rows e[from, to) in that order. */
+/* Where each output row of a batch comes from. */
+typedef struct row_src {
+    uint32_t batch;
+    uint32_t row;
+} row_src;
+
+/* Column c of the rows listed in src[0, n), in that order. Fixed-width values
+ * are copied straight into a presized vector (prefetching a few rows ahead,
+ * since sorted rows come from all over the buffer); strings go through the
+ * appender. */
+static em_vector *gather_column(const sort_op *s, int c, const row_src *src, int64_t n)
+{
+    em_type t = s->batches[0]->cols[c]->type;
+    em_vector *v = em_vector_create(t, n);
+    size_t w = em_type_width(t);
+    if (t.id == EM_TYPE_VARCHAR || t.id == EM_TYPE_NULL || (w != 1 && w != 4 && w != 8)) {
+        for (int64_t j = 0; j < n; j++)
+            em_vector_append_from(v, s->batches[src[j].batch]->cols[c], src[j].row);
+        return v;
+    }
+#define GATHER(T)                                                                                  \
+    do {                                                                                           \
+        T *out = (T *)v->data;                                                                     \
+        for (int64_t j = 0; j < n; j++) {                                                          \
+            if (j + 8 < n) {                                                                       \
+                const em_vector *ahead = s->batches[src[j + 8].batch]->cols[c];                    \
+                __builtin_prefetch((const T *)ahead->data + src[j + 8].row);                       \
+            }                                                                                      \
+            const em_vector *in = s->batches[src[j].batch]->cols[c];                               \
+            int64_t r = src[j].row;                                                                \
+            if (EM_LIKELY(em_vector_is_valid(in, r))) {                                            \
+                out[j] = ((const T *)in->data)[r];                                                 \
+            } else {                                                                               \
+                out[j] = 0;                                                                        \
+                em_vector_set_null(v, j);                                                          \
+            }                                                                                      \
+        }                                                                                          \
+    } while (0)
+    if (w == 1)
+        GATHER(uint8_t);
+    else if (w == 4)
+        GATHER(uint32_t);
+    else
+        GATHER(uint64_t);
+#undef GATHER
+    v->length = n;
+    return v;
+}
+
+/* A batch holding the rows e[from, to) in that order (at most EM_BATCH_ROWS). */
 static em_batch *build_batch(sort_op *s, const sort_entry *e, int64_t from, int64_t to,
                              const uint32_t *bof, const int64_t *st)
 {
-    const em_batch *proto = s->batches[0];
-    em_batch *out = em_batch_create(proto->ncols);
-    out->nrows = to - from;
-    for (int c = 0; c < proto->ncols; c++) {
-        em_vector *v = em_vector_create(proto->cols[c]->type, to - from);
-        for (int64_t j = from; j < to; j++) {
-            uint32_t bi = bof[e[j].idx];
-            em_vector_append_from(v, s->batches[bi]->cols[c], (int64_t)e[j].idx - st[bi]);
-        }
-        em_batch_set_col(out, c, v);
+    row_src src[EM_BATCH_ROWS];
+    int64_t n = to - from;
+    for (int64_t j = 0; j < n; j++) {
+        uint32_t bi = bof[e[from + j].idx];
+        src[j].batch = bi;
+        src[j].row = (uint32_t)((int64_t)e[from + j].idx - st[bi]);
     }
+    em_batch *out = em_batch_create(s->batches[0]->ncols);
+    out->nrows = n;
+    for (int c = 0; c < out->ncols; c++) em_batch_set_col(out, c, gather_column(s, c, src, n));
     return out;
 }
 
@@ -422,7 +633,9 @@ static int sort_push(em_op *op, em_batch *b, em_error *err)
         }
     }
     buffer_add(s, b);
-    if (s->limit > 0 && s->nrows >= EM_MAX(2 * s->limit, 4 * EM_BATCH_ROWS)) compact(s);
+    /* Compact at twice the limit (saturating: LIMIT may be near INT64_MAX). */
+    int64_t bar = s->limit > INT64_MAX / 2 ? INT64_MAX : 2 * s->limit;
+    if (s->limit > 0 && s->nrows >= EM_MAX(bar, 4 * EM_BATCH_ROWS)) compact(s);
     return 0;
 }
 

@@ -222,7 +222,15 @@ int em_scan_desc_bind(em_scan_desc *d, int64_t split_bytes, em_threadpool *pool,
     em_free(d->splits);
     d->splits = NULL;
     d->nsplits = 0;
-    return fmt->bind(d, split_bytes, pool, err);
+    /* Tiny splits only multiply the work of finding record boundaries. */
+    if (split_bytes > 0 && split_bytes < 1024) split_bytes = 1024;
+    int rc = fmt->bind(d, split_bytes, pool, err);
+    if (rc < 0) {
+        em_free(d->splits);
+        d->splits = NULL;
+        d->nsplits = 0;
+    }
+    return rc;
 }
 
 /* ---- schema names ------------------------------------------------------- */

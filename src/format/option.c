@@ -100,3 +100,18 @@ void em__options_clear(em_scan_desc *d)
     d->options = NULL;
     d->noptions = 0;
 }
+
+int em__check_plain_file(const em_scan_desc *d, em_error *err)
+{
+    const char *v = em_scan_desc_option(d, "compression");
+    if (v != NULL && !em_str_ieq(v, "none") && !em_str_ieq(v, "auto") &&
+        !em_str_ieq(v, "uncompressed"))
+        return em_error_set(err, EM_EUNSUPPORTED,
+                            "compression '%s' is not supported (only uncompressed files)", v);
+    static const char *const enc[] = {"encoding", "charset", NULL};
+    v = em__option_any(d, enc);
+    if (v != NULL && !em_str_ieq(v, "utf-8") && !em_str_ieq(v, "utf8"))
+        return em_error_set(err, EM_EUNSUPPORTED, "encoding '%s' is not supported (only UTF-8)",
+                            v);
+    return 0;
+}

@@ -131,8 +131,10 @@ bool em__text_f64(const char *p, size_t n, double *out)
     trim(&p, &n);
     if (parse_f64_strict(p, n, out)) return true;
     /* inf, -Infinity, nan, ...: the spellings strtod knows. Hex floats are
-     * refused: nobody writes them into CSV, and "0x10" is more likely an id. */
-    if (n == 0 || memchr(p, 'x', n) || memchr(p, 'X', n)) return false;
+     * refused (nobody writes them into CSV, and "0x10" is more likely an id),
+     * and so are numbers beyond the double range ("1e400"). */
+    size_t i = n > 0 && (p[0] == '-' || p[0] == '+');
+    if (i >= n || memchr("iInN", p[i], 4) == NULL) return false;
     double v;
     if (!strtod_exact(p, n, &v) || !(isinf(v) || isnan(v))) return false;
     *out = v;
@@ -149,14 +151,14 @@ bool em__parse_timestamp_fast(const char *p, size_t n, int64_t *out)
         if (n < 16 || (p[10] != ' ' && p[10] != 'T') || p[13] != ':') return false;
         unsigned h0 = (unsigned char)p[11] - '0', h1 = (unsigned char)p[12] - '0';
         unsigned i0 = (unsigned char)p[14] - '0', i1 = (unsigned char)p[15] - '0';
-        if ((h0 | h1 | i0 | i1) > 9) return false;
+        if (h0 > 9 || h1 > 9 || i0 > 9 || i1 > 9) return false;
         unsigned hh = h0 * 10 + h1, mi = i0 * 10 + i1, ss = 0;
         if (hh > 23 || mi > 59) return false;
         size_t i = 16;
         if (i < n) {
             if (p[i] != ':' || n < i + 3) return false;
             unsigned s0 = (unsigned char)p[i + 1] - '0', s1 = (unsigned char)p[i + 2] - '0';
-            if ((s0 | s1) > 9) return false;
+            if (s0 > 9 || s1 > 9) return false;
             ss = s0 * 10 + s1;
             if (ss > 59) return false;
             i += 3;

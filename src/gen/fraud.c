@@ -440,7 +440,10 @@ static void gen_chunk(void *arg)
             second += 20 + (int64_t)rng_below(&r, 220);
             t.second = EM_MIN(second, (int64_t)DAYS * 86400 - 1);
             t.merchant = ctx->by_cat[cat][rng_below(&r, (uint64_t)ctx->by_cat_n[cat])];
-            t.channel = cat == ATM ? "atm" : rng_below(&r, 100) < 85 ? "online" : "pos";
+            t.channel = cat == ATM                ? "atm"
+                        : cat == ONLINE_SERVICES  ? "online"
+                        : rng_below(&r, 100) < 85 ? "online"
+                                                  : "pos";
             t.country = abroad;
             t.cents = cat == ATM ? (int64_t)(10 + rng_below(&r, 40)) * 2000
                                  : lognormal_cents(&r, 900, 0.7);

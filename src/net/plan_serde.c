@@ -709,8 +709,10 @@ static int dec_type(dec *d, const Emberpb__Type *m, em_type *out)
     if (id < 0) return bad(d, "unknown type id %d", (int)m->id);
     if (m->precision > 255 || m->scale > 255)
         return bad(d, "type precision/scale %u/%u out of range", m->precision, m->scale);
+    /* Kernels index powers of ten by the scale; the declared-overload form
+     * DECIMAL(0,s) is legal, so precision and scale are only bounded. */
     if (id == EM_TYPE_DECIMAL &&
-        (m->precision > EM_DECIMAL_MAX_PRECISION || m->scale > m->precision))
+        (m->precision > EM_DECIMAL_MAX_PRECISION || m->scale > EM_DECIMAL_MAX_PRECISION))
         return bad(d, "invalid DECIMAL(%u,%u)", m->precision, m->scale);
     out->id = (uint8_t)id;
     out->precision = (uint8_t)m->precision;

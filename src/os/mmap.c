@@ -10,15 +10,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 int em_os_mmap(const char *path, em_mmap *out, em_error *err)
 {
+    memset(out, 0, sizeof *out);
     out->data = "";
-    out->size = 0;
-    out->base_ = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return em_os_error(err, errno, path);
     struct stat st;
@@ -31,6 +31,10 @@ int em_os_mmap(const char *path, em_mmap *out, em_error *err)
         close(fd);
         return em_os_error(err, EISDIR, path);
     }
+    out->id.dev = (uint64_t)st.st_dev;
+    out->id.ino = (uint64_t)st.st_ino;
+    out->id.size = (int64_t)st.st_size;
+    out->id.mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
     if (st.st_size == 0) {
         close(fd);
         return 0;

@@ -26,6 +26,21 @@ typedef enum em_os_kind {
 em_os_kind em_os_path_kind(const char *path);
 int em_os_file_size(const char *path, int64_t *out, em_error *err) EM_MUST_CHECK;
 
+/* What identifies a file's contents for caching: a file rewritten in place
+ * gets a new modification time (or size). */
+typedef struct em_os_file_id {
+    uint64_t dev;
+    uint64_t ino;
+    int64_t size;
+    int64_t mtime_ns;
+} em_os_file_id;
+
+static inline bool em_os_file_id_equal(const em_os_file_id *a, const em_os_file_id *b)
+{
+    return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+           a->mtime_ns == b->mtime_ns;
+}
+
 /* A read-only, private map of a whole file. An empty file maps to a valid
  * zero-length buffer (data points at a static empty string), so readers need
  * no special case. Bytes past `size` must never be read. */
@@ -33,6 +48,7 @@ typedef struct em_mmap {
     const char *data;
     int64_t size;
     void *base_;  /* what munmap needs; NULL for an empty file */
+    em_os_file_id id; /* of the file that was mapped */
 } em_mmap;
 int em_os_mmap(const char *path, em_mmap *out, em_error *err) EM_MUST_CHECK;
 /* Safe on a zeroed or already unmapped em_mmap. */

@@ -109,7 +109,10 @@ static int run_attempt(task *t, em_error *err)
     if (rc == 0) rc = em_pipeline_run(&ctx, src, head, err);
     if (src) src->destroy(src);
     em_op_chain_destroy(head ? head : sink);
-    if (arena) em_arena_destroy(arena);
+    if (arena) {
+        em_plan_serde_release((em_stage *)stage);
+        em_arena_destroy(arena);
+    }
     return rc;
 }
 

@@ -56,7 +56,7 @@ void em_shuffle_register(em_shuffle_store *s, int id, int nmaps, int nreduce)
     shuffle *sh = &s->shuffles[id];
     sh->nmaps = nmaps;
     sh->nreduce = nreduce;
-    sh->blocks = em_calloc((size_t)(nmaps * nreduce ? nmaps * nreduce : 1), sizeof(em_batch_list));
+    sh->blocks = em_calloc((size_t)EM_MAX(nmaps * nreduce, 1), sizeof(em_batch_list));
     for (int i = 0; i < nmaps * nreduce; i++) em_batch_list_init(&sh->blocks[i]);
     sh->registered = true;
 }

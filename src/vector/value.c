@@ -354,9 +354,18 @@ static int cast_from_string(em_value in, em_type to, em_value *out, em_error *er
         return 0;
     }
     case EM_TYPE_DATE: {
+        /* A full timestamp keeps its date part, as in PostgreSQL and DuckDB (and
+         * as the vectorized cast in exec/cast.c does). */
         int32_t d;
-        if (em_parse_date(s, n, &d) < 0) return err_string(err, &in, to);
-        *out = em_value_date(d);
+        int64_t t;
+        if (em_parse_date(s, n, &d) == 0) {
+            *out = em_value_date(d);
+        } else if (em_parse_timestamp(s, n, &t) == 0) {
+            int64_t day = 86400LL * 1000000LL;
+            *out = em_value_date((int32_t)(t >= 0 ? t / day : -((-t + day - 1) / day)));
+        } else {
+            return err_string(err, &in, to);
+        }
         return 0;
     }
     case EM_TYPE_TIMESTAMP: {

@@ -105,7 +105,8 @@ fi
 if command -v script >/dev/null 2>&1; then
   printf 'SELECT 41 + 1\n  AS answer;\n.mode csv\nSELECT 7 AS seven; -- done\n.timer on\n.quit\n' |
     script -qec "$ember sql" /dev/null >"$tmp/out" 2>&1
-  tr -d '\r' <"$tmp/out" >"$tmp/repl"
+  # Drop carriage returns and terminal control sequences (bracketed paste).
+  tr -d '\r' <"$tmp/out" | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g' >"$tmp/repl"
   if grep -q '   \.\.\.> ' "$tmp/repl" && grep -q ' 42 │$' "$tmp/repl" &&
      grep -qx 'seven' "$tmp/repl" && grep -qx '7' "$tmp/repl" &&
      [ -f "$HOME/.ember_history" ] && grep -q 'SELECT 7 AS seven' "$HOME/.ember_history"; then

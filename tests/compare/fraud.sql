@@ -1,5 +1,6 @@
 -- Queries answered by both ember and DuckDB over `ember gen fraud` output.
 -- Run by tests/cli/compare_duckdb.sh; separate queries with a line holding only ';'.
+-- Give result columns distinct names: ember compares through its JSON output.
 SELECT count(*), sum(amount), min(amount), max(amount), avg(amount) FROM '$DATA/transactions.csv'
 ;
 SELECT account_id, count(*) AS n, sum(amount) AS total, max(amount), count(DISTINCT country)
@@ -20,7 +21,7 @@ GROUP BY account_id ORDER BY s DESC, account_id LIMIT 25
 SELECT risk_tier, count(*), sum(credit_limit), min(opened), max(holder)
 FROM '$DATA/accounts.csv' GROUP BY risk_tier
 ;
-SELECT country, count(*) FILTER (WHERE is_fraud), count(*) FROM '$DATA/transactions.csv'
+SELECT country, count(*) FILTER (WHERE is_fraud) AS frauds, count(*) AS n FROM '$DATA/transactions.csv'
 GROUP BY country HAVING count(*) > 10
 ;
 SELECT extract(hour FROM ts) AS h, count(*) FROM '$DATA/transactions.csv' GROUP BY 1

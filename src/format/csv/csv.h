@@ -101,6 +101,10 @@ static inline const char *em__csv_skip_empty(const char *p, const char *end)
  * anything else restarts the block scan. EM_EFORMAT for an unterminated quote, a quote
  * inside an unquoted field or text after a closing quote. */
 int em__csv_tok_record(em__csv_tok *t, const char **pos, em_error *err);
+/* The same without resetting the scratch buffer: fields flagged
+ * EM__CSV_SCRATCH hold in `p` an offset into t->scratch, valid until the
+ * caller sets t->slen = 0. Lets a reader tokenize a whole batch first. */
+int em__csv_tok_record_raw(em__csv_tok *t, const char **pos, em_error *err);
 /* "path:line: expected N fields, found M" for the record starting at rec. */
 int em__csv_ragged_error(const em__csv_tok *t, const char *rec, int expected, em_error *err);
 /* True when the field reads as NULL: empty and unquoted, or the null string. */

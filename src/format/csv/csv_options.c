@@ -14,6 +14,10 @@
  *   sample_size               records to infer types from (default 20480; -1: all)
  *   all_varchar               true: every inferred column is VARCHAR
  *   inferschema               false: the same as all_varchar = true (Spark)
+ *   auto_detect               false: no detection (header defaults to false and
+ *                             columns are VARCHAR unless a schema is given)
+ *   compression               only 'none' / 'auto' (uncompressed files)
+ *   encoding | charset        only UTF-8
  * After bind the options hold the resolved dialect under the first names
  * (delim, quote, escape, header, nullstr) so that readers need not sniff.
  */
@@ -22,7 +26,7 @@
 static const char *const known_options[] = {
     "delim",      "sep",         "delimiter", "quote",  "escape",      "header",
     "nullstr",    "nullvalue",   "schema",    "columns", "sample_size", "all_varchar",
-    "inferschema", NULL,
+    "inferschema", "auto_detect", "compression", "encoding", "charset", NULL,
 };
 
 static const char *const delim_names[] = {"delim", "sep", "delimiter", NULL};
@@ -88,6 +92,15 @@ int em__csv_options_parse(const em_scan_desc *desc, em__csv_options *o, em_error
         EM_TRY(em__option_bool("inferschema", v, &infer, err));
         if (!infer) o->all_varchar = true;
     }
+    if ((v = em_scan_desc_option(desc, "auto_detect")) != NULL) {
+        bool detect;
+        EM_TRY(em__option_bool("auto_detect", v, &detect, err));
+        if (!detect) {
+            o->all_varchar = true;
+            if (o->header < 0) o->header = 0;
+        }
+    }
+    EM_TRY(em__check_plain_file(desc, err));
     if ((v = em__option_any(desc, null_names)) != NULL && v[0] != '\0') {
         o->d.nullstr = em_strdup(v);
         o->d.nullstr_len = strlen(v);

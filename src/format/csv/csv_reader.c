@@ -3,12 +3,23 @@
  *
  * The reader maps the whole file and walks the records that start inside its
  * split (bind() aligned split starts to record boundaries, see csv_split.c).
- * Each record is tokenized into field slices, then only the projected columns
- * are converted, straight from the mapped bytes into the batch's vectors.
- * Values that do not convert to the column's type are errors naming file,
- * line and column; line numbers are computed only on that path.
+ * A batch is built in two passes: first up to EM_BATCH_ROWS records are
+ * tokenized and the slices of the projected fields kept per column; then
+ * each column is converted in one tight, type-specialised loop, straight
+ * from the mapped bytes into the vector's buffers. Column-at-a-time keeps the
+ * conversion loops free of per-value dispatch. Values that do not convert to
+ * the column's type are errors naming file, line and column; line numbers are
+ * computed only on that path.
  */
 #include "format/csv/csv.h"
+
+/* A projected field of one row, kept compact (16 bytes) because a batch
+ * holds EM_BATCH_ROWS of them per column. */
+typedef struct csv_cell {
+    const char *p; /* the text, or an offset into the tokenizer's scratch */
+    int32_t n;
+    uint32_t flags; /* EM__CSV_QUOTED, EM__CSV_SCRATCH */
+} csv_cell;
 
 typedef struct csv_reader {
     em_mmap map;
@@ -18,7 +29,8 @@ typedef struct csv_reader {
     em_schema *schema; /* a copy: the description may go away first */
     int ncols;
     int *cols;
-    uint8_t *types; /* em_type_id per projected column */
+    csv_cell **cells;   /* per projected column: the field of each row */
+    const char **recs;  /* where each row's record starts (for error lines) */
     const char *pos;
     const char *stop; /* records starting at or after this belong to the next split */
     bool done;
@@ -32,9 +44,13 @@ void em__csv_close(void *reader)
     em_os_munmap(&r->map);
     em__csv_options_release(&r->o);
     if (r->schema) em_schema_destroy(r->schema);
+    if (r->cells) {
+        for (int k = 0; k < r->ncols; k++) em_free(r->cells[k]);
+    }
+    em_free(r->cells);
+    em_free(r->recs);
     em_free(r->path);
     em_free(r->cols);
-    em_free(r->types);
     em_free(r);
 }
 
@@ -56,14 +72,15 @@ int em__csv_open(const em_scan_desc *desc, int split, const int *cols, int ncols
     r->schema = em_schema_copy(desc->schema);
     r->ncols = ncols;
     r->cols = em_malloc((size_t)(ncols > 0 ? ncols : 1) * sizeof *r->cols);
-    r->types = em_malloc((size_t)(ncols > 0 ? ncols : 1));
+    r->cells = em_calloc((size_t)(ncols > 0 ? ncols : 1), sizeof *r->cells);
+    r->recs = em_malloc(EM_BATCH_ROWS * sizeof *r->recs);
     for (int k = 0; k < ncols; k++) {
         if (cols[k] < 0 || cols[k] >= r->schema->nfields) {
             em__csv_close(r);
             return em_error_set(err, EM_EINTERNAL, "CSV scan: column %d out of range", cols[k]);
         }
         r->cols[k] = cols[k];
-        r->types[k] = r->schema->fields[cols[k]].type.id;
+        r->cells[k] = em_malloc(EM_BATCH_ROWS * sizeof *r->cells[k]);
     }
     if ((rc = em_os_mmap(r->path, &r->map, err)) < 0) {
         em__csv_close(r);
@@ -81,86 +98,210 @@ int em__csv_open(const em_scan_desc *desc, int split, const int *cols, int ncols
     return 0;
 }
 
-static int convert_error(csv_reader *r, int k, const em__csv_field *f, em_error *err)
+/* ---- column conversion --------------------------------------------------- */
+
+/* The error path: tokenize the row's record again to find where the field
+ * starts, for its line number. The value is copied first because it may live
+ * in the scratch buffer, which the second tokenizer does not touch but a
+ * reader's next batch would. */
+static int convert_error(const csv_reader *r, int k, int64_t row, const char *p, int64_t n,
+                         em_error *err)
 {
-    return em__convert_error(err, r->path, em__line_at(r->map.data, f->raw - r->map.data),
-                             r->schema, r->cols[k], f->p, (size_t)f->n);
+    char *value = em_strndup(p, (size_t)n);
+    em__csv_tok t;
+    em__csv_tok_init(&t, r->path, r->map.data, r->map.size, &r->tok.d);
+    const char *q = r->recs[row];
+    em_error ignored;
+    const char *raw = r->recs[row];
+    if (em__csv_tok_record(&t, &q, &ignored) == 0 && r->cols[k] < t.nf) raw = t.f[r->cols[k]].raw;
+    em__csv_tok_release(&t);
+    int rc = em__convert_error(err, r->path, em__line_at(r->map.data, raw - r->map.data),
+                               r->schema, r->cols[k], value, (size_t)n);
+    em_free(value);
+    return rc;
 }
 
-/* Convert the projected fields of the current record; the common types are
- * handled inline, the rest by em__append_text. */
-static int append_record(csv_reader *r, em_batch *b, em_error *err)
+static inline const char *cell_text(const csv_reader *r, const csv_cell *f)
 {
-    const em__csv_tok *t = &r->tok;
-    for (int k = 0; k < r->ncols; k++) {
-        const em__csv_field *f = &t->f[r->cols[k]];
-        em_vector *v = b->cols[k];
-        uint8_t type = r->types[k];
-        if (f->n == 0 ? (type != EM_TYPE_VARCHAR || !(f->flags & EM__CSV_QUOTED))
-                      : em__csv_is_null(t, f)) {
-            em_vector_append_null(v);
+    return (f->flags & EM__CSV_SCRATCH) ? r->tok.scratch + (uintptr_t)f->p : f->p;
+}
+
+/* How far past a cell's text memory is readable: the end of the file, or
+ * nothing beyond the text for an unescaped copy in the scratch buffer. */
+static inline const char *cell_limit(const csv_reader *r, const csv_cell *f, const char *p)
+{
+    return (f->flags & EM__CSV_SCRATCH) ? p + f->n : r->tok.end;
+}
+
+/* NULL: an unquoted empty field or the null string; for every type but
+ * VARCHAR also a quoted empty string. */
+static inline bool cell_null(const csv_reader *r, const csv_cell *f, const char *p,
+                             bool varchar)
+{
+    if (f->n == 0) return !varchar || !(f->flags & EM__CSV_QUOTED);
+    const em__csv_dialect *d = &r->tok.d;
+    return d->nullstr != NULL && !(f->flags & EM__CSV_QUOTED) && (size_t)f->n == d->nullstr_len &&
+           memcmp(p, d->nullstr, d->nullstr_len) == 0;
+}
+
+/* A value the fast path refused: the lenient conversion appends it to `tmp`
+ * (a one-row vector of the column's type) and we copy it out. */
+static bool slow_value(em_vector *tmp, const char *p, int64_t n)
+{
+    tmp->length = 0;
+    if (tmp->type.id == EM_TYPE_VARCHAR) tmp->chars_len = 0;
+    return em__append_text(tmp, p, (size_t)n);
+}
+
+static int convert_i64(csv_reader *r, int k, em_vector *v, int64_t rows, em_error *err)
+{
+    const csv_cell *c = r->cells[k];
+    int64_t *out = EM_VEC_I64(v);
+    em_vector *tmp = NULL;
+    int rc = 0;
+    for (int64_t i = 0; i < rows; i++) {
+        const char *p = cell_text(r, &c[i]);
+        if (cell_null(r, &c[i], p, false)) {
+            out[i] = 0;
+            em_vector_set_null(v, i);
             continue;
         }
-        switch (type) {
-        case EM_TYPE_VARCHAR:
-            if (EM_UNLIKELY(f->n > INT32_MAX - v->chars_len))
-                return em_error_set(err, EM_EFORMAT, "%s:%lld: field of %lld bytes is too long",
-                                    r->path,
-                                    (long long)em__line_at(r->map.data, f->raw - r->map.data),
-                                    (long long)f->n);
-            em_vector_append_str(v, f->p, (int32_t)f->n);
-            break;
-        case EM_TYPE_BIGINT: {
-            int64_t x;
-            if (EM_LIKELY(em__parse_i64_fast(f->p, (size_t)f->n, &x))) {
-                em_vector_append_i64(v, x);
-            } else if (!em__append_text(v, f->p, (size_t)f->n)) {
-                return convert_error(r, k, f, err);
-            }
+        if (EM_LIKELY(em__parse_i64_swar(p, (size_t)c[i].n, cell_limit(r, &c[i], p), &out[i])))
+            continue;
+        if (tmp == NULL) tmp = em_vector_create(v->type, 1);
+        if (!slow_value(tmp, p, c[i].n)) {
+            rc = convert_error(r, k, i, p, c[i].n, err);
             break;
         }
-        case EM_TYPE_DOUBLE: {
-            double x;
-            if (EM_LIKELY(em__parse_f64_fast(f->p, (size_t)f->n, &x) == 1)) {
-                em_vector_append_f64(v, x);
-            } else if (!em__append_text(v, f->p, (size_t)f->n)) {
-                return convert_error(r, k, f, err);
-            }
-            break;
+        out[i] = EM_VEC_I64(tmp)[0];
+    }
+    em_vector_unref(tmp);
+    v->length = rows;
+    return rc;
+}
+
+static int convert_f64(csv_reader *r, int k, em_vector *v, int64_t rows, em_error *err)
+{
+    const csv_cell *c = r->cells[k];
+    double *out = EM_VEC_F64(v);
+    for (int64_t i = 0; i < rows; i++) {
+        const char *p = cell_text(r, &c[i]);
+        if (cell_null(r, &c[i], p, false)) {
+            out[i] = 0;
+            em_vector_set_null(v, i);
+            continue;
         }
-        case EM_TYPE_DATE: {
-            int32_t x;
-            if (EM_LIKELY(em__parse_date_fast(f->p, (size_t)f->n, &x))) {
-                em_vector_append_i32(v, x);
-            } else if (!em__append_text(v, f->p, (size_t)f->n)) {
-                return convert_error(r, k, f, err);
-            }
-            break;
+        int fr = em__parse_f64_swar(p, (size_t)c[i].n, cell_limit(r, &c[i], p), &out[i]);
+        if (EM_LIKELY(fr == 1)) continue;
+        if (fr == 3 && em__parse_f64_fast(p, (size_t)c[i].n, &out[i]) == 1) continue;
+        if (!em__text_f64(p, (size_t)c[i].n, &out[i])) {
+            v->length = rows;
+            return convert_error(r, k, i, p, c[i].n, err);
         }
-        default:
-            if (!em__append_text(v, f->p, (size_t)f->n)) return convert_error(r, k, f, err);
-            break;
+    }
+    v->length = rows;
+    return 0;
+}
+
+static int convert_date(csv_reader *r, int k, em_vector *v, int64_t rows, em_error *err)
+{
+    const csv_cell *c = r->cells[k];
+    int32_t *out = EM_VEC_I32(v);
+    for (int64_t i = 0; i < rows; i++) {
+        const char *p = cell_text(r, &c[i]);
+        if (cell_null(r, &c[i], p, false)) {
+            out[i] = 0;
+            em_vector_set_null(v, i);
+            continue;
+        }
+        if (EM_LIKELY(em__parse_date_fast(p, (size_t)c[i].n, &out[i]))) continue;
+        if (!em__text_date(p, (size_t)c[i].n, &out[i])) {
+            v->length = rows;
+            return convert_error(r, k, i, p, c[i].n, err);
+        }
+    }
+    v->length = rows;
+    return 0;
+}
+
+static int convert_varchar(csv_reader *r, int k, em_vector *v, int64_t rows, em_error *err)
+{
+    const csv_cell *c = r->cells[k];
+    int64_t total = 0;
+    for (int64_t i = 0; i < rows; i++) total += c[i].n;
+    if (total > INT32_MAX - v->chars_len)
+        return em_error_set(err, EM_EFORMAT, "%s:%lld: field of %lld bytes is too long", r->path,
+                            (long long)em__line_at(r->map.data, r->recs[0] - r->map.data),
+                            (long long)total);
+    /* 16 bytes of slack let short strings be copied with two fixed-size
+     * moves instead of a memcpy call. */
+    em_vector_reserve_chars(v, total + 16);
+    int32_t *off = EM_VEC_OFFSETS(v);
+    char *chars = v->chars;
+    int64_t len = v->chars_len;
+    for (int64_t i = 0; i < rows; i++) {
+        const char *p = cell_text(r, &c[i]);
+        int64_t n = c[i].n;
+        if (cell_null(r, &c[i], p, true)) {
+            off[i + 1] = (int32_t)len;
+            em_vector_set_null(v, i);
+            continue;
+        }
+        if (n <= 16 && cell_limit(r, &c[i], p) - p >= 16) {
+            memcpy(chars + len, p, 8);
+            memcpy(chars + len + 8, p + 8, 8);
+        } else {
+            memcpy(chars + len, p, (size_t)n);
+        }
+        len += n;
+        off[i + 1] = (int32_t)len;
+    }
+    v->chars_len = len;
+    v->length = rows;
+    return 0;
+}
+
+/* Every other type goes through the generic appends. */
+static int convert_generic(csv_reader *r, int k, em_vector *v, int64_t rows, em_error *err)
+{
+    const csv_cell *c = r->cells[k];
+    for (int64_t i = 0; i < rows; i++) {
+        const char *p = cell_text(r, &c[i]);
+        if (cell_null(r, &c[i], p, false)) {
+            em_vector_append_null(v);
+        } else if (!em__append_text(v, p, (size_t)c[i].n)) {
+            return convert_error(r, k, i, p, c[i].n, err);
         }
     }
     return 0;
 }
 
+static int convert_column(csv_reader *r, int k, em_vector *v, int64_t rows, em_error *err)
+{
+    switch (v->type.id) {
+    case EM_TYPE_BIGINT: return convert_i64(r, k, v, rows, err);
+    case EM_TYPE_DOUBLE: return convert_f64(r, k, v, rows, err);
+    case EM_TYPE_DATE: return convert_date(r, k, v, rows, err);
+    case EM_TYPE_VARCHAR: return convert_varchar(r, k, v, rows, err);
+    default: return convert_generic(r, k, v, rows, err);
+    }
+}
+
+/* ---- batches -------------------------------------------------------------- */
+
 /* Bytes of record text per batch beyond which the batch is cut early, so that
  * a VARCHAR vector stays far below Arrow's 2 GiB offset limit. */
 #define BATCH_TEXT_LIMIT (256LL << 20)
 
-int em__csv_next(void *reader, em_batch **out, em_error *err)
+/* Tokenize up to EM_BATCH_ROWS records, keeping the projected fields. */
+static int tokenize_batch(csv_reader *r, int64_t *rows_out, em_error *err)
 {
-    csv_reader *r = reader;
-    *out = NULL;
-    if (r->done) return 0;
     const char *end = r->map.data + r->map.size;
-    const int nfields = r->schema->nfields;
-    em_batch *b = em_batch_create(r->ncols);
-    for (int k = 0; k < r->ncols; k++)
-        em_batch_set_col(b, k, em_vector_create(r->schema->fields[r->cols[k]].type, EM_BATCH_ROWS));
+    const int nfields = r->schema->nfields, ncols = r->ncols;
+    em__csv_tok *t = &r->tok;
     int64_t rows = 0, text = 0;
     const char *p = r->pos;
+    t->slen = 0;
     while (rows < EM_BATCH_ROWS && text < BATCH_TEXT_LIMIT) {
         p = em__csv_skip_empty(p, end);
         if (p >= r->stop) {
@@ -168,21 +309,49 @@ int em__csv_next(void *reader, em_batch **out, em_error *err)
             break;
         }
         const char *rec = p;
-        int rc = em__csv_tok_record(&r->tok, &p, err);
-        if (rc == 0 && r->tok.nf != nfields) rc = em__csv_ragged_error(&r->tok, rec, nfields, err);
-        if (rc == 0) rc = append_record(r, b, err);
-        if (rc < 0) {
-            em_batch_destroy(b);
-            r->done = true;
-            return rc;
+        EM_TRY(em__csv_tok_record_raw(t, &p, err));
+        if (EM_UNLIKELY(t->nf != nfields)) return em__csv_ragged_error(t, rec, nfields, err);
+        for (int k = 0; k < ncols; k++) {
+            const em__csv_field *f = &t->f[r->cols[k]];
+            if (EM_UNLIKELY(f->n > INT32_MAX))
+                return em_error_set(err, EM_EFORMAT, "%s:%lld: field of %lld bytes is too long",
+                                    r->path, (long long)em__line_at(r->map.data, f->raw - r->map.data),
+                                    (long long)f->n);
+            csv_cell *c = &r->cells[k][rows];
+            c->p = f->p;
+            c->n = (int32_t)f->n;
+            c->flags = f->flags;
         }
+        r->recs[rows] = rec;
         rows++;
         text += p - rec;
     }
     r->pos = p;
-    if (rows == 0) {
+    *rows_out = rows;
+    return 0;
+}
+
+int em__csv_next(void *reader, em_batch **out, em_error *err)
+{
+    csv_reader *r = reader;
+    *out = NULL;
+    if (r->done) return 0;
+    int64_t rows = 0;
+    int rc = tokenize_batch(r, &rows, err);
+    if (rc < 0 || rows == 0) {
+        r->done = true;
+        return rc;
+    }
+    em_batch *b = em_batch_create(r->ncols);
+    for (int k = 0; k < r->ncols && rc == 0; k++) {
+        em_vector *v = em_vector_create(r->schema->fields[r->cols[k]].type, EM_BATCH_ROWS);
+        em_batch_set_col(b, k, v);
+        rc = convert_column(r, k, v, rows, err);
+    }
+    if (rc < 0) {
         em_batch_destroy(b);
-        return 0;
+        r->done = true;
+        return rc;
     }
     b->nrows = rows;
     *out = b;

@@ -59,6 +59,7 @@ static inline em__csv_field *push_field(em__csv_tok *t)
 
 static void scratch_append(em__csv_tok *t, const char *p, size_t n)
 {
+    if (n == 0) return;
     if (t->slen + n > t->scap) {
         size_t cap = t->scap ? t->scap : 256;
         while (cap < t->slen + n) cap *= 2;
@@ -156,19 +157,25 @@ static inline uint64_t prefix_xor(uint64_t x)
     return x;
 }
 
+/* The last, partial block of the data: copied into zero padding, which
+ * matches nothing (neither delimiter, newline nor quote can be NUL). Kept out
+ * of line so that the common path does not pay for the copy. */
+static __attribute__((noinline)) void tail_masks(const em__csv_tok *t, const char *p,
+                                                 uint64_t *s, uint64_t *q)
+{
+    char buf[64] = {0};
+    memcpy(buf, p, (size_t)(t->end - p));
+    block_masks(buf, t->d.delim, t->d.quote, s, q);
+}
+
 static void load_block(em__csv_tok *t)
 {
     const char *p = t->base + t->block;
-    int64_t left = t->end - p;
     uint64_t s, q;
-    if (left >= 64) {
+    if (t->end - p >= 64)
         block_masks(p, t->d.delim, t->d.quote, &s, &q);
-    } else {
-        /* The tail: zero padding matches nothing (none of the three is NUL). */
-        char buf[64] = {0};
-        memcpy(buf, p, (size_t)left);
-        block_masks(buf, t->d.delim, t->d.quote, &s, &q);
-    }
+    else
+        tail_masks(t, p, &s, &q);
     uint64_t inside = prefix_xor(q) ^ t->carry;
     t->carry = (uint64_t)((int64_t)inside >> 63);
     t->mask = s & ~inside;
@@ -190,19 +197,6 @@ static void seek(em__csv_tok *t, const char *p)
     t->carry = 0;
     t->last_quote = -1;
     load_block(t);
-}
-
-/* The next delimiter or newline outside quotes, or NULL at the end of the data. */
-static inline const char *next_structural(em__csv_tok *t)
-{
-    while (t->mask == 0) {
-        if (t->end - (t->base + t->block) <= 64) return NULL;
-        t->block += 64;
-        load_block(t);
-    }
-    const char *p = t->base + t->block + __builtin_ctzll(t->mask);
-    t->mask &= t->mask - 1;
-    return p;
 }
 
 /* Check and unescape the quoted field [s, fe) (s is the opening quote). */
@@ -232,44 +226,76 @@ static int quoted_field(em__csv_tok *t, em__csv_field *f, const char *s, const c
     }
 }
 
+/* The hot loop. The scan state lives in locals while fields are written:
+ * with -fno-strict-aliasing every store through a field pointer would
+ * otherwise force the compiler to reload the state from *t. */
 static int record_fast(em__csv_tok *t, const char **pos, em_error *err)
 {
-    const char *s = *pos, *end = t->end;
+    const char *s = *pos, *end = t->end, *base = t->base;
     const char quote = t->d.quote;
     seek(t, s);
+    uint64_t mask = t->mask;
+    int64_t block = t->block, last_quote = t->last_quote;
+    em__csv_field *fields = t->f;
+    int nf = 0, cap = t->cap;
+    int rc = 0;
     for (;;) {
-        const char *e = next_structural(t);
-        const char *fe;
+        /* The next delimiter or newline outside quotes (e), or the end. */
+        const char *e = NULL;
+        while (mask == 0) {
+            if (end - (base + block) <= 64) goto found;
+            block += 64;
+            t->block = block;
+            load_block(t);
+            mask = t->mask;
+            last_quote = t->last_quote;
+        }
+        e = base + block + __builtin_ctzll(mask);
+        mask &= mask - 1;
+    found:;
+        const char *fe = e;
         bool last = true;
         if (e == NULL) {
             fe = end;
             *pos = end;
         } else if (*e == '\n') {
-            fe = e;
             *pos = e + 1;
         } else {
-            fe = e;
             last = false;
         }
         if (last && fe > s && fe[-1] == '\r') fe--;
-        em__csv_field *f = push_field(t);
+        if (EM_UNLIKELY(nf == cap)) {
+            t->nf = nf;
+            t->cap *= 2;
+            t->f = em_realloc(t->f, (size_t)t->cap * sizeof *t->f);
+            fields = t->f;
+            cap = t->cap;
+        }
+        em__csv_field *f = &fields[nf++];
         f->raw = s;
         f->flags = 0;
-        if (quote != '\0' && s < fe && *s == quote) {
-            EM_TRY(quoted_field(t, f, s, fe, err));
-        } else {
-            if (EM_UNLIKELY(t->last_quote >= s - t->base)) {
+        f->p = s;
+        f->n = fe - s;
+        if (quote != '\0') {
+            if (s < fe && *s == quote) {
+                t->nf = nf;
+                if ((rc = quoted_field(t, f, s, fe, err)) < 0) break;
+            } else if (EM_UNLIKELY(last_quote >= s - base)) {
                 const char *q = memchr(s, quote, (size_t)(fe - s));
-                if (q != NULL) return bare_quote_error(t, q, err);
+                if (q != NULL) {
+                    t->nf = nf;
+                    rc = bare_quote_error(t, q, err);
+                    break;
+                }
             }
-            f->p = s;
-            f->n = fe - s;
         }
         if (last) break;
         s = e + 1;
     }
-    t->expect = *pos - t->base;
-    return 0;
+    t->mask = mask;
+    t->nf = nf;
+    t->expect = *pos - base;
+    return rc;
 }
 
 /* ---- byte-by-byte tokenizer for a distinct escape character -------------- */
@@ -369,15 +395,18 @@ static int record_escaped(em__csv_tok *t, const char **pos, em_error *err)
     }
 }
 
-int em__csv_tok_record(em__csv_tok *t, const char **pos, em_error *err)
+int em__csv_tok_record_raw(em__csv_tok *t, const char **pos, em_error *err)
 {
     t->nf = 0;
-    t->slen = 0;
     int rc = t->fast ? record_fast(t, pos, err) : record_escaped(t, pos, err);
-    if (rc < 0) {
-        t->scanning = false;
-        return rc;
-    }
+    if (rc < 0) t->scanning = false;
+    return rc;
+}
+
+int em__csv_tok_record(em__csv_tok *t, const char **pos, em_error *err)
+{
+    t->slen = 0;
+    EM_TRY(em__csv_tok_record_raw(t, pos, err));
     if (t->slen > 0) {
         for (int i = 0; i < t->nf; i++)
             if (t->f[i].flags & EM__CSV_SCRATCH) t->f[i].p = t->scratch + (uintptr_t)t->f[i].p;

@@ -1,15 +1,22 @@
 /*
  * json.c — the JSON format: bind (options, inference, splits) and the vtable.
  *
- * Options: schema | columns (DDL, no inference) and sample_size (objects to
- * infer from; default 20480, -1 for all). JSON lines files are split at line
+ * Options: schema | columns (DDL, no inference), sample_size (objects to
+ * infer from; default 20480, -1 for all), and for DuckDB compatibility
+ * format (auto, newline_delimited, array: the layout is detected from the
+ * file either way, a mismatch is an error), records (auto/true), auto_detect
+ * (false: every column VARCHAR unless a schema is given), compression
+ * (none/auto) and encoding (UTF-8). JSON lines files are split at line
  * starts (a newline cannot occur inside a JSON string, so every newline ends
  * a record). A file that is one top-level array, or whose first object spans
  * several lines (pretty-printed), is read as a single split.
  */
 #include "format/json/json.h"
 
-static const char *const known_options[] = {"schema", "columns", "sample_size", NULL};
+static const char *const known_options[] = {
+    "schema",  "columns",     "sample_size", "format", "records",
+    "auto_detect", "compression", "encoding",    "charset", NULL,
+};
 static const char *const schema_names[] = {"schema", "columns", NULL};
 
 /* First line start at or after s. */
@@ -34,13 +41,21 @@ static bool first_record_one_line(const char *path, const char *base, int64_t si
     return one;
 }
 
-static int plan_file(em_scan_desc *desc, int fi, int64_t split_bytes, em_error *err)
+/* layout: 0 auto, 1 newline delimited, 2 array. */
+static int plan_file(em_scan_desc *desc, int fi, int64_t split_bytes, int layout, em_error *err)
 {
     em_mmap m;
     EM_TRY(em_os_mmap(desc->files[fi], &m, err));
     int64_t start;
     bool array;
     em__json_layout(m.data, m.size, &start, &array);
+    if (layout != 0 && m.size > start && array != (layout == 2)) {
+        em_os_munmap(&m);
+        return em_error_set(err, EM_EFORMAT, "'%s' is %s, not %s", desc->files[fi],
+                            array ? "a JSON array" : "newline-delimited JSON",
+                            layout == 2 ? "a JSON array (format='array')"
+                                        : "newline-delimited (format='newline_delimited')");
+    }
     int64_t size = m.size;
     if (array || split_bytes <= 0 || size - start <= split_bytes ||
         !first_record_one_line(desc->files[fi], m.data, size, start)) {
@@ -73,6 +88,29 @@ static int json_bind(em_scan_desc *desc, int64_t split_bytes, em_threadpool *poo
         if (sample_size == 0)
             return em_error_set(err, EM_EINVAL, "option 'sample_size' must be positive or -1");
     }
+    int layout = 0;
+    if ((v = em_scan_desc_option(desc, "format")) != NULL) {
+        if (em_str_ieq(v, "newline_delimited") || em_str_ieq(v, "nd") || em_str_ieq(v, "ndjson"))
+            layout = 1;
+        else if (em_str_ieq(v, "array"))
+            layout = 2;
+        else if (!em_str_ieq(v, "auto"))
+            return em_error_set(err, EM_EINVAL,
+                                "option 'format' must be auto, newline_delimited or array, not "
+                                "'%s'",
+                                v);
+    }
+    if ((v = em_scan_desc_option(desc, "records")) != NULL && !em_str_ieq(v, "auto") &&
+        !em_str_ieq(v, "true"))
+        return em_error_set(err, EM_EUNSUPPORTED,
+                            "records = %s is not supported: rows must be JSON objects", v);
+    bool all_varchar = false;
+    if ((v = em_scan_desc_option(desc, "auto_detect")) != NULL) {
+        bool detect;
+        EM_TRY(em__option_bool("auto_detect", v, &detect, err));
+        all_varchar = !detect;
+    }
+    EM_TRY(em__check_plain_file(desc, err));
     em_schema *schema = desc->schema; /* an explicit schema set by the caller */
     int rc = 0;
     if (schema == NULL && (v = em__option_any(desc, schema_names)) != NULL) {
@@ -81,8 +119,14 @@ static int json_bind(em_scan_desc *desc, int64_t split_bytes, em_threadpool *poo
             return rc;
         }
     }
-    if (schema == NULL) EM_TRY(em__json_sniff(desc, sample_size, &schema, err));
-    for (int fi = 0; fi < desc->nfiles && rc == 0; fi++) rc = plan_file(desc, fi, split_bytes, err);
+    if (schema == NULL) {
+        EM_TRY(em__json_sniff(desc, sample_size, &schema, err));
+        if (all_varchar)
+            for (int c = 0; c < schema->nfields; c++)
+                schema->fields[c].type = em_type_make(EM_TYPE_VARCHAR);
+    }
+    for (int fi = 0; fi < desc->nfiles && rc == 0; fi++)
+        rc = plan_file(desc, fi, split_bytes, layout, err);
     if (rc < 0) {
         if (schema != desc->schema) em_schema_destroy(schema);
         return rc;

@@ -146,7 +146,8 @@ static int append_member(json_reader *r, int col, em_vector *v, const em__json_m
     case EM__JSON_INT:
         if (type == EM_TYPE_BIGINT) {
             int64_t x;
-            if (!em__parse_i64_fast(p, (size_t)n, &x)) return convert_error(r, col, m, p, n, err);
+            if (!em__parse_i64_swar(p, (size_t)n, r->it.jp.end, &x))
+                return convert_error(r, col, m, p, n, err);
             em_vector_append_i64(v, x);
             return 0;
         }
@@ -154,7 +155,9 @@ static int append_member(json_reader *r, int col, em_vector *v, const em__json_m
     case EM__JSON_FLOAT:
         if (type == EM_TYPE_DOUBLE) {
             double x;
-            if (em__parse_f64_fast(p, (size_t)n, &x) != 1 && !em__text_f64(p, (size_t)n, &x))
+            int fr = em__parse_f64_swar(p, (size_t)n, r->it.jp.end, &x);
+            if (fr != 1 && (fr != 3 || em__parse_f64_fast(p, (size_t)n, &x) != 1) &&
+                !em__text_f64(p, (size_t)n, &x))
                 return convert_error(r, col, m, p, n, err);
             em_vector_append_f64(v, x);
             return 0;

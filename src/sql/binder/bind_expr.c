@@ -12,6 +12,7 @@
  */
 #include "sql/binder/binder_int.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static int bind(em__binder *b, const em__scope *scope, em__agg_ctx *agg, const em_ast *ast,
@@ -242,7 +243,7 @@ static int require_bool(em__binder *b, em_expr **e, const em_ast *ast, const cha
 static int make_call(em__binder *b, const char *name, int nargs, em_expr **args, const em_ast *ast,
                      em_expr **out, em_error *err)
 {
-    em_type types[16], cast_to[16], ret;
+    em_type types[16] = {0}, cast_to[16] = {0}, ret = {0};
     if (nargs > 16)
         return em_error_set_pos(err, EM_EUNSUPPORTED, em__pos(ast),
                                 "too many arguments to %s", name);

@@ -143,7 +143,7 @@ static int make_file_scan(em__binder *b, const char *format, const char *path, i
         return err->code;
     }
     for (int i = 0; i < noptions; i++) {
-        const char *text;
+        const char *text = NULL;
         EM_TRY(option_text(b, options[i].value, options[i].name, &text, err));
         em_scan_desc_set_option(d, options[i].name, text);
     }
@@ -782,8 +782,8 @@ static int bind_select(em__binder *b, const em_ast *q, em_lop **out, em_error *e
         plan = make_filter(b, plan, pred);
     }
 
-    target *targets;
-    int ntargets;
+    target *targets = NULL;
+    int ntargets = 0;
     EM_TRY(expand_targets(b, q, &scope, &targets, &ntargets, err));
 
     bool aggregating = q->u.select.group_by.n > 0 || q->u.select.having != NULL;

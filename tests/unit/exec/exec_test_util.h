@@ -119,11 +119,17 @@ static inline void tf_value(const em_vector *v, int64_t i, char *buf, size_t cap
         return;
     }
     switch ((em_type_id)v->type.id) {
-    case EM_TYPE_BOOLEAN: snprintf(p, room, "%s", EM_VEC_BOOL(v)[i] ? "t" : "f"); break;
+    case EM_TYPE_BOOLEAN:
+        snprintf(p, room, "%s", EM_VEC_BOOL(v)[i] ? "t" : "f");
+        break;
     case EM_TYPE_INTEGER:
-    case EM_TYPE_DATE: snprintf(p, room, "%d", EM_VEC_I32(v)[i]); break;
+    case EM_TYPE_DATE:
+        snprintf(p, room, "%d", EM_VEC_I32(v)[i]);
+        break;
     case EM_TYPE_BIGINT:
-    case EM_TYPE_TIMESTAMP: snprintf(p, room, "%lld", (long long)EM_VEC_I64(v)[i]); break;
+    case EM_TYPE_TIMESTAMP:
+        snprintf(p, room, "%lld", (long long)EM_VEC_I64(v)[i]);
+        break;
     case EM_TYPE_DECIMAL: {
         int64_t x = EM_VEC_I64(v)[i];
         int s = v->type.scale;
@@ -150,7 +156,9 @@ static inline void tf_value(const em_vector *v, int64_t i, char *buf, size_t cap
         snprintf(p, room, "'%.*s'", (int)n, s);
         break;
     }
-    default: snprintf(p, room, "?"); break;
+    default:
+        snprintf(p, room, "?");
+        break;
     }
 }
 
@@ -206,8 +214,7 @@ static inline void tr_expect(const em_batch_list *l, const char *const *expected
     while (expected[n] != NULL) n++;
     for (int64_t i = 0; i < r.n && i < n; i++) {
         if (strcmp(r.rows[i], expected[i]) != 0)
-            fail_msg("row %lld: got \"%s\", expected \"%s\"", (long long)i, r.rows[i],
-                     expected[i]);
+            fail_msg("row %lld: got \"%s\", expected \"%s\"", (long long)i, r.rows[i], expected[i]);
     }
     if (r.n != n) fail_msg("got %lld rows, expected %lld", (long long)r.n, (long long)n);
     tr_free(&r);

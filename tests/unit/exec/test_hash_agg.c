@@ -78,7 +78,7 @@ static void test_group_int_key(void **state)
     em_error err = {0};
     assert_int_equal(agg_run(&in, EM_AGG_MODE_COMPLETE, 1, keys, 6, aggs, &out, &err), 0);
     /* Groups come out in first-seen order; NULL keys form one group. */
-    const char *exp[] = {"1|3|2|11|5.5|1|10", "2|2|2|22|11|2|20", "3|1|1|30|30|30|30",
+    const char *exp[] = {"1|3|2|11|5.5|1|10", "2|2|2|22|11|2|20",          "3|1|1|30|30|30|30",
                          "NULL|2|2|12|6|5|7", "4|1|0|NULL|NULL|NULL|NULL", NULL};
     tr_expect(&out, exp);
     em_batch_list_release(&out);
@@ -103,15 +103,17 @@ static void test_group_string_and_multi_key(void **state)
     em_error err = {0};
 
     assert_int_equal(agg_run(&in, EM_AGG_MODE_COMPLETE, 1, skey, 2, aggs, &out, &err), 0);
-    const char *e1[] = {"'x'|75|4", "'y'|8|2", "NULL|23|2", "''|15|2",
-                        "'a longer string key!'|50|1", NULL};
+    const char *e1[] = {
+        "'x'|75|4", "'y'|8|2", "NULL|23|2", "''|15|2", "'a longer string key!'|50|1", NULL};
     tr_expect(&out, e1);
     em_batch_list_release(&out);
 
     em_expr *mkey[] = {col(0, T(EM_TYPE_VARCHAR)), col(1, T(EM_TYPE_BIGINT))};
     assert_int_equal(agg_run(&in, EM_AGG_MODE_COMPLETE, 2, mkey, 2, aggs, &out, &err), 0);
-    const char *e2[] = {"'x'|1|41|2",  "'y'|1|8|2", "NULL|1|23|2", "'x'|NULL|34|2",
-                        "''|2|15|2", "'a longer string key!'|9|50|1", NULL};
+    const char *e2[] = {"'x'|1|41|2",  "'y'|1|8|2",
+                        "NULL|1|23|2", "'x'|NULL|34|2",
+                        "''|2|15|2",   "'a longer string key!'|9|50|1",
+                        NULL};
     tr_expect(&out, e2);
     em_batch_list_release(&out);
     em_batch_list_release(&in);
@@ -223,7 +225,8 @@ static void test_aggregate_types(void **state)
     em_vector *date = em_vector_create(T(EM_TYPE_DATE), n);
     int32_t dates[] = {19000, 18000, 20000, -5, 0};
     for (int i = 0; i < n; i++) em_vector_append_i32(date, dates[i]);
-    em_batch_list_push(&in, tb_make(5, tv_i32(n, i32), tv_f64(n, dv, dn), tv_str(n, sv), dec, date));
+    em_batch_list_push(&in,
+                       tb_make(5, tv_i32(n, i32), tv_f64(n, dv, dn), tv_str(n, sv), dec, date));
 
     em_expr *ci = col(0, T(EM_TYPE_INTEGER));
     em_expr *cd = col(1, T(EM_TYPE_DOUBLE));
@@ -231,13 +234,13 @@ static void test_aggregate_types(void **state)
     em_expr *cdec = col(3, em_type_decimal(10, 2));
     em_expr *cdate = col(4, T(EM_TYPE_DATE));
     em_agg_call aggs[] = {
-        call("sum", ci, false, NULL),   /* INTEGER sums widen: no overflow at 4e9 */
-        call("avg", ci, false, NULL),   call("min", ci, false, NULL),
-        call("max", ci, false, NULL),   call("sum", cd, false, NULL),
-        call("min", cd, false, NULL),   call("max", cd, false, NULL), /* NaN is the largest */
-        call("min", cs, false, NULL),   call("max", cs, false, NULL),
-        call("sum", cdec, false, NULL), call("avg", cdec, false, NULL),
-        call("min", cdec, false, NULL), call("max", cdec, false, NULL),
+        call("sum", ci, false, NULL), /* INTEGER sums widen: no overflow at 4e9 */
+        call("avg", ci, false, NULL),    call("min", ci, false, NULL),
+        call("max", ci, false, NULL),    call("sum", cd, false, NULL),
+        call("min", cd, false, NULL),    call("max", cd, false, NULL), /* NaN is the largest */
+        call("min", cs, false, NULL),    call("max", cs, false, NULL),
+        call("sum", cdec, false, NULL),  call("avg", cdec, false, NULL),
+        call("min", cdec, false, NULL),  call("max", cdec, false, NULL),
         call("min", cdate, false, NULL), call("max", cdate, false, NULL),
     };
     int naggs = (int)EM_ARRAY_LEN(aggs);
@@ -253,6 +256,89 @@ static void test_aggregate_types(void **state)
         fail_msg("got %s\nexpected %s", r.rows[0], exp);
     }
     tr_free(&r);
+    em_batch_list_release(&out);
+    em_batch_list_release(&in);
+}
+
+/* SUM tracks "has a value" lazily while every batch is NULL-free and
+ * unfiltered; batches that break that must still leave all-NULL groups NULL. */
+static void test_sum_dense_then_sparse(void **state)
+{
+    em_batch_list in, out;
+    em_batch_list_init(&in);
+    int64_t k1[] = {1, 2}, x1[] = {10, 20};
+    int f1[] = {1, 1};
+    int64_t k2[] = {3, 1, 4, 6}, x2[] = {TNULL, 5, 7, 100};
+    int f2[] = {1, 1, 1, 0};
+    int64_t k3[] = {5, 3}, x3[] = {1, TNULL};
+    int f3[] = {1, 1};
+    double d1[] = {10, 20}, d2[] = {0, 5, 7, 100}, d3[] = {1, 0};
+    bool n1[] = {false, false}, n2[] = {true, false, false, false}, n3[] = {false, true};
+    em_batch_list_push(&in,
+                       tb_make(4, tv_i64(2, k1), tv_i64(2, x1), tv_bool(2, f1), tv_f64(2, d1, n1)));
+    em_batch_list_push(&in,
+                       tb_make(4, tv_i64(4, k2), tv_i64(4, x2), tv_bool(4, f2), tv_f64(4, d2, n2)));
+    em_batch_list_push(&in,
+                       tb_make(4, tv_i64(2, k3), tv_i64(2, x3), tv_bool(2, f3), tv_f64(2, d3, n3)));
+    em_expr *keys[] = {col(0, T(EM_TYPE_BIGINT))};
+    em_expr *v = col(1, T(EM_TYPE_BIGINT));
+    em_expr *d = col(3, T(EM_TYPE_DOUBLE));
+    em_expr *f = col(2, T(EM_TYPE_BOOLEAN));
+    em_agg_call aggs[] = {call("sum", v, false, NULL), call("sum", v, false, f),
+                          call("sum", d, false, NULL), call("sum", d, false, f),
+                          call("min", v, false, NULL), call("max", d, false, f)};
+    em_error err = {0};
+    assert_int_equal(agg_run(&in, EM_AGG_MODE_COMPLETE, 1, keys, 6, aggs, &out, &err), 0);
+    const char *exp[] = {"1|15|15|15|15|5|10",
+                         "2|20|20|20|20|20|20",
+                         "3|NULL|NULL|NULL|NULL|NULL|NULL",
+                         "4|7|7|7|7|7|7",
+                         "6|100|NULL|100|NULL|100|NULL",
+                         "5|1|1|1|1|1|1",
+                         NULL};
+    tr_expect(&out, exp);
+    em_batch_list_release(&out);
+    em_batch_list_release(&in);
+}
+
+/* MIN/MAX start from sentinels; values equal to them and NaN must survive. */
+static void test_minmax_extremes(void **state)
+{
+    struct {
+        double d[2];
+        int n;
+        const char *expect;
+    } cases[] = {
+        {{NAN, 0}, 1, "nan|nan"}, {{-INFINITY, 0}, 1, "-inf|-inf"}, {{NAN, 1}, 2, "1|nan"},
+        {{1, NAN}, 2, "1|nan"},   {{INFINITY, NAN}, 2, "inf|nan"},
+    };
+    em_expr *d = col(0, T(EM_TYPE_DOUBLE));
+    em_agg_call aggs[] = {call("min", d, false, NULL), call("max", d, false, NULL)};
+    for (size_t c = 0; c < EM_ARRAY_LEN(cases); c++) {
+        em_batch_list in, out;
+        em_batch_list_init(&in);
+        em_batch_list_push(&in, tb_make(1, tv_f64(cases[c].n, cases[c].d, NULL)));
+        em_error err = {0};
+        assert_int_equal(agg_run(&in, EM_AGG_MODE_COMPLETE, 0, NULL, 2, aggs, &out, &err), 0);
+        const char *exp[] = {cases[c].expect, NULL};
+        tr_expect(&out, exp);
+        em_batch_list_release(&out);
+        em_batch_list_release(&in);
+    }
+    em_batch_list in, out;
+    em_batch_list_init(&in);
+    /* (tv_i64 would read INT64_MIN as NULL.) */
+    for (int b = 0; b < 2; b++) {
+        em_vector *x = em_vector_create(T(EM_TYPE_BIGINT), 1);
+        em_vector_append_i64(x, b == 0 ? INT64_MIN : INT64_MAX);
+        em_batch_list_push(&in, tb_make(1, x));
+    }
+    em_expr *v = col(0, T(EM_TYPE_BIGINT));
+    em_agg_call iaggs[] = {call("min", v, false, NULL), call("max", v, false, NULL)};
+    em_error err = {0};
+    assert_int_equal(agg_run(&in, EM_AGG_MODE_COMPLETE, 0, NULL, 2, iaggs, &out, &err), 0);
+    const char *exp[] = {"-9223372036854775808|9223372036854775807", NULL};
+    tr_expect(&out, exp);
     em_batch_list_release(&out);
     em_batch_list_release(&in);
 }
@@ -313,8 +399,7 @@ static void test_distinct(void **state)
 
     /* DISTINCT cannot be split into phases. */
     err.code = 0;
-    assert_int_equal(agg_run(&in, EM_AGG_MODE_PARTIAL, 1, keys, 5, aggs, &out, &err),
-                     EM_EINTERNAL);
+    assert_int_equal(agg_run(&in, EM_AGG_MODE_PARTIAL, 1, keys, 5, aggs, &out, &err), EM_EINTERNAL);
     assert_int_equal(err.code, EM_EINTERNAL);
     em_batch_list_release(&out);
     em_batch_list_release(&in);
@@ -332,13 +417,11 @@ static void test_overflow(void **state)
     em_agg_call sum[] = {call("sum", v, false, NULL)};
     em_agg_call avg[] = {call("avg", v, false, NULL)};
     em_error err = {0};
-    assert_int_equal(agg_run(&in, EM_AGG_MODE_COMPLETE, 1, keys, 1, sum, &out, &err),
-                     EM_EOVERFLOW);
+    assert_int_equal(agg_run(&in, EM_AGG_MODE_COMPLETE, 1, keys, 1, sum, &out, &err), EM_EOVERFLOW);
     assert_int_equal(err.code, EM_EOVERFLOW);
     assert_non_null(strstr(err.message, "out of range"));
     em_batch_list_release(&out);
-    assert_int_equal(agg_run(&in, EM_AGG_MODE_COMPLETE, 0, NULL, 1, avg, &out, &err),
-                     EM_EOVERFLOW);
+    assert_int_equal(agg_run(&in, EM_AGG_MODE_COMPLETE, 0, NULL, 1, avg, &out, &err), EM_EOVERFLOW);
     em_batch_list_release(&out);
 
     /* Overflow found while merging partial states. */
@@ -355,8 +438,7 @@ static void test_overflow(void **state)
     em_batch_list_move(&both, &pa);
     em_batch_list_move(&both, &pb);
     em_expr *fkeys[] = {col(0, T(EM_TYPE_BIGINT))};
-    assert_int_equal(agg_run(&both, EM_AGG_MODE_FINAL, 1, fkeys, 1, sum, &out, &err),
-                     EM_EOVERFLOW);
+    assert_int_equal(agg_run(&both, EM_AGG_MODE_FINAL, 1, fkeys, 1, sum, &out, &err), EM_EOVERFLOW);
     em_batch_list_release(&out);
     em_batch_list_release(&both);
     em_batch_list_release(&pa);
@@ -432,8 +514,8 @@ static void test_agg_then_limit(void **state)
     op->next->next = em_op_collect_create(&g_ctx, &out);
     em_error err = {0};
     assert_int_equal(tp_run(&in, op, &err), 0);
-    const char *exp[] = {"2|1", "3|1", "4|1", "5|1", "6|1", "7|1", "8|1", "9|1", "10|1", "11|1",
-                         NULL};
+    const char *exp[] = {"2|1", "3|1", "4|1",  "5|1",  "6|1", "7|1",
+                         "8|1", "9|1", "10|1", "11|1", NULL};
     tr_expect(&out, exp);
     em_batch_list_release(&out);
     em_batch_list_release(&in);
@@ -585,6 +667,8 @@ int main(void)
         cmocka_unit_test(test_double_and_bool_keys),
         cmocka_unit_test(test_empty_and_null_inputs),
         cmocka_unit_test(test_aggregate_types),
+        cmocka_unit_test(test_sum_dense_then_sparse),
+        cmocka_unit_test(test_minmax_extremes),
         cmocka_unit_test(test_filter_clause),
         cmocka_unit_test(test_distinct),
         cmocka_unit_test(test_overflow),

@@ -92,7 +92,8 @@ static void test_filter(void **state)
     em_batch_list_push(&in, tb_make(2, tv_i64(2, x2), tv_bool(2, f2)));
     em_batch_list_push(&in, tb_make(2, tv_i64(3, x3), tv_bool(3, f3)));
 
-    em_op *filter = em_op_filter_create(&g_ctx, em_expr_column(a, 1, em_type_make(EM_TYPE_BOOLEAN)));
+    em_op *filter =
+        em_op_filter_create(&g_ctx, em_expr_column(a, 1, em_type_make(EM_TYPE_BOOLEAN)));
     filter->next = em_op_collect_create(&g_ctx, &out);
     em_error err = {0};
     assert_int_equal(tp_run(&in, filter, &err), 0);
@@ -256,10 +257,10 @@ static void test_sort_basic_types(void **state)
     const char *sv2[] = {"", "a\xff", "abc", "b"};
     double dv2[] = {0.0, INFINITY, 1.5, 0};
     bool dn2[] = {false, false, true, false};
-    em_batch_list_push(&in, tb_make(4, tv_i64(5, pos1), tv_i32(5, iv1), tv_str(5, sv1),
-                                    tv_f64(5, dv1, NULL)));
-    em_batch_list_push(&in, tb_make(4, tv_i64(4, pos2), tv_i32(4, iv2), tv_str(4, sv2),
-                                    tv_f64(4, dv2, dn2)));
+    em_batch_list_push(
+        &in, tb_make(4, tv_i64(5, pos1), tv_i32(5, iv1), tv_str(5, sv1), tv_f64(5, dv1, NULL)));
+    em_batch_list_push(
+        &in, tb_make(4, tv_i64(4, pos2), tv_i32(4, iv2), tv_str(4, sv2), tv_f64(4, dv2, dn2)));
 
     /* INTEGER ascending, NULLS LAST: equal keys keep input order. */
     em_sort_key k1[] = {{1, false, false}};
@@ -348,8 +349,29 @@ static void random_batches(em_batch_list *l, int n, int per, uint64_t seed)
         v[6] = em_vector_create(em_type_decimal(12, 2), m);
         v[7] = em_vector_create(em_type_make(EM_TYPE_BOOLEAN), m);
         v[8] = em_vector_create(em_type_make(EM_TYPE_TIMESTAMP), m);
-        static const char *words[] = {"", "a", "ab", "abcdefgh", "abcdefghi", "abcdefghj", "b",
-                                      "zz", "\xc3\xa9t\xc3\xa9"};
+        /* Shared 8- and 16-byte prefixes, embedded NULs ("ab" < "ab\0" <
+         * "ab\0\1"), bytes above 0x7f. */
+        static const struct {
+            const char *p;
+            int32_t len;
+        } words[] = {
+            {"", 0},
+            {"a", 1},
+            {"ab", 2},
+            {"ab\0", 3},
+            {"ab\0\1", 4},
+            {"abcdefgh", 8},
+            {"abcdefghi", 9},
+            {"abcdefghj", 9},
+            {"b", 1},
+            {"zz", 2},
+            {"\xc3\xa9t\xc3\xa9", 6},
+            {"common-prefix-16-bytes-a", 24},
+            {"common-prefix-16-bytes-b", 24},
+            {"common-prefix-16-bytes", 22},
+            {"common-prefix-16-bytes\0", 23},
+        };
+        enum { NWORDS = sizeof(words) / sizeof(words[0]) };
         static const double dbl[] = {-1e300, -2.5, -0.0, 0.0, 1.0, 3.25, INFINITY, NAN};
         for (int i = 0; i < m; i++) {
             em_vector_append_i64(v[0], pos++);
@@ -361,14 +383,30 @@ static void random_batches(em_batch_list *l, int n, int per, uint64_t seed)
                 }
                 r /= 10;
                 switch (c) {
-                case 1: em_vector_append_i64(v[c], (int64_t)(r % 7) - 3 + (r % 2 ? INT64_MIN / 2 : 0)); break;
-                case 2: em_vector_append_i32(v[c], (int32_t)(r % 5) - 2); break;
-                case 3: em_vector_append_str(v[c], words[r % 9], (int32_t)strlen(words[r % 9])); break;
-                case 4: em_vector_append_f64(v[c], dbl[r % 8]); break;
-                case 5: em_vector_append_i32(v[c], (int32_t)(r % 4) * 1000 - 1500); break;
-                case 6: em_vector_append_i64(v[c], (int64_t)(r % 6) * 125 - 300); break;
-                case 7: em_vector_append_bool(v[c], r % 2); break;
-                case 8: em_vector_append_i64(v[c], (int64_t)(r % 3) * 86400000000LL); break;
+                case 1:
+                    em_vector_append_i64(v[c], (int64_t)(r % 7) - 3 + (r % 2 ? INT64_MIN / 2 : 0));
+                    break;
+                case 2:
+                    em_vector_append_i32(v[c], (int32_t)(r % 5) - 2);
+                    break;
+                case 3:
+                    em_vector_append_str(v[c], words[r % NWORDS].p, words[r % NWORDS].len);
+                    break;
+                case 4:
+                    em_vector_append_f64(v[c], dbl[r % 8]);
+                    break;
+                case 5:
+                    em_vector_append_i32(v[c], (int32_t)(r % 4) * 1000 - 1500);
+                    break;
+                case 6:
+                    em_vector_append_i64(v[c], (int64_t)(r % 6) * 125 - 300);
+                    break;
+                case 7:
+                    em_vector_append_bool(v[c], r % 2);
+                    break;
+                case 8:
+                    em_vector_append_i64(v[c], (int64_t)(r % 3) * 86400000000LL);
+                    break;
                 }
             }
         }
@@ -456,11 +494,34 @@ static void test_sort_random_all_types(void **state)
         }
         int64_t n;
         int64_t *exp = reference_order(lists, 1, nkeys, keys, &n);
-        int64_t limits[] = {-1, 0, 1, 10, 4096, 4999, 5000, 7000};
-        int64_t limit = limits[trial % 8];
+        int64_t limits[] = {-1, 0, 1, 10, 4096, 4999, 5000, 7000, INT64_MAX};
+        int64_t limit = limits[trial % 9];
         em_batch_list out;
         assert_int_equal(sort_into(&in, nkeys, keys, limit, &out), 0);
         check_positions(&out, exp, limit >= 0 ? EM_MIN(limit, n) : n);
+        em_batch_list_release(&out);
+        free(exp);
+    }
+    em_batch_list_release(&in);
+}
+
+static void test_sort_large(void **state)
+{
+    /* Past the cache-sized radix pieces, with string and multi-key ties. */
+    em_batch_list in;
+    random_batches(&in, 80000, 2048, 5);
+    const em_batch_list *lists[] = {&in};
+    em_sort_key k1[] = {{3, false, true}, {2, true, false}};
+    em_sort_key k2[] = {{1, true, true}, {4, false, false}, {3, true, true}};
+    em_sort_key k3[] = {{6, false, false}};
+    const em_sort_key *ks[] = {k1, k2, k3};
+    int nks[] = {2, 3, 1};
+    for (int t = 0; t < 3; t++) {
+        int64_t n;
+        int64_t *exp = reference_order(lists, 1, nks[t], ks[t], &n);
+        em_batch_list out;
+        assert_int_equal(sort_into(&in, nks[t], ks[t], -1, &out), 0);
+        check_positions(&out, exp, n);
         em_batch_list_release(&out);
         free(exp);
     }
@@ -530,7 +591,8 @@ static void test_merge_runs(void **state)
     m->destroy(m);
     em_op_chain_destroy(col);
     check_positions(&out, exp, n);
-    for (int64_t b = 0; b + 1 < out.count; b++) assert_int_equal(out.items[b]->nrows, EM_BATCH_ROWS);
+    for (int64_t b = 0; b + 1 < out.count; b++)
+        assert_int_equal(out.items[b]->nrows, EM_BATCH_ROWS);
 
     free(exp);
     em_batch_list_release(&out);
@@ -554,17 +616,12 @@ static void test_merge_no_runs(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_filter),
-        cmocka_unit_test(test_project),
-        cmocka_unit_test(test_limit_offset),
-        cmocka_unit_test(test_limit_done_still_finishes),
-        cmocka_unit_test(test_cancel),
-        cmocka_unit_test(test_source_list_range),
-        cmocka_unit_test(test_sort_basic_types),
-        cmocka_unit_test(test_sort_random_all_types),
-        cmocka_unit_test(test_sort_top_n_large),
-        cmocka_unit_test(test_sort_empty),
-        cmocka_unit_test(test_merge_runs),
+        cmocka_unit_test(test_filter),           cmocka_unit_test(test_project),
+        cmocka_unit_test(test_limit_offset),     cmocka_unit_test(test_limit_done_still_finishes),
+        cmocka_unit_test(test_cancel),           cmocka_unit_test(test_source_list_range),
+        cmocka_unit_test(test_sort_basic_types), cmocka_unit_test(test_sort_random_all_types),
+        cmocka_unit_test(test_sort_large),       cmocka_unit_test(test_sort_top_n_large),
+        cmocka_unit_test(test_sort_empty),       cmocka_unit_test(test_merge_runs),
         cmocka_unit_test(test_merge_no_runs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,8 +5,10 @@
  * reading a file in many record-aligned splits gives exactly the rows of a
  * single-split read.
  */
+#include <errno.h>
 #include <math.h>
 
+#include "format/internal.h"
 #include "format_test_util.h"
 
 static em_scan_desc *bind_ok(const char *file, const char *text, ...)
@@ -69,13 +71,13 @@ static void test_inference_and_header(void **state)
     (void)state;
     em_scan_desc *d = bind_ok("a.csv",
                               "id,name,amount,day,flag,ts,mixed\n"
-                              "1,alice,2.5,2024-01-02,true,2024-01-02 03:04:05,1\n"
+                              "1,alice,2.5,2024-02-29,true,2024-01-02 03:04:05,1\n"
                               "-7,bob,3,2023-12-31,FALSE,2024-01-02T03:04:05.25,x\n",
                               NULL);
     FT_EXPECT(d,
               "id BIGINT, name VARCHAR, amount DOUBLE, day DATE, flag BOOLEAN, ts TIMESTAMP, "
               "mixed VARCHAR",
-              "1|alice|2.5|2024-01-02|true|2024-01-02 03:04:05|1\n"
+              "1|alice|2.5|2024-02-29|true|2024-01-02 03:04:05|1\n"
               "-7|bob|3.0|2023-12-31|false|2024-01-02 03:04:05.25|x\n");
     assert_string_equal(em_scan_desc_option(d, "header"), "true");
     assert_string_equal(em_scan_desc_option(d, "delim"), ",");
@@ -223,10 +225,23 @@ static void test_explicit_schema(void **state)
     d = bind_ok("s2.csv", "a\n1\n3000000000\n", "schema", "a INT", NULL);
     read_fails(d, "%s/s2.csv:3: column 'a' (1): could not convert '3000000000' to INTEGER");
 
+    /* Doubles: inf and nan spellings convert, numbers beyond the range do not. */
+    d = bind_ok("s5.csv", "x\n1.5\ninf\n-Infinity\nNaN\n 2.5 \n1e400\n", "schema", "x DOUBLE",
+                NULL);
+    read_fails(d, "%s/s5.csv:7: column 'x' (1): could not convert '1e400' to DOUBLE");
+
     /* inferschema=false / all_varchar. */
     d = bind_ok("s3.csv", "a,b\n1,2024-01-01\n", "inferschema", "false", NULL);
     FT_EXPECT(d, "a VARCHAR, b VARCHAR", "1|2024-01-01\n");
     em_scan_desc_destroy(d);
+
+    /* DuckDB's auto_detect=false: no header, no inference. */
+    d = bind_ok("s6.csv", "a,b\n1,2\n", "auto_detect", "false", NULL);
+    FT_EXPECT(d, "column0 VARCHAR, column1 VARCHAR", "a|b\n1|2\n");
+    em_scan_desc_destroy(d);
+    bind_fails("s7.csv", "a\n", EM_EUNSUPPORTED,
+               "compression 'gzip' is not supported (only uncompressed files)", "compression",
+               "gzip", NULL);
 
     bind_fails("s4.csv", "a\n1\n", EM_EINVAL,
                "option 'schema': duplicate column 'A' in schema", "schema",
@@ -301,7 +316,7 @@ static void check_splits_equal(const char *path, int64_t split_bytes, em_threadp
     if (ft_bind(&many, format, path, split_bytes, pool, &err, NULL) < 0)
         fail_msg("bind: %s", err.message);
     assert_int_equal(one->nsplits, 1);
-    assert_true(many->nsplits > 16);
+    assert_true(many->nsplits > 1);
     /* Splits tile the data without gaps. */
     for (int i = 1; i < many->nsplits; i++)
         assert_int_equal(many->splits[i].start, many->splits[i - 1].end);
@@ -323,17 +338,17 @@ static void check_splits_equal(const char *path, int64_t split_bytes, em_threadp
     em_scan_desc_destroy(many);
 }
 
-static void test_splits(void **state)
+/* A CSV of about `bytes` bytes with quoted fields holding newlines,
+ * delimiters and quotes, some long enough to straddle several 64 KiB split
+ * boundaries; *rows receives the record count. */
+static const char *gen_csv(const char *name, size_t bytes, int64_t *rows)
 {
-    (void)state;
-    /* ~2 MB with quoted fields holding newlines, delimiters and quotes, some
-     * of them long enough to straddle several 64 KiB split boundaries. */
     em_strbuf sb;
     em_strbuf_init(&sb);
     em_strbuf_puts(&sb, "id,text,amount,day\n");
     uint64_t x = 12345;
     int64_t n = 0;
-    while (sb.len < 2000000) {
+    while (sb.len < bytes) {
         x = x * 6364136223846793005ULL + 1442695040888963407ULL;
         int kind = (int)((x >> 33) % 7);
         em_strbuf_printf(&sb, "%lld,", (long long)n);
@@ -360,12 +375,47 @@ static void test_splits(void **state)
         if (n % 1000 == 999) em_strbuf_puts(&sb, "\n");
         n++;
     }
-    const char *path = ft_write_n("big.csv", sb.data, sb.len);
+    const char *path = ft_write_n(name, sb.data, sb.len);
     em_strbuf_release(&sb);
-    check_splits_equal(path, 64 << 10, NULL, n, "csv");
+    *rows = n;
+    return path;
+}
+
+static void test_splits(void **state)
+{
+    (void)state;
+    int64_t n;
+    const char *path = gen_csv("big.csv", 2000000, &n);
+    /* The pool counts quote parities in parallel; the second bind with the
+     * same split size is served from the boundary cache. */
     em_threadpool *pool = em_threadpool_create(2);
     check_splits_equal(path, 64 << 10, pool, n, "csv");
+    check_splits_equal(path, 64 << 10, NULL, n, "csv");
+    check_splits_equal(path, 65537, NULL, n, "csv");
     check_splits_equal(path, 4099, pool, n, "csv");
+    em_threadpool_destroy(pool);
+
+    /* Rewriting the file invalidates the cached boundaries: a first row that
+     * opens a quoted field shifts every quote's parity. */
+    em_strbuf sb;
+    em_strbuf_init(&sb);
+    em_strbuf_puts(&sb, "id,text,amount,day\n0,\"x\ny\",1.5,2024-01-01\n");
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    char chunk[65536];
+    size_t got = fread(chunk, 1, 19, f); /* skip the header */
+    assert_int_equal(got, 19);
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) em_strbuf_append(&sb, chunk, got);
+    fclose(f);
+    path = ft_write_n("big.csv", sb.data, sb.len);
+    em_strbuf_release(&sb);
+    check_splits_equal(path, 64 << 10, NULL, n + 1, "csv");
+
+    /* Splits larger than a parity piece (4 MiB): each range is counted in
+     * several pieces whose parities are folded. */
+    path = gen_csv("bigger.csv", 10000000, &n);
+    pool = em_threadpool_create(2);
+    check_splits_equal(path, (9 << 20) / 2, pool, n, "csv");
     em_threadpool_destroy(pool);
 }
 
@@ -402,6 +452,149 @@ static void test_many_files(void **state)
     assert_int_equal(ft_bind(&d, "csv", ft_path("nope.csv"), 0, NULL, &err, NULL), EM_ENOENT);
     snprintf(expect, sizeof expect, "No such file or directory: '%s/nope.csv'", ft_dir);
     assert_string_equal(err.message, expect);
+}
+
+/* Bind and read a file with the given escape option (NULL: default); the
+ * result is the rendered rows, or "error: <message>". */
+static char *outcome(const char *path, const char *escape)
+{
+    em_scan_desc *d;
+    em_error err;
+    int rc = escape ? ft_bind(&d, "csv", path, 0, NULL, &err, "escape", escape, "header", "false",
+                              "all_varchar", "true", NULL)
+                    : ft_bind(&d, "csv", path, 0, NULL, &err, "header", "false", "all_varchar",
+                              "true", NULL);
+    char *text = NULL;
+    if (rc == 0) {
+        text = ft_read_all(d, &err, &rc);
+        em_scan_desc_destroy(d);
+    }
+    if (rc < 0) {
+        em_free(text);
+        text = em_strdup(err.message);
+        text[0] = text[0] ? text[0] : '?';
+        char *e = em_malloc(strlen(text) + 8);
+        sprintf(e, "error: %s", text);
+        em_free(text);
+        text = e;
+    }
+    return text;
+}
+
+/* The block-scanning tokenizer and the byte-by-byte one (used when the
+ * escape differs from the quote; '~' never occurs here) must agree on every
+ * input, well-formed or not: same rows, or the same error. */
+static void test_tokenizers_agree(void **state)
+{
+    (void)state;
+    static const char alphabet[] = "ab,,\"\"\n\r x";
+    uint64_t x = 4242;
+    int failures = 0;
+    for (int iter = 0; iter < 400; iter++) {
+        char buf[300];
+        int n = 0, len = 1 + (int)(x % 290);
+        for (int i = 0; i < len; i++) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            buf[n++] = alphabet[(x >> 33) % (sizeof alphabet - 1)];
+        }
+        /* Half of the inputs: two fields per line, quoted or not, so that most parse. */
+        if (iter % 2 == 0) {
+            n = 0;
+            for (int r = 0; r < 20 && n < 250; r++) {
+                x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+                const char *eol = (x >> 20) % 4 == 0 ? "\r\n" : "\n";
+                if ((x >> 40) % 3 == 0)
+                    n += snprintf(buf + n, sizeof buf - (size_t)n, "\"a\nb\"\"\",c%s", eol);
+                else
+                    n += snprintf(buf + n, sizeof buf - (size_t)n, "x%d,\"%d\"%s", (int)(x % 7),
+                                  (int)(x % 5), eol);
+            }
+        }
+        const char *path = ft_write_n("fuzz.csv", buf, (size_t)n);
+        char *a = outcome(path, NULL), *b = outcome(path, "~");
+        if (strcmp(a, b) != 0) {
+            if (failures++ < 3)
+                print_error("input %d differs:\n--- fast:\n%s\n--- escaped:\n%s\n", iter, a, b);
+        }
+        em_free(a);
+        em_free(b);
+    }
+    assert_int_equal(failures, 0);
+}
+
+/* The allocation-free parsers against the reference implementations. */
+static void test_text_conversions(void **state)
+{
+    (void)state;
+    char buf[64];
+    /* Every day of two centuries, and what is not a day. */
+    for (int y = 1900; y <= 2100; y++) {
+        for (int m = 1; m <= 12; m++) {
+            for (int d = 1; d <= 31; d++) {
+                snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
+                int32_t got = 0;
+                bool ok = em__parse_date_fast(buf, 10, &got);
+                int32_t ref;
+                bool valid = em_parse_date(buf, 10, &ref) == 0;
+                if (ok != valid || (ok && got != ref)) fail_msg("date %s: %d/%d", buf, ok, valid);
+                if (ok) assert_int_equal(got, em_days_from_civil(y, (unsigned)m, (unsigned)d));
+            }
+        }
+    }
+    int32_t days;
+    static const char *const bad_dates[] = {"2023-02-29", "2024-13-01", "2024-00-10", "2024-04-31",
+                                            "2024-1-01", "2024/01/01", "20240101", "2024-01-0a"};
+    for (size_t i = 0; i < EM_ARRAY_LEN(bad_dates); i++)
+        assert_false(em__parse_date_fast(bad_dates[i], strlen(bad_dates[i]), &days));
+
+    /* Timestamps round-trip through vector/'s printer; digits past micros truncate. */
+    uint64_t x = 5;
+    for (int i = 0; i < 20000; i++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        int64_t micros = (int64_t)(x >> 20) % (4000000000LL * 1000000) - 1000000000LL * 1000000;
+        if (i % 3 == 0) micros -= micros % 1000000;
+        em_format_timestamp(micros, buf, sizeof buf);
+        int64_t got;
+        if (!em__text_timestamp(buf, strlen(buf), &got)) fail_msg("timestamp '%s' refused", buf);
+        assert_int_equal(got, micros);
+    }
+    int64_t ts;
+    assert_true(em__parse_timestamp_fast("2024-02-29T23:59:59.1234567", 27, &ts));
+    assert_int_equal(ts % 86400000000LL, 86399123456LL);
+    assert_true(em__parse_timestamp_fast("2019-09-29 19:29", 16, &ts));
+    assert_false(em__parse_timestamp_fast("2024-01-01 24:00:00", 19, &ts));
+    assert_false(em__parse_timestamp_fast("2024-01-01 12:60", 16, &ts));
+    assert_false(em__parse_timestamp_fast("2024-01-01 12:00:00.", 20, &ts));
+
+    /* Integers: the SWAR path (plenty of readable bytes) and the loop agree
+     * with strtoll for every length, sign and a few malformed inputs. */
+    char text[80];
+    for (int i = 0; i < 50000; i++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        int digits = 1 + (int)((x >> 10) % 19);
+        int k = 0;
+        if ((x >> 3) % 3 == 0) text[k++] = '-';
+        uint64_t y = x;
+        for (int j = 0; j < digits; j++) {
+            y = y * 2862933555777941757ULL + 3037000493ULL;
+            text[k++] = (char)('0' + (y >> 59) % 10);
+        }
+        if (i % 97 == 0) text[(x >> 40) % (unsigned)k] = 'x';
+        memset(text + k, '7', sizeof text - (size_t)k); /* garbage after the field */
+        char *endp;
+        char term[32];
+        memcpy(term, text, (size_t)k);
+        term[k] = '\0';
+        errno = 0;
+        long long want = strtoll(term, &endp, 10);
+        bool valid = *endp == '\0' && errno == 0 && k > (term[0] == '-');
+        int64_t a = 0, b = 0;
+        bool oka = em__parse_i64_swar(text, (size_t)k, text + sizeof text, &a);
+        bool okb = em__parse_i64_fast(text, (size_t)k, &b);
+        if (oka != valid || okb != valid || (valid && (a != want || b != want)))
+            fail_msg("int '%s': swar %d %lld, loop %d %lld, strtoll %d %lld", term, oka,
+                     (long long)a, okb, (long long)b, valid, want);
+    }
 }
 
 /* The fast double path must round exactly like strtod. */
@@ -526,6 +719,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_splits, ft_setup, ft_teardown),
         cmocka_unit_test_setup_teardown(test_many_files, ft_setup, ft_teardown),
         cmocka_unit_test_setup_teardown(test_double_exact, ft_setup, ft_teardown),
+        cmocka_unit_test(test_text_conversions),
+        cmocka_unit_test_setup_teardown(test_tokenizers_agree, ft_setup, ft_teardown),
         cmocka_unit_test_setup_teardown(test_ddl, ft_setup, ft_teardown),
         cmocka_unit_test_setup_teardown(test_desc_lifecycle, ft_setup, ft_teardown),
     };

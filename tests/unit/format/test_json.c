@@ -97,6 +97,18 @@ static void test_array(void **state)
     FT_EXPECT(d, "a BIGINT, b VARCHAR", "1|x\n2|NULL\n");
     assert_int_equal(d->nsplits, 1);
     em_scan_desc_destroy(d);
+    d = bind_ok("arr1.json", "[{\"a\": 1}]", "format", "array", "auto_detect", "false", NULL);
+    FT_EXPECT(d, "a VARCHAR", "1\n");
+    em_scan_desc_destroy(d);
+    em_error err;
+    assert_int_equal(ft_bind(&d, "json", ft_path("arr1.json"), 0, NULL, &err, "format",
+                             "newline_delimited", NULL),
+                     EM_EFORMAT);
+    char expect[512];
+    snprintf(expect, sizeof expect,
+             "'%s/arr1.json' is a JSON array, not newline-delimited (format='newline_delimited')",
+             ft_dir);
+    assert_string_equal(err.message, expect);
     d = bind_ok("arr2.json", "[]", "schema", "a INT", NULL);
     FT_EXPECT(d, "a INTEGER", "");
     em_scan_desc_destroy(d);

@@ -1,6 +1,7 @@
 /*
  * test_result_format.c — the table, CSV and JSON printers on small in-memory
- * tables: exact output, NULLs, quoting and escaping, UTF-8 alignment.
+ * tables (exact output, NULLs, quoting and escaping, UTF-8 alignment), and
+ * once through the adapter over a real engine result.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -216,6 +217,35 @@ static void test_format_names(void **state)
     assert_false(em_ui_type_is_numeric(NULL));
 }
 
+/* The adapter over engine results: names, types and values come from em_result. */
+static void test_engine_result(void **state)
+{
+    (void)state;
+    em_session *s;
+    em_error err;
+    assert_int_equal(em_session_create("local[1]", &s, &err), 0);
+    em_result *r;
+    int rc = em_sql(s, "SELECT * FROM (VALUES (1, 'a,b'), (NULL, 'x')) AS t(n, s)", &r, &err);
+    if (rc < 0) fail_msg("%s", err.message);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    assert_int_equal(em_ui_print_result(f, r, EM_UI_JSON), 0);
+    assert_int_equal(em_ui_print_result(f, r, EM_UI_CSV), 0);
+    fclose(f);
+    assert_string_equal(buf, "[\n"
+                             "{\"n\":1,\"s\":\"a,b\"},\n"
+                             "{\"n\":null,\"s\":\"x\"}\n"
+                             "]\n"
+                             "n,s\n"
+                             "1,\"a,b\"\n"
+                             ",x\n");
+    free(buf);
+    em_result_destroy(r);
+    em_session_destroy(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -228,6 +258,7 @@ int main(void)
         cmocka_unit_test(test_json_types_and_escapes),
         cmocka_unit_test(test_display_width),
         cmocka_unit_test(test_format_names),
+        cmocka_unit_test(test_engine_result),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
