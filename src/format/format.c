@@ -158,8 +158,7 @@ int em_scan_desc_add_files(em_scan_desc *d, const char *pattern, em_error *err)
     case EM_OS_DIR: {
         int added = add_dir(d, pattern, err);
         if (added < 0) return added;
-        if (added == 0)
-            return em_error_set(err, EM_ENOENT, "no files in directory '%s'", pattern);
+        if (added == 0) return em_error_set(err, EM_ENOENT, "no files in directory '%s'", pattern);
         return 0;
     }
     case EM_OS_OTHER:
@@ -171,8 +170,8 @@ int em_scan_desc_add_files(em_scan_desc *d, const char *pattern, em_error *err)
         int64_t size;
         int rc = em_os_file_size(pattern, &size, err);
         /* stat failed a moment ago; report why (ENOENT, EACCES, ...). */
-        return rc < 0 ? rc : em_error_set(err, EM_ENOENT, "No such file or directory: '%s'",
-                                          pattern);
+        return rc < 0 ? rc
+                      : em_error_set(err, EM_ENOENT, "No such file or directory: '%s'", pattern);
     }
     char **paths;
     int n;
@@ -323,16 +322,34 @@ static const struct {
     const char *alias;
     em_type_id id;
 } type_aliases[] = {
-    {"string", EM_TYPE_VARCHAR},    {"text", EM_TYPE_VARCHAR},     {"varchar", EM_TYPE_VARCHAR},
-    {"char", EM_TYPE_VARCHAR},      {"bpchar", EM_TYPE_VARCHAR},   {"long", EM_TYPE_BIGINT},
-    {"bigint", EM_TYPE_BIGINT},     {"int64", EM_TYPE_BIGINT},     {"int8", EM_TYPE_BIGINT},
-    {"int", EM_TYPE_INTEGER},       {"integer", EM_TYPE_INTEGER},  {"int32", EM_TYPE_INTEGER},
-    {"int4", EM_TYPE_INTEGER},      {"short", EM_TYPE_INTEGER},    {"smallint", EM_TYPE_INTEGER},
-    {"byte", EM_TYPE_INTEGER},      {"tinyint", EM_TYPE_INTEGER},  {"double", EM_TYPE_DOUBLE},
-    {"float", EM_TYPE_DOUBLE},      {"real", EM_TYPE_DOUBLE},      {"float8", EM_TYPE_DOUBLE},
-    {"float4", EM_TYPE_DOUBLE},     {"double precision", EM_TYPE_DOUBLE},
-    {"boolean", EM_TYPE_BOOLEAN},   {"bool", EM_TYPE_BOOLEAN},     {"date", EM_TYPE_DATE},
-    {"timestamp", EM_TYPE_TIMESTAMP}, {"timestamp_ntz", EM_TYPE_TIMESTAMP},
+    {"string", EM_TYPE_VARCHAR},
+    {"text", EM_TYPE_VARCHAR},
+    {"varchar", EM_TYPE_VARCHAR},
+    {"char", EM_TYPE_VARCHAR},
+    {"bpchar", EM_TYPE_VARCHAR},
+    {"long", EM_TYPE_BIGINT},
+    {"bigint", EM_TYPE_BIGINT},
+    {"int64", EM_TYPE_BIGINT},
+    {"int8", EM_TYPE_BIGINT},
+    {"int", EM_TYPE_INTEGER},
+    {"integer", EM_TYPE_INTEGER},
+    {"int32", EM_TYPE_INTEGER},
+    {"int4", EM_TYPE_INTEGER},
+    {"short", EM_TYPE_INTEGER},
+    {"smallint", EM_TYPE_INTEGER},
+    {"byte", EM_TYPE_INTEGER},
+    {"tinyint", EM_TYPE_INTEGER},
+    {"double", EM_TYPE_DOUBLE},
+    {"float", EM_TYPE_DOUBLE},
+    {"real", EM_TYPE_DOUBLE},
+    {"float8", EM_TYPE_DOUBLE},
+    {"float4", EM_TYPE_DOUBLE},
+    {"double precision", EM_TYPE_DOUBLE},
+    {"boolean", EM_TYPE_BOOLEAN},
+    {"bool", EM_TYPE_BOOLEAN},
+    {"date", EM_TYPE_DATE},
+    {"timestamp", EM_TYPE_TIMESTAMP},
+    {"timestamp_ntz", EM_TYPE_TIMESTAMP},
     {"datetime", EM_TYPE_TIMESTAMP},
 };
 
@@ -379,8 +396,10 @@ static int parse_item(const char *s, const char *end, em_field *f, em_error *err
     }
     if (type == NULL || type[0] == '\0') {
         em_free(type);
-        int rc = em_error_set(err, EM_EINVAL, "invalid schema item '%.*s': expected a type "
-                              "after the column name", (int)(end - s), s);
+        int rc = em_error_set(err, EM_EINVAL,
+                              "invalid schema item '%.*s': expected a type "
+                              "after the column name",
+                              (int)(end - s), s);
         em_free(name);
         return rc;
     }
@@ -452,8 +471,7 @@ int em_schema_parse_ddl(const char *ddl, em_schema **out, em_error *err)
         const char *ib = item;
         skip_ws(&ib);
         if (ib >= ie) {
-            rc = em_error_set(err, EM_EINVAL, "invalid schema '%s': empty column definition",
-                              ddl);
+            rc = em_error_set(err, EM_EINVAL, "invalid schema '%s': empty column definition", ddl);
             break;
         }
         if (n == cap) {
@@ -465,8 +483,8 @@ int em_schema_parse_ddl(const char *ddl, em_schema **out, em_error *err)
         if (rc < 0) break;
         for (int i = 0; i < n; i++) {
             if (em_str_ieq(fields[i].name, fields[n].name)) {
-                rc = em_error_set(err, EM_EINVAL, "duplicate column '%s' in schema",
-                                  fields[n].name);
+                rc =
+                    em_error_set(err, EM_EINVAL, "duplicate column '%s' in schema", fields[n].name);
                 break;
             }
         }

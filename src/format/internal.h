@@ -42,8 +42,7 @@ static inline bool em__parse_date_fast(const char *p, size_t n, int32_t *out)
     unsigned d2 = (unsigned char)p[2] - '0', d3 = (unsigned char)p[3] - '0';
     unsigned m0 = (unsigned char)p[5] - '0', m1 = (unsigned char)p[6] - '0';
     unsigned a0 = (unsigned char)p[8] - '0', a1 = (unsigned char)p[9] - '0';
-    if (d0 > 9 || d1 > 9 || d2 > 9 || d3 > 9 || m0 > 9 || m1 > 9 || a0 > 9 || a1 > 9)
-        return false;
+    if (d0 > 9 || d1 > 9 || d2 > 9 || d3 > 9 || m0 > 9 || m1 > 9 || a0 > 9 || a1 > 9) return false;
     int y = (int)(d0 * 1000 + d1 * 100 + d2 * 10 + d3);
     int m = (int)(m0 * 10 + m1), d = (int)(a0 * 10 + a1);
     static const uint8_t mdays[13] = {0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -247,7 +246,8 @@ static inline int em__swar_first_nondigit(uint64_t v)
      * already non-digits, so the first non-digit is found correctly. */
     uint64_t c = ((v & 0xF0F0F0F0F0F0F0F0ULL) ^ 0x3030303030303030ULL) |
                  (((v + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) ^ 0x3030303030303030ULL);
-    uint64_t t = (c | ((c & 0x7F7F7F7F7F7F7F7FULL) + 0x7F7F7F7F7F7F7F7FULL)) & 0x8080808080808080ULL;
+    uint64_t t =
+        (c | ((c & 0x7F7F7F7F7F7F7F7FULL) + 0x7F7F7F7F7F7F7F7FULL)) & 0x8080808080808080ULL;
     return t == 0 ? 8 : __builtin_ctzll(t) >> 3;
 #else
     (void)v;

@@ -37,8 +37,8 @@ int em__check_options(const em_scan_desc *d, const char *format, const char *con
             if (k > 0) em_strbuf_puts(&sb, ", ");
             em_strbuf_puts(&sb, known[k]);
         }
-        int rc = em_error_set(err, EM_EINVAL, "unknown %s option '%s' (known options: %s)",
-                              format, key, sb.data ? sb.data : "");
+        int rc = em_error_set(err, EM_EINVAL, "unknown %s option '%s' (known options: %s)", format,
+                              key, sb.data ? sb.data : "");
         em_strbuf_release(&sb);
         return rc;
     }
@@ -73,8 +73,7 @@ int em__option_bool(const char *key, const char *value, bool *out, em_error *err
             return 0;
         }
     }
-    return em_error_set(err, EM_EINVAL, "option '%s' must be true or false, not '%s'", key,
-                        value);
+    return em_error_set(err, EM_EINVAL, "option '%s' must be true or false, not '%s'", key, value);
 }
 
 int em__option_int(const char *key, const char *value, int64_t *out, em_error *err)
@@ -84,8 +83,7 @@ int em__option_int(const char *key, const char *value, int64_t *out, em_error *e
     long long v = strtoll(value, &end, 10);
     while (*end && isspace((unsigned char)*end)) end++;
     if (errno != 0 || end == value || *end != '\0')
-        return em_error_set(err, EM_EINVAL, "option '%s' must be an integer, not '%s'", key,
-                            value);
+        return em_error_set(err, EM_EINVAL, "option '%s' must be an integer, not '%s'", key, value);
     *out = v;
     return 0;
 }
@@ -111,7 +109,6 @@ int em__check_plain_file(const em_scan_desc *d, em_error *err)
     static const char *const enc[] = {"encoding", "charset", NULL};
     v = em__option_any(d, enc);
     if (v != NULL && !em_str_ieq(v, "utf-8") && !em_str_ieq(v, "utf8"))
-        return em_error_set(err, EM_EUNSUPPORTED, "encoding '%s' is not supported (only UTF-8)",
-                            v);
+        return em_error_set(err, EM_EUNSUPPORTED, "encoding '%s' is not supported (only UTF-8)", v);
     return 0;
 }

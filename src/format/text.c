@@ -315,8 +315,7 @@ int em__convert_error(em_error *err, const char *path, int64_t line, const em_sc
     char tbuf[64];
     const char *tname = em_type_name(s->fields[col].type, tbuf, sizeof tbuf);
     int shown = n > 80 ? 77 : (int)n;
-    return em_error_set(err, EM_EFORMAT,
-                        "%s:%lld: column '%s' (%d): could not convert '%.*s%s' to %s", path,
-                        (long long)line, s->fields[col].name, col + 1, shown, p,
-                        n > 80 ? "..." : "", tname);
+    return em_error_set(
+        err, EM_EFORMAT, "%s:%lld: column '%s' (%d): could not convert '%.*s%s' to %s", path,
+        (long long)line, s->fields[col].name, col + 1, shown, p, n > 80 ? "..." : "", tname);
 }

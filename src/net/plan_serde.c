@@ -981,7 +981,7 @@ static int dec_scan_desc(dec *d, const Emberpb__ScanDesc *m, em_scan_desc **out)
     EM_TRY(count_ok(d, m->n_files, "files"));
     EM_TRY(count_ok(d, m->n_options, "options"));
     EM_TRY(count_ok(d, m->n_splits, "splits"));
-    char *format;
+    char *format = NULL;
     EM_TRY(bytes_str(d, m->format, "format name", false, &format));
     if (format[0] == '\0') return bad(d, "scan description without a format");
     if (em_format_lookup(format) == NULL) return bad(d, "unknown file format '%s'", format);
@@ -1005,7 +1005,7 @@ static int dec_scan_desc(dec *d, const Emberpb__ScanDesc *m, em_scan_desc **out)
     for (size_t i = 0; i < m->n_options; i++) {
         const Emberpb__KeyValue *kv = m->options[i];
         if (kv == NULL) return bad(d, "missing scan option");
-        char *key, *value;
+        char *key = NULL, *value = NULL;
         EM_TRY(bytes_str(d, kv->key, "option name", false, &key));
         EM_TRY(bytes_str(d, kv->value, "option value", false, &value));
         if (key[0] == '\0') return bad(d, "empty option name");
@@ -1040,14 +1040,14 @@ static int dec_scan(dec *d, const Emberpb__ScanNode *m, em_pop *p)
     if (p->kind == EM_POP_SCAN_FILE) {
         EM_TRY(dec_scan_desc(d, m->desc, &p->u.scan.desc));
         if (m->table_name.len > 0) {
-            char *name;
+            char *name = NULL;
             EM_TRY(bytes_str(d, m->table_name, "table name", false, &name));
             p->u.scan.table_name = name;
         }
     } else {
         if (m->desc != NULL) return bad(d, "table scan with a file scan description");
         if (m->table_name.len == 0) return bad(d, "table scan without a table name");
-        char *name;
+        char *name = NULL;
         EM_TRY(bytes_str(d, m->table_name, "table name", false, &name));
         p->u.scan.table_name = name;
         p->u.scan.table = d->lookup != NULL ? d->lookup(d->lookup_ctx, name) : NULL;

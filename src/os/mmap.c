@@ -67,3 +67,12 @@ void em_os_mmap_willneed(const em_mmap *m, int64_t offset, int64_t len)
     int64_t aligned = offset - offset % page;
     (void)madvise((char *)m->base_ + aligned, (size_t)(len + (offset - aligned)), MADV_WILLNEED);
 }
+
+void em_os_mmap_release(const em_mmap *m, int64_t offset, int64_t len)
+{
+    if (m->base_ == NULL || len <= 0) return;
+    long page = sysconf(_SC_PAGESIZE);
+    int64_t start = (offset + page - 1) / page * page;
+    int64_t end = EM_MIN(offset + len, m->size) / page * page;
+    if (end > start) (void)madvise((char *)m->base_ + start, (size_t)(end - start), MADV_DONTNEED);
+}

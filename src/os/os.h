@@ -37,8 +37,7 @@ typedef struct em_os_file_id {
 
 static inline bool em_os_file_id_equal(const em_os_file_id *a, const em_os_file_id *b)
 {
-    return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
-           a->mtime_ns == b->mtime_ns;
+    return a->dev == b->dev && a->ino == b->ino && a->size == b->size && a->mtime_ns == b->mtime_ns;
 }
 
 /* A read-only, private map of a whole file. An empty file maps to a valid
@@ -47,7 +46,7 @@ static inline bool em_os_file_id_equal(const em_os_file_id *a, const em_os_file_
 typedef struct em_mmap {
     const char *data;
     int64_t size;
-    void *base_;  /* what munmap needs; NULL for an empty file */
+    void *base_;      /* what munmap needs; NULL for an empty file */
     em_os_file_id id; /* of the file that was mapped */
 } em_mmap;
 int em_os_mmap(const char *path, em_mmap *out, em_error *err) EM_MUST_CHECK;
@@ -55,6 +54,10 @@ int em_os_mmap(const char *path, em_mmap *out, em_error *err) EM_MUST_CHECK;
 void em_os_munmap(em_mmap *m);
 /* Hint that bytes [offset, offset + len) will be read soon, front to back. */
 void em_os_mmap_willneed(const em_mmap *m, int64_t offset, int64_t len);
+/* Drop the whole pages inside [offset, offset + len) from this mapping: a reader
+ * that is done with them keeps its resident memory flat instead of growing to the
+ * file's size. The pages stay in the page cache; touching them again re-reads. */
+void em_os_mmap_release(const em_mmap *m, int64_t offset, int64_t len);
 
 /* Names of the entries of a directory (not full paths), sorted bytewise,
  * without hidden names (leading '.') and names starting with '_' (Spark's

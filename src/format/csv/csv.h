@@ -19,8 +19,8 @@
 
 typedef struct em__csv_dialect {
     char delim;
-    char quote;  /* '\0': quoting disabled */
-    char escape; /* equal to quote for doubled quotes; '\0': none */
+    char quote;    /* '\0': quoting disabled */
+    char escape;   /* equal to quote for doubled quotes; '\0': none */
     char *nullstr; /* unquoted text read as NULL besides the empty field; NULL: none */
     size_t nullstr_len;
 } em__csv_dialect;
@@ -67,9 +67,9 @@ typedef struct em__csv_tok {
     /* Structural scan (see csv_tokenizer.c): the current 64-byte block, its
      * delimiters and newlines outside quotes not yet consumed, whether the
      * block ends inside quotes, and the last quote seen so far. */
-    bool fast;          /* RFC 4180 quoting: the block scan is exact */
-    bool scanning;      /* block state below is valid */
-    int64_t block;      /* offset of the current block */
+    bool fast;     /* RFC 4180 quoting: the block scan is exact */
+    bool scanning; /* block state below is valid */
+    int64_t block; /* offset of the current block */
     uint64_t mask;
     uint64_t carry;     /* all ones when inside quotes after the block */
     int64_t last_quote; /* offset of the last quote in loaded blocks, or -1 */
@@ -121,15 +121,13 @@ static inline bool em__csv_is_null(const em__csv_tok *t, const em__csv_field *f)
 /* Sniff header and schema from the files' first records. On entry *schema is
  * the explicit schema or NULL; on success it holds the bound schema and
  * o->header is 0 or 1. */
-int em__csv_sniff(const em_scan_desc *desc, em__csv_options *o, em_schema **schema,
-                  em_error *err);
+int em__csv_sniff(const em_scan_desc *desc, em__csv_options *o, em_schema **schema, em_error *err);
 /* Offset of the first data record of a mapped file (after BOM and header). */
 int em__csv_data_start(const char *path, const char *base, int64_t size, const em__csv_options *o,
                        int64_t *out, em_error *err);
 /* Append the splits of every file of desc, record-aligned. */
 int em__csv_plan_splits(em_scan_desc *desc, const em__csv_options *o, int64_t split_bytes,
                         em_threadpool *pool, em_error *err);
-
 
 /* ---- the split reader (csv_reader.c) ----------------------------------- */
 

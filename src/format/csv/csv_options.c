@@ -24,9 +24,9 @@
 #include "format/csv/csv.h"
 
 static const char *const known_options[] = {
-    "delim",      "sep",         "delimiter", "quote",  "escape",      "header",
-    "nullstr",    "nullvalue",   "schema",    "columns", "sample_size", "all_varchar",
-    "inferschema", "auto_detect", "compression", "encoding", "charset", NULL,
+    "delim",       "sep",         "delimiter",   "quote",    "escape",      "header",
+    "nullstr",     "nullvalue",   "schema",      "columns",  "sample_size", "all_varchar",
+    "inferschema", "auto_detect", "compression", "encoding", "charset",     NULL,
 };
 
 static const char *const delim_names[] = {"delim", "sep", "delimiter", NULL};
@@ -47,8 +47,9 @@ static int one_char(const char *key, const char *v, bool allow_empty, char *out,
         return 0;
     }
     if (n != 1 || (unsigned char)v[0] >= 0x80)
-        return em_error_set(err, EM_EINVAL, "option '%s' must be a single ASCII character%s, not '%s'",
-                            key, allow_empty ? " or ''" : "", v);
+        return em_error_set(err, EM_EINVAL,
+                            "option '%s' must be a single ASCII character%s, not '%s'", key,
+                            allow_empty ? " or ''" : "", v);
     if (v[0] == '\n' || v[0] == '\r')
         return em_error_set(err, EM_EINVAL, "option '%s' cannot be a line break", key);
     *out = v[0];

@@ -29,10 +29,11 @@ typedef struct csv_reader {
     em_schema *schema; /* a copy: the description may go away first */
     int ncols;
     int *cols;
-    csv_cell **cells;   /* per projected column: the field of each row */
-    const char **recs;  /* where each row's record starts (for error lines) */
+    csv_cell **cells;  /* per projected column: the field of each row */
+    const char **recs; /* where each row's record starts (for error lines) */
     const char *pos;
     const char *stop; /* records starting at or after this belong to the next split */
+    int64_t released; /* bytes before this offset have been dropped from the mapping */
     bool done;
 } csv_reader;
 
@@ -92,6 +93,7 @@ int em__csv_open(const em_scan_desc *desc, int split, const int *cols, int ncols
     }
     em__csv_tok_init(&r->tok, r->path, r->map.data, r->map.size, &r->o.d);
     r->pos = r->map.data + sp->start;
+    r->released = sp->start;
     r->stop = r->map.data + sp->end;
     em_os_mmap_willneed(&r->map, sp->start, sp->end - sp->start);
     *out = r;
@@ -115,8 +117,8 @@ static int convert_error(const csv_reader *r, int k, int64_t row, const char *p,
     const char *raw = r->recs[row];
     if (em__csv_tok_record(&t, &q, &ignored) == 0 && r->cols[k] < t.nf) raw = t.f[r->cols[k]].raw;
     em__csv_tok_release(&t);
-    int rc = em__convert_error(err, r->path, em__line_at(r->map.data, raw - r->map.data),
-                               r->schema, r->cols[k], value, (size_t)n);
+    int rc = em__convert_error(err, r->path, em__line_at(r->map.data, raw - r->map.data), r->schema,
+                               r->cols[k], value, (size_t)n);
     em_free(value);
     return rc;
 }
@@ -135,8 +137,7 @@ static inline const char *cell_limit(const csv_reader *r, const csv_cell *f, con
 
 /* NULL: an unquoted empty field or the null string; for every type but
  * VARCHAR also a quoted empty string. */
-static inline bool cell_null(const csv_reader *r, const csv_cell *f, const char *p,
-                             bool varchar)
+static inline bool cell_null(const csv_reader *r, const csv_cell *f, const char *p, bool varchar)
 {
     if (f->n == 0) return !varchar || !(f->flags & EM__CSV_QUOTED);
     const em__csv_dialect *d = &r->tok.d;
@@ -279,11 +280,16 @@ static int convert_generic(csv_reader *r, int k, em_vector *v, int64_t rows, em_
 static int convert_column(csv_reader *r, int k, em_vector *v, int64_t rows, em_error *err)
 {
     switch (v->type.id) {
-    case EM_TYPE_BIGINT: return convert_i64(r, k, v, rows, err);
-    case EM_TYPE_DOUBLE: return convert_f64(r, k, v, rows, err);
-    case EM_TYPE_DATE: return convert_date(r, k, v, rows, err);
-    case EM_TYPE_VARCHAR: return convert_varchar(r, k, v, rows, err);
-    default: return convert_generic(r, k, v, rows, err);
+    case EM_TYPE_BIGINT:
+        return convert_i64(r, k, v, rows, err);
+    case EM_TYPE_DOUBLE:
+        return convert_f64(r, k, v, rows, err);
+    case EM_TYPE_DATE:
+        return convert_date(r, k, v, rows, err);
+    case EM_TYPE_VARCHAR:
+        return convert_varchar(r, k, v, rows, err);
+    default:
+        return convert_generic(r, k, v, rows, err);
     }
 }
 
@@ -314,9 +320,9 @@ static int tokenize_batch(csv_reader *r, int64_t *rows_out, em_error *err)
         for (int k = 0; k < ncols; k++) {
             const em__csv_field *f = &t->f[r->cols[k]];
             if (EM_UNLIKELY(f->n > INT32_MAX))
-                return em_error_set(err, EM_EFORMAT, "%s:%lld: field of %lld bytes is too long",
-                                    r->path, (long long)em__line_at(r->map.data, f->raw - r->map.data),
-                                    (long long)f->n);
+                return em_error_set(
+                    err, EM_EFORMAT, "%s:%lld: field of %lld bytes is too long", r->path,
+                    (long long)em__line_at(r->map.data, f->raw - r->map.data), (long long)f->n);
             csv_cell *c = &r->cells[k][rows];
             c->p = f->p;
             c->n = (int32_t)f->n;
@@ -355,5 +361,12 @@ int em__csv_next(void *reader, em_batch **out, em_error *err)
     }
     b->nrows = rows;
     *out = b;
+    /* Every value of the batch has been copied out of the mapping: let go of the
+     * pages behind the cursor so that resident memory does not grow with the file. */
+    int64_t upto = r->pos - r->map.data;
+    if (upto - r->released >= (int64_t)4 << 20) {
+        em_os_mmap_release(&r->map, r->released, upto - r->released);
+        r->released = upto;
+    }
     return 0;
 }

@@ -18,11 +18,11 @@
 #include "format/csv/csv.h"
 
 typedef struct sniff_state {
-    int ncols;        /* -1 until the first record is seen */
+    int ncols; /* -1 until the first record is seen */
     char **names;
-    unsigned *cand;   /* candidate types per column */
-    bool *seen;       /* some non-NULL value was seen */
-    int64_t rows;     /* sampled data records */
+    unsigned *cand; /* candidate types per column */
+    bool *seen;     /* some non-NULL value was seen */
+    int64_t rows;   /* sampled data records */
 } sniff_state;
 
 static bool looks_like_header(const em__csv_tok *t)
@@ -114,8 +114,7 @@ done:
     return rc;
 }
 
-int em__csv_sniff(const em_scan_desc *desc, em__csv_options *o, em_schema **schema,
-                  em_error *err)
+int em__csv_sniff(const em_scan_desc *desc, em__csv_options *o, em_schema **schema, em_error *err)
 {
     const em_schema *explicit_schema = *schema;
     sniff_state s = {.ncols = -1};

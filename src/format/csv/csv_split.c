@@ -51,6 +51,7 @@ static unsigned quote_parity(const char *p, int64_t n, char q)
 #define PARITY_PIECE (4LL << 20)
 
 typedef struct parity_job {
+    const em_mmap *map;
     const char *base;
     int64_t size;
     int64_t split_bytes;
@@ -67,6 +68,8 @@ static void parity_piece(void *ctx, int j)
     int64_t len = EM_MIN(job->split_bytes, job->size - start);
     int64_t a = start + len * piece / job->pieces, b = start + len * (piece + 1) / job->pieces;
     job->parity[j] = (uint8_t)quote_parity(job->base + a, b - a, job->quote);
+    /* Counted once and not needed again: keep resident memory flat. */
+    em_os_mmap_release(job->map, a, b - a);
 }
 
 /* First record boundary at or after s, given whether s lies inside quotes. */
@@ -111,8 +114,8 @@ static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool entry_matches(const bounds_entry *e, const em_os_file_id *id, int64_t split_bytes,
                           int64_t data_start, char quote)
 {
-    return e->bounds != NULL && em_os_file_id_equal(&e->id, id) &&
-           e->split_bytes == split_bytes && e->data_start == data_start && e->quote == quote;
+    return e->bounds != NULL && em_os_file_id_equal(&e->id, id) && e->split_bytes == split_bytes &&
+           e->data_start == data_start && e->quote == quote;
 }
 
 /* A copy of the cached boundaries, or NULL. */
@@ -134,8 +137,8 @@ static int64_t *cache_get(const em_os_file_id *id, int64_t split_bytes, int64_t 
     return out;
 }
 
-static void cache_put(const em_os_file_id *id, int64_t split_bytes, int64_t data_start,
-                      char quote, const int64_t *bounds, int n)
+static void cache_put(const em_os_file_id *id, int64_t split_bytes, int64_t data_start, char quote,
+                      const int64_t *bounds, int n)
 {
     int64_t *copy = em_malloc((size_t)(n > 0 ? n : 1) * sizeof *copy);
     memcpy(copy, bounds, (size_t)n * sizeof *copy);
@@ -175,7 +178,8 @@ static int64_t *find_bounds(const em_mmap *m, int64_t data_start, const em__csv_
             pieces = 1;
             njobs = nranges - 1;
         }
-        parity_job job = {m->data, size, split_bytes, pieces, o->d.quote,
+        parity_job job = {m,      m->data,    size,
+                          split_bytes, pieces, o->d.quote,
                           em_calloc((size_t)(njobs > 0 ? njobs : 1), 1)};
         em__parallel_for(pool, (int)njobs, parity_piece, &job);
         for (int64_t j = 0; j < njobs; j++) parity[j / pieces] ^= job.parity[j];
@@ -236,6 +240,7 @@ static int plan_file(em_scan_desc *desc, int fi, const em__csv_options *o, int64
 int em__csv_plan_splits(em_scan_desc *desc, const em__csv_options *o, int64_t split_bytes,
                         em_threadpool *pool, em_error *err)
 {
-    for (int fi = 0; fi < desc->nfiles; fi++) EM_TRY(plan_file(desc, fi, o, split_bytes, pool, err));
+    for (int fi = 0; fi < desc->nfiles; fi++)
+        EM_TRY(plan_file(desc, fi, o, split_bytes, pool, err));
     return 0;
 }

@@ -131,8 +131,8 @@ static inline void block_masks(const char *p, char delim, char quote, uint64_t *
     __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
     __m128i c = _mm_loadu_si128((const __m128i *)(const void *)(p + 32));
     __m128i d = _mm_loadu_si128((const __m128i *)(const void *)(p + 48));
-    *structural = eq_mask(a, b, c, d, _mm_set1_epi8(delim)) |
-                  eq_mask(a, b, c, d, _mm_set1_epi8('\n'));
+    *structural =
+        eq_mask(a, b, c, d, _mm_set1_epi8(delim)) | eq_mask(a, b, c, d, _mm_set1_epi8('\n'));
     *quotes = quote ? eq_mask(a, b, c, d, _mm_set1_epi8(quote)) : 0;
 #else
     uint64_t s = 0, q = 0;
@@ -160,8 +160,8 @@ static inline uint64_t prefix_xor(uint64_t x)
 /* The last, partial block of the data: copied into zero padding, which
  * matches nothing (neither delimiter, newline nor quote can be NUL). Kept out
  * of line so that the common path does not pay for the copy. */
-static __attribute__((noinline)) void tail_masks(const em__csv_tok *t, const char *p,
-                                                 uint64_t *s, uint64_t *q)
+static __attribute__((noinline)) void tail_masks(const em__csv_tok *t, const char *p, uint64_t *s,
+                                                 uint64_t *q)
 {
     char buf[64] = {0};
     memcpy(buf, p, (size_t)(t->end - p));

@@ -14,7 +14,7 @@
 #include "format/json/json.h"
 
 static const char *const known_options[] = {
-    "schema",  "columns",     "sample_size", "format", "records",
+    "schema",      "columns",     "sample_size", "format",  "records",
     "auto_detect", "compression", "encoding",    "charset", NULL,
 };
 static const char *const schema_names[] = {"schema", "columns", NULL};

@@ -52,15 +52,20 @@ static int column_for(infer_state *s, em__json_parser *jp, const em__json_member
 static void observe(json_col *c, em__json_parser *jp, const em__json_member *m)
 {
     switch ((em__json_kind)m->kind) {
-    case EM__JSON_NULL: break;
+    case EM__JSON_NULL:
+        break;
     case EM__JSON_TRUE:
-    case EM__JSON_FALSE: c->seen |= SEEN_BOOL; break;
+    case EM__JSON_FALSE:
+        c->seen |= SEEN_BOOL;
+        break;
     case EM__JSON_INT: {
         int64_t x;
         c->seen |= em__parse_i64_fast(m->p, (size_t)m->n, &x) ? SEEN_INT : SEEN_FLOAT;
         break;
     }
-    case EM__JSON_FLOAT: c->seen |= SEEN_FLOAT; break;
+    case EM__JSON_FLOAT:
+        c->seen |= SEEN_FLOAT;
+        break;
     case EM__JSON_STRING: {
         c->seen |= SEEN_STRING;
         if (c->str_cand == 0) break;
@@ -70,7 +75,9 @@ static void observe(json_col *c, em__json_parser *jp, const em__json_member *m)
         c->str_cand = n == 0 ? 0 : em__text_candidates(p, (size_t)n, c->str_cand);
         break;
     }
-    case EM__JSON_NESTED: c->seen |= SEEN_NESTED; break;
+    case EM__JSON_NESTED:
+        c->seen |= SEEN_NESTED;
+        break;
     }
 }
 
@@ -115,8 +122,7 @@ static int sample_file(infer_state *s, const char *path, const em_mmap *m, int64
     return rc;
 }
 
-int em__json_sniff(const em_scan_desc *desc, int64_t sample_size, em_schema **schema,
-                   em_error *err)
+int em__json_sniff(const em_scan_desc *desc, int64_t sample_size, em_schema **schema, em_error *err)
 {
     infer_state s = {0};
     em__json_keys_init(&s.keys);

@@ -89,8 +89,8 @@ static inline const char *find_string_special(const char *p, const char *end)
 
 /* Validate the string whose opening quote is at p[-1]; *after points past
  * the closing quote. */
-static int scan_string(const em__json_parser *jp, const char *p, const char **after,
-                       bool *escaped, em_error *err)
+static int scan_string(const em__json_parser *jp, const char *p, const char **after, bool *escaped,
+                       em_error *err)
 {
     const char *end = jp->end, *open = p - 1;
     *escaped = false;
@@ -106,7 +106,14 @@ static int scan_string(const em__json_parser *jp, const char *p, const char **af
         *escaped = true;
         if (p + 1 >= end) return em__json_error(jp, open, "unterminated string", err);
         switch (p[1]) {
-        case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+        case '"':
+        case '\\':
+        case '/':
+        case 'b':
+        case 'f':
+        case 'n':
+        case 'r':
+        case 't':
             p += 2;
             break;
         case 'u': {
@@ -217,9 +224,8 @@ static int skip_container(const em__json_parser *jp, const char *p, const char *
             *after = p + 1;
             return 0;
         }
-        return em__json_error(jp, p,
-                              object ? "expected ',' or '}' in object" : "expected ',' or ']' in array",
-                              err);
+        return em__json_error(
+            jp, p, object ? "expected ',' or '}' in object" : "expected ',' or ']' in array", err);
     }
 }
 
@@ -314,7 +320,8 @@ int em__json_object(em__json_parser *jp, const char **pos, em_error *err)
         m->key_n = p - 1 - k;
         m->key_escaped = kesc;
         p = em__json_skip_ws(p, end);
-        if (p >= end || *p != ':') return em__json_error(jp, p, "expected ':' after object key", err);
+        if (p >= end || *p != ':')
+            return em__json_error(jp, p, "expected ':' after object key", err);
         p = em__json_skip_ws(p + 1, end);
         EM_TRY(member_value(jp, m, p, &p, err));
         jp->nm++;
@@ -375,11 +382,21 @@ const char *em__json_unescape(em__json_parser *jp, const char *p, int64_t n, int
         char c = p[1];
         p += 2;
         switch (c) {
-        case 'b': *o++ = '\b'; break;
-        case 'f': *o++ = '\f'; break;
-        case 'n': *o++ = '\n'; break;
-        case 'r': *o++ = '\r'; break;
-        case 't': *o++ = '\t'; break;
+        case 'b':
+            *o++ = '\b';
+            break;
+        case 'f':
+            *o++ = '\f';
+            break;
+        case 'n':
+            *o++ = '\n';
+            break;
+        case 'r':
+            *o++ = '\r';
+            break;
+        case 't':
+            *o++ = '\t';
+            break;
         case 'u': {
             unsigned cp = 0, lo = 0;
             (void)hex4(p, &cp);
@@ -392,7 +409,9 @@ const char *em__json_unescape(em__json_parser *jp, const char *p, int64_t n, int
             o += put_utf8(o, cp);
             break;
         }
-        default: *o++ = c; break; /* " \ / */
+        default:
+            *o++ = c;
+            break; /* " \ / */
         }
     }
     *out_n = o - jp->scratch;

@@ -18,10 +18,10 @@ typedef struct json_reader {
     em__json_keys keys;
     int ncols;
     int *cols;
-    int *slot;      /* per schema column: member index in the current object */
-    uint32_t *gen;  /* per schema column: the object that set slot */
-    uint32_t cur;   /* the current object's generation */
-    int *predict;   /* per member position: the column it had in the last object */
+    int *slot;     /* per schema column: member index in the current object */
+    uint32_t *gen; /* per schema column: the object that set slot */
+    uint32_t cur;  /* the current object's generation */
+    int *predict;  /* per member position: the column it had in the last object */
     int npredict;
     bool done;
 } json_reader;
@@ -163,8 +163,7 @@ static int append_member(json_reader *r, int col, em_vector *v, const em__json_m
             return 0;
         }
         if (type == EM_TYPE_VARCHAR) break;
-        if (type == EM_TYPE_DATE || type == EM_TYPE_TIMESTAMP ||
-            !em__append_text(v, p, (size_t)n))
+        if (type == EM_TYPE_DATE || type == EM_TYPE_TIMESTAMP || !em__append_text(v, p, (size_t)n))
             return convert_error(r, col, m, p, n, err);
         return 0;
     case EM__JSON_TRUE:
@@ -181,8 +180,7 @@ static int append_member(json_reader *r, int col, em_vector *v, const em__json_m
     }
     if (n > INT32_MAX - v->chars_len)
         return em_error_set(err, EM_EFORMAT, "%s:%lld: value of %lld bytes is too long", r->path,
-                            (long long)em__line_at(r->map.data, m->p - r->map.data),
-                            (long long)n);
+                            (long long)em__line_at(r->map.data, m->p - r->map.data), (long long)n);
     em_vector_append_str(v, p, (int32_t)n);
     return 0;
 }

@@ -35,8 +35,7 @@ static int next_line(em__json_iter *it, const char **rec, em_error *err)
     EM_TRY(em__json_object(jp, &p, err));
     while (p < jp->end && (*p == ' ' || *p == '\t' || *p == '\r')) p++;
     if (p < jp->end && *p != '\n')
-        return em__json_error(jp, p, "unexpected text after the object (one object per line)",
-                              err);
+        return em__json_error(jp, p, "unexpected text after the object (one object per line)", err);
     it->pos = p;
     return 1;
 }

@@ -603,7 +603,7 @@ static int bind_plain(em__binder *b, const em__scope *scope, em__agg_ctx *agg, c
         return 0;
     }
     case EM_AST_BETWEEN: {
-        em_expr *x, *lo, *hi, *x2, *c1, *c2;
+        em_expr *x, *lo, *hi, *x2, *c1 = NULL, *c2 = NULL;
         EM_TRY(bind(b, scope, agg, ast->u.between.arg, &x, err));
         EM_TRY(bind(b, scope, agg, ast->u.between.low, &lo, err));
         EM_TRY(bind(b, scope, agg, ast->u.between.high, &hi, err));

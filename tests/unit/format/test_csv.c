@@ -161,8 +161,10 @@ static void test_delimiters(void **state)
 
     bind_fails("bad.csv", "a\n", EM_EINVAL,
                "option 'delim' must be a single ASCII character, not '::'", "delim", "::", NULL);
-    bind_fails("bad.csv", "a\n", EM_EINVAL, "unknown CSV option 'delimeter' (did you mean "
-               "'delimiter'?)", "delimeter", ";", NULL);
+    bind_fails("bad.csv", "a\n", EM_EINVAL,
+               "unknown CSV option 'delimeter' (did you mean "
+               "'delimiter'?)",
+               "delimeter", ";", NULL);
     bind_fails("bad.csv", "a\n", EM_EINVAL, "option 'header' must be true or false, not 'maybe'",
                "header", "maybe", NULL);
     bind_fails("bad.csv", "a\n", EM_EINVAL, "the delimiter and the quote cannot both be '''",
@@ -173,7 +175,10 @@ static void test_lines_bom_empty(void **state)
 {
     (void)state;
     /* BOM, blank lines (LF and CRLF), no final newline. */
-    em_scan_desc *d = bind_ok("b.csv", "\xEF\xBB\xBF" "a,b\n\n1,2\r\n\r\n\n3,4", NULL);
+    em_scan_desc *d = bind_ok("b.csv",
+                              "\xEF\xBB\xBF"
+                              "a,b\n\n1,2\r\n\r\n\n3,4",
+                              NULL);
     FT_EXPECT(d, "a BIGINT, b BIGINT", "1|2\n3|4\n");
     em_scan_desc_destroy(d);
 
@@ -243,17 +248,16 @@ static void test_explicit_schema(void **state)
                "compression 'gzip' is not supported (only uncompressed files)", "compression",
                "gzip", NULL);
 
-    bind_fails("s4.csv", "a\n1\n", EM_EINVAL,
-               "option 'schema': duplicate column 'A' in schema", "schema",
-               "a INT, A INT", NULL);
+    bind_fails("s4.csv", "a\n1\n", EM_EINVAL, "option 'schema': duplicate column 'A' in schema",
+               "schema", "a INT, A INT", NULL);
 }
 
 static void test_errors(void **state)
 {
     (void)state;
     /* Ragged rows name the physical line (the quoted newline counts). */
-    em_scan_desc *d = bind_ok("r.csv", "a,b,c,d\n1,2,3,4\n1,\"x\ny\",3,4\n1,2,3,4,5\n",
-                              "sample_size", "2", NULL);
+    em_scan_desc *d =
+        bind_ok("r.csv", "a,b,c,d\n1,2,3,4\n1,\"x\ny\",3,4\n1,2,3,4,5\n", "sample_size", "2", NULL);
     read_fails(d, "%s/r.csv:5: expected 4 fields, found 5");
     d = bind_ok("r2.csv", "a,b\n1,2\n3\n", "sample_size", "1", NULL);
     read_fails(d, "%s/r2.csv:3: expected 2 fields, found 1");
@@ -283,6 +287,11 @@ static void test_errors(void **state)
     assert_string_equal(s, "id BIGINT, amount DOUBLE");
     em_free(s);
     read_fails(d, "%s/c.csv:22: column 'amount' (2): could not convert 'abc' to DOUBLE");
+
+    /* The line is the field's own, also inside a multi-line record, and an
+     * unescaped value is shown unescaped. */
+    d = bind_ok("c2.csv", "t,n\nx,1\n\"a\nb\",2\n\"c\nd\",\"3\"\"4\"\n", "sample_size", "2", NULL);
+    read_fails(d, "%s/c2.csv:6: column 'n' (2): could not convert '3\"4' to BIGINT");
 }
 
 static void test_projection(void **state)
@@ -353,11 +362,21 @@ static const char *gen_csv(const char *name, size_t bytes, int64_t *rows)
         int kind = (int)((x >> 33) % 7);
         em_strbuf_printf(&sb, "%lld,", (long long)n);
         switch (kind) {
-        case 0: em_strbuf_puts(&sb, "plain"); break;
-        case 1: em_strbuf_printf(&sb, "\"multi\nline,%llu\"", (unsigned long long)(x >> 40)); break;
-        case 2: em_strbuf_puts(&sb, "\"quote \"\"inside\"\"\n\"\"\""); break;
-        case 3: em_strbuf_puts(&sb, "\"\""); break;
-        case 4: em_strbuf_puts(&sb, ""); break;
+        case 0:
+            em_strbuf_puts(&sb, "plain");
+            break;
+        case 1:
+            em_strbuf_printf(&sb, "\"multi\nline,%llu\"", (unsigned long long)(x >> 40));
+            break;
+        case 2:
+            em_strbuf_puts(&sb, "\"quote \"\"inside\"\"\n\"\"\"");
+            break;
+        case 3:
+            em_strbuf_puts(&sb, "\"\"");
+            break;
+        case 4:
+            em_strbuf_puts(&sb, "");
+            break;
         case 5:
             if (n % 97 == 0) {
                 /* A quoted field of ~150 KB full of newlines and commas. */
@@ -368,10 +387,12 @@ static const char *gen_csv(const char *name, size_t bytes, int64_t *rows)
                 em_strbuf_puts(&sb, "\",\n,\n\"");
             }
             break;
-        default: em_strbuf_printf(&sb, "w%llu", (unsigned long long)(x >> 50)); break;
+        default:
+            em_strbuf_printf(&sb, "w%llu", (unsigned long long)(x >> 50));
+            break;
         }
-        em_strbuf_printf(&sb, ",%lld.%02d,2024-01-%02d%s", (long long)(x >> 45),
-                         (int)(x % 100), (int)(x % 28) + 1, n % 5 == 0 ? "\r\n" : "\n");
+        em_strbuf_printf(&sb, ",%lld.%02d,2024-01-%02d%s", (long long)(x >> 45), (int)(x % 100),
+                         (int)(x % 28) + 1, n % 5 == 0 ? "\r\n" : "\n");
         if (n % 1000 == 999) em_strbuf_puts(&sb, "\n");
         n++;
     }
@@ -543,7 +564,7 @@ static void test_text_conversions(void **state)
     }
     int32_t days;
     static const char *const bad_dates[] = {"2023-02-29", "2024-13-01", "2024-00-10", "2024-04-31",
-                                            "2024-1-01", "2024/01/01", "20240101", "2024-01-0a"};
+                                            "2024-1-01",  "2024/01/01", "20240101",   "2024-01-0a"};
     for (size_t i = 0; i < EM_ARRAY_LEN(bad_dates); i++)
         assert_false(em__parse_date_fast(bad_dates[i], strlen(bad_dates[i]), &days));
 
@@ -605,10 +626,18 @@ static void test_double_exact(void **state)
     em_strbuf_init(&sb);
     em_strbuf_puts(&sb, "v\n");
     uint64_t x = 99;
-    char (*texts)[48] = em_malloc(5000 * sizeof *texts);
-    static const char *const fixed[] = {"0.1", "0.3", "1e22", "1e23", "123456789012345678",
-                                        "9007199254740993", "2.2250738585072014e-308",
-                                        "-0.0", "4.35", "1.7976931348623157e308", "5e-324",
+    char(*texts)[48] = em_malloc(5000 * sizeof *texts);
+    static const char *const fixed[] = {"0.1",
+                                        "0.3",
+                                        "1e22",
+                                        "1e23",
+                                        "123456789012345678",
+                                        "9007199254740993",
+                                        "2.2250738585072014e-308",
+                                        "-0.0",
+                                        "4.35",
+                                        "1.7976931348623157e308",
+                                        "5e-324",
                                         "3.14159265358979323846264338327950288"};
     int n = 0;
     for (size_t i = 0; i < EM_ARRAY_LEN(fixed); i++) snprintf(texts[n++], 48, "%s", fixed[i]);
@@ -624,7 +653,8 @@ static void test_double_exact(void **state)
             y = y * 2862933555777941757ULL + 3037000493ULL;
             t[k++] = (char)('0' + (y >> 60) % 10);
         }
-        if ((x >> 8) % 4 == 0) k += snprintf(t + k, 48 - (size_t)k, "e%d", (int)((x >> 50) % 40) - 20);
+        if ((x >> 8) % 4 == 0)
+            k += snprintf(t + k, 48 - (size_t)k, "e%d", (int)((x >> 50) % 40) - 20);
         t[k] = '\0';
     }
     for (int i = 0; i < n; i++) em_strbuf_printf(&sb, "%s\n", texts[i]);

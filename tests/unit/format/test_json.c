@@ -52,15 +52,15 @@ static void read_fails(em_scan_desc *d, const char *msg)
 static void test_inference(void **state)
 {
     (void)state;
-    em_scan_desc *d =
-        bind_ok("a.json",
-                "{\"id\": 1, \"name\": \"alice\", \"score\": 2, \"ok\": true, \"day\": \"2024-01-02\"}\n"
-                "{\"id\": 2, \"name\": \"bob\", \"score\": 2.5, \"ok\": false, \"day\": null, "
-                "\"tags\": [1, {\"a\": \"b\"}], \"ts\": \"2024-01-02 03:04:05\"}\n"
-                "\n"
-                "{\"ID\": 3, \"mixed\": 1, \"ts\": \"2024-01-03\", \"nested\": {\"x\": [true]}}\r\n"
-                "{\"mixed\": \"one\", \"id\": -4, \"big\": 123456789012345678901}\n",
-                NULL);
+    em_scan_desc *d = bind_ok(
+        "a.json",
+        "{\"id\": 1, \"name\": \"alice\", \"score\": 2, \"ok\": true, \"day\": \"2024-01-02\"}\n"
+        "{\"id\": 2, \"name\": \"bob\", \"score\": 2.5, \"ok\": false, \"day\": null, "
+        "\"tags\": [1, {\"a\": \"b\"}], \"ts\": \"2024-01-02 03:04:05\"}\n"
+        "\n"
+        "{\"ID\": 3, \"mixed\": 1, \"ts\": \"2024-01-03\", \"nested\": {\"x\": [true]}}\r\n"
+        "{\"mixed\": \"one\", \"id\": -4, \"big\": 123456789012345678901}\n",
+        NULL);
     FT_EXPECT(d,
               "id BIGINT, name VARCHAR, score DOUBLE, ok BOOLEAN, day DATE, tags VARCHAR, "
               "ts TIMESTAMP, mixed VARCHAR, nested VARCHAR, big DOUBLE",
@@ -91,9 +91,8 @@ static void test_escapes(void **state)
 static void test_array(void **state)
 {
     (void)state;
-    em_scan_desc *d = bind_ok("arr.json",
-                              "\xEF\xBB\xBF[\n  {\"a\": 1,\n   \"b\": \"x\"},\n  {\"a\": 2}\n]\n",
-                              NULL);
+    em_scan_desc *d = bind_ok(
+        "arr.json", "\xEF\xBB\xBF[\n  {\"a\": 1,\n   \"b\": \"x\"},\n  {\"a\": 2}\n]\n", NULL);
     FT_EXPECT(d, "a BIGINT, b VARCHAR", "1|x\n2|NULL\n");
     assert_int_equal(d->nsplits, 1);
     em_scan_desc_destroy(d);
@@ -145,20 +144,20 @@ static void test_malformed(void **state)
                "no columns: the objects in '%s/nokeys.json' have no keys");
 
     /* A malformed line after the sample is found by the reader. */
-    em_scan_desc *d = bind_ok("late.json", "{\"a\": 1}\n{\"a\": 2}\n{\"a\": 3,}\n", "sample_size",
-                              "2", NULL);
+    em_scan_desc *d =
+        bind_ok("late.json", "{\"a\": 1}\n{\"a\": 2}\n{\"a\": 3,}\n", "sample_size", "2", NULL);
     read_fails(d, "%s/late.json:3:9: invalid JSON: expected a string as object key");
 }
 
 static void test_schema_and_conversion(void **state)
 {
     (void)state;
-    em_scan_desc *d = bind_ok("s.json",
-                              "{\"a\": \"12\", \"b\": 1.5, \"c\": \"2024-02-29\", \"d\": true, "
-                              "\"e\": {\"n\": 1}}\n"
-                              "{\"a\": 7, \"b\": 2, \"c\": null, \"d\": false, \"e\": \"s\"}\n",
-                              "columns", "a INT, b DECIMAL(5,1), c DATE, d BOOLEAN, e VARCHAR",
-                              NULL);
+    em_scan_desc *d =
+        bind_ok("s.json",
+                "{\"a\": \"12\", \"b\": 1.5, \"c\": \"2024-02-29\", \"d\": true, "
+                "\"e\": {\"n\": 1}}\n"
+                "{\"a\": 7, \"b\": 2, \"c\": null, \"d\": false, \"e\": \"s\"}\n",
+                "columns", "a INT, b DECIMAL(5,1), c DATE, d BOOLEAN, e VARCHAR", NULL);
     FT_EXPECT(d, "a INTEGER, b DECIMAL(5,1), c DATE, d BOOLEAN, e VARCHAR",
               "12|1.5|2024-02-29|true|{\"n\": 1}\n7|2.0|NULL|false|s\n");
     em_scan_desc_destroy(d);
@@ -175,9 +174,9 @@ static void test_schema_and_conversion(void **state)
     read_fails(d, "%s/c2.json:2: column 'n' (1): could not convert '2.5' to BIGINT");
 
     em_error err;
-    assert_int_equal(ft_bind(&d, "json", ft_write("o.json", "{}"), 0, NULL, &err, "sampel_size",
-                             "5", NULL),
-                     EM_EINVAL);
+    assert_int_equal(
+        ft_bind(&d, "json", ft_write("o.json", "{}"), 0, NULL, &err, "sampel_size", "5", NULL),
+        EM_EINVAL);
     assert_string_equal(err.message,
                         "unknown JSON option 'sampel_size' (did you mean 'sample_size'?)");
 }
@@ -193,11 +192,20 @@ static void test_splits(void **state)
         x = x * 6364136223846793005ULL + 1442695040888963407ULL;
         em_strbuf_printf(&sb, "{\"id\": %lld, ", (long long)n);
         switch ((x >> 33) % 5) {
-        case 0: em_strbuf_puts(&sb, "\"s\": \"multi\\nline, \\\"quoted\\\" \\u00e9\", "); break;
-        case 1: em_strbuf_puts(&sb, "\"s\": null, "); break;
-        case 2: em_strbuf_puts(&sb, "\"nested\": {\"a\": [1, 2, {\"b\": \"}\"}]}, "); break;
-        case 3: break;
-        default: em_strbuf_printf(&sb, "\"s\": \"w%llu\", ", (unsigned long long)(x >> 50)); break;
+        case 0:
+            em_strbuf_puts(&sb, "\"s\": \"multi\\nline, \\\"quoted\\\" \\u00e9\", ");
+            break;
+        case 1:
+            em_strbuf_puts(&sb, "\"s\": null, ");
+            break;
+        case 2:
+            em_strbuf_puts(&sb, "\"nested\": {\"a\": [1, 2, {\"b\": \"}\"}]}, ");
+            break;
+        case 3:
+            break;
+        default:
+            em_strbuf_printf(&sb, "\"s\": \"w%llu\", ", (unsigned long long)(x >> 50));
+            break;
         }
         em_strbuf_printf(&sb, "\"v\": %lld.%02d}%s", (long long)(x >> 45), (int)(x % 100),
                          n % 7 == 0 ? "\r\n" : "\n");
