@@ -5,4 +5,7 @@ set -euo pipefail
 dir="$(cd "$(dirname "$0")/.." && pwd)/tests/tools"
 [ -d "$dir/node_modules/@duckdb/node-api" ] && exit 0
 command -v npm >/dev/null || { echo "npm-tools: npm not found" >&2; exit 1; }
-cd "$dir" && npm ci --no-audit --no-fund --loglevel=error
+# `npm ci` rejects the lockfile npm 11 writes for packages with per-platform
+# optional dependencies (it wants entries for every platform); `npm install`
+# installs the same locked versions.
+cd "$dir" && npm install --no-audit --no-fund --loglevel=error

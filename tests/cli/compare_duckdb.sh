@@ -7,7 +7,7 @@ EMBER=$(realpath "$1")
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 if ! command -v node >/dev/null || ! bash "$ROOT/scripts/npm-tools.sh" >/dev/null; then
   if [ "${CI:-}" = "true" ]; then echo "compare_duckdb: node/npm or DuckDB unavailable in CI"; exit 1; fi
-  echo "compare_duckdb: SKIPPED (node/npm or DuckDB unavailable)"; exit 0
+  echo "compare_duckdb: SKIPPED (node/npm or DuckDB unavailable)"; exit 77
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
