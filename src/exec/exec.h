@@ -108,10 +108,112 @@ em_op *em_op_sort_create(em_task_ctx *ctx, int nkeys, const em_sort_key *keys, i
 int em_sort_compare_rows(const em_batch *a, int64_t ia, const em_batch *b, int64_t ib, int nkeys,
                          const em_sort_key *keys);
 
+
+/* ---- joins --------------------------------------------------------------- */
+
+typedef enum em_join_kind {
+    EM_JOIN_KIND_INNER,
+    EM_JOIN_KIND_LEFT,  /* every left row; right columns NULL when unmatched */
+    EM_JOIN_KIND_RIGHT, /* every right row; left columns NULL when unmatched */
+    EM_JOIN_KIND_FULL,
+    EM_JOIN_KIND_SEMI, /* left rows with a match (output: left columns only) */
+    EM_JOIN_KIND_ANTI, /* left rows without a match (output: left columns only) */
+    /* NOT IN: like ANTI, but SQL's NULL rules: when the right side has a row whose
+     * key is NULL, no left row qualifies; a left row with a NULL key qualifies
+     * only when the right side is empty. Single key only. */
+    EM_JOIN_KIND_ANTI_NULL_AWARE,
+} em_join_kind;
+
+/* A join of a left and a right input on equal keys (nkeys may be 0: then every
+ * pair is a candidate, i.e. a nested-loop / cross join) plus an optional
+ * residual predicate. One input is the build side, read completely from
+ * `build` before the first probe; the other is pushed through the operator.
+ *   - Output columns are always [left columns..., right columns...]
+ *     (SEMI/ANTI: left columns only), whichever side is built.
+ *   - Keys compare with SQL equality: a NULL key never matches.
+ *   - `residual` is evaluated over the combined row [left..., right...] (also for
+ *     SEMI/ANTI) and a pair matches only when it is true.
+ *   - Unmatched rows of a preserved side that is the build side (RIGHT/FULL with
+ *     build_right, LEFT/FULL with !build_right) are emitted at finish.
+ *   - SEMI/ANTI/ANTI_NULL_AWARE always build the right side. */
+typedef struct em_join_spec {
+    em_join_kind kind;
+    bool build_right;   /* which side `build` yields */
+    int nkeys;
+    const int *left_keys;  /* columns of the left input */
+    const int *right_keys; /* columns of the right input */
+    const em_expr *residual; /* or NULL */
+    int left_ncols;
+    const em_type *left_types;
+    int right_ncols;
+    const em_type *right_types;
+} em_join_spec;
+
+/* The build source is owned by the operator (destroyed with it). */
+em_op *em_op_hash_join_create(em_task_ctx *ctx, const em_join_spec *spec, em_source *build);
+
+/* ---- window functions ------------------------------------------------------ */
+
+typedef enum em_window_kind {
+    EM_WINDOW_ROW_NUMBER,
+    EM_WINDOW_RANK,
+    EM_WINDOW_DENSE_RANK,
+    EM_WINDOW_PERCENT_RANK,
+    EM_WINDOW_CUME_DIST,
+    EM_WINDOW_NTILE,       /* arg: the bucket count (a constant) */
+    EM_WINDOW_LAG,         /* arg, offset (constant, default 1), default value (or NULL) */
+    EM_WINDOW_LEAD,
+    EM_WINDOW_FIRST_VALUE, /* over the frame */
+    EM_WINDOW_LAST_VALUE,
+    EM_WINDOW_NTH_VALUE,   /* offset: n (constant) */
+    EM_WINDOW_AGG,         /* an aggregate (agg) over the frame */
+} em_window_kind;
+
+typedef enum em_frame_bound {
+    EM_BOUND_UNBOUNDED_PRECEDING,
+    EM_BOUND_PRECEDING, /* offset rows (ROWS) or value distance (RANGE) */
+    EM_BOUND_CURRENT_ROW,
+    EM_BOUND_FOLLOWING,
+    EM_BOUND_UNBOUNDED_FOLLOWING,
+} em_frame_bound;
+
+/* A window frame. The SQL default (with ORDER BY) is RANGE BETWEEN UNBOUNDED
+ * PRECEDING AND CURRENT ROW, where CURRENT ROW includes the row's peers; without
+ * ORDER BY the whole partition. RANGE with offsets needs exactly one ORDER BY key
+ * (numeric, DATE or TIMESTAMP); the offset is a constant of a compatible type. */
+typedef struct em_window_frame {
+    bool rows; /* ROWS (true) or RANGE (false) */
+    em_frame_bound start, end;
+    em_value start_offset, end_offset;
+} em_window_frame;
+
+typedef struct em_window_call {
+    em_window_kind kind;
+    em_agg_kind agg;      /* EM_WINDOW_AGG */
+    bool distinct;        /* count(DISTINCT x) OVER (...) */
+    const em_expr *arg;   /* over the input columns; NULL for row_number() / count(*) */
+    int64_t offset;       /* LAG/LEAD offset, NTILE buckets, NTH_VALUE n */
+    const em_expr *deflt; /* LAG/LEAD default (constant) or NULL */
+    em_window_frame frame;
+    em_type type; /* result type */
+} em_window_call;
+
+/* Buffers its whole input (which the planner has hash-partitioned on the
+ * PARTITION BY columns, so a window partition never spans tasks), sorts it by
+ * (partition columns, order keys) and emits the input columns followed by one
+ * column per call. */
+em_op *em_op_window_create(em_task_ctx *ctx, int npartition, const int *partition_cols, int norder,
+                           const em_sort_key *order, int ncalls, const em_window_call *calls);
+
 /* ---- sinks ------------------------------------------------------------- */
 
 /* Collect every batch into `out` (owned by the caller). */
 em_op *em_op_collect_create(em_task_ctx *ctx, em_batch_list *out);
+
+/* Write every batch to files (format.h: em_write_desc); at finish commit this
+ * task's files and push one row (rows_written BIGINT, files BIGINT) into `out`. */
+struct em_write_desc;
+em_op *em_file_writer_create(em_task_ctx *ctx, const struct em_write_desc *d, em_batch_list *out);
 
 /* ---- pipeline driver --------------------------------------------------- */
 

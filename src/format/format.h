@@ -64,6 +64,54 @@ typedef struct em_format {
     void (*close)(void *reader);
 } em_format;
 
+/* ---- writing files (COPY ... TO) -------------------------------------------
+ *
+ * A write is described by an em_write_desc (plain data, serializable like a
+ * scan). Each task of the query's last stage writes its rows through a writer
+ * operator (em_file_writer_create): files of at most `max_file_bytes` each,
+ * under `path` (a directory) or exactly `path` (a single file, when the query
+ * has one partition and `single_file` is set), optionally split into Hive-style
+ * `col=value/` directories by `partition_cols` (those columns are not written
+ * into the files). Files are written under a temporary name and renamed when
+ * the task commits, so a failed or retried task never leaves a partial or
+ * duplicate file; the job commit (em_write_job_commit) removes what aborted
+ * attempts left behind.
+ *
+ * A format that can write fills write_open/write_batch/write_close; options are
+ * the resolved text options of the COPY statement (COMPRESSION, ROW_GROUP_SIZE,
+ * DELIMITER, HEADER, ...), and an unknown option is an EM_EINVAL naming it. */
+typedef struct em_write_desc {
+    char *format;
+    char *path;
+    bool single_file;
+    int noptions;
+    em_kv *options;
+    em_schema *schema;      /* of the rows the writer receives */
+    int npartition_cols;    /* PARTITION_BY columns (indexes into schema) */
+    int *partition_cols;
+    int64_t max_file_bytes; /* roll over to a new file past this size (0 = no limit) */
+    char *job_id;           /* unique per COPY: part of file names */
+} em_write_desc;
+
+typedef struct em_format_writer_vt {
+    /* Open `path` (the temporary name) for rows of `schema`. */
+    int (*open)(const em_write_desc *d, const em_schema *schema, const char *path, void **w,
+                em_error *err);
+    int (*write)(void *w, const em_batch *b, em_error *err);
+    int64_t (*bytes)(void *w); /* bytes written so far (for rolling over) */
+    /* Finish the file (commit) or abandon it; frees w either way. */
+    int (*close)(void *w, bool commit, em_error *err);
+} em_format_writer_vt;
+
+/* The writer vtable of a format, or NULL when it cannot write. */
+const em_format_writer_vt *em_format_writer(const char *format);
+/* Validate the options of a write before any task runs. */
+int em_write_desc_check(const em_write_desc *d, em_error *err) EM_MUST_CHECK;
+/* After every task committed: clean temporary leftovers; after a failure: remove
+ * what the job wrote. */
+int em_write_job_commit(const em_write_desc *d, em_error *err) EM_MUST_CHECK;
+void em_write_job_abort(const em_write_desc *d);
+
 /* "csv", "json" (also "ndjson", "jsonl"); NULL when unknown. */
 const em_format *em_format_lookup(const char *name);
 /* Guess the format from a path's extension (.csv, .tsv, .json, .jsonl, .ndjson,

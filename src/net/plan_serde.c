@@ -543,6 +543,9 @@ static int enc_node(enc *c, const em_pop *p, Emberpb__PlanNode **out)
     }
     case EM_POP_UNION:
         break;
+    case EM_POP_HASH_JOIN:
+    case EM_POP_WINDOW:
+        return enc_fail(c, "%s nodes cannot be serialized yet", pop_name(p->kind));
     case EM_POP_EXCHANGE: {
         Emberpb__ExchangeNode *x = PB_NEW(c, Emberpb__ExchangeNode, EMBERPB__EXCHANGE_NODE__INIT);
         int xk = TO_PB(exchange_kinds, p->u.exchange.kind);
@@ -1198,6 +1201,9 @@ static int dec_node(dec *d, const Emberpb__PlanNode *m, em_pop **out)
     }
     case EM_POP_UNION:
         break;
+    case EM_POP_HASH_JOIN:
+    case EM_POP_WINDOW:
+        return bad(d, "%s nodes are not supported by this version", name);
     case EM_POP_EXCHANGE: {
         const Emberpb__ExchangeNode *x = m->exchange;
         int xk = FROM_PB(exchange_kinds, x->kind);

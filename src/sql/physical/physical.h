@@ -31,6 +31,8 @@ typedef enum em_pop_kind {
     EM_POP_LIMIT,
     EM_POP_UNION,    /* partitions of the children, concatenated */
     EM_POP_EXCHANGE, /* stage boundary (replaced by SHUFFLE_READ when stages are cut) */
+    EM_POP_HASH_JOIN, /* children: [probe-side input, build-side SHUFFLE_READ] */
+    EM_POP_WINDOW,
 } em_pop_kind;
 
 typedef enum em_exchange_kind {
@@ -65,6 +67,7 @@ struct em_pop {
             int nmaps;     /* map partitions of the producing stage */
             int nmerge;    /* > 0: runs are sorted on merge_keys; merge them */
             em_sort_key *merge_keys;
+            bool broadcast; /* every task reads all of partition 0 (a broadcast build side) */
         } shuffle_read;
         struct {
             em_expr *pred;
@@ -96,7 +99,19 @@ struct em_pop {
             int nmerge;   /* SINGLE: children are sorted on these keys; the reader merges */
             em_sort_key *merge_keys;
             int shuffle_id; /* assigned when stages are cut */
+            bool broadcast; /* SINGLE, read whole by every consumer task */
         } exchange;
+        struct {
+            em_join_spec spec; /* key/type arrays live in the plan arena */
+        } join;
+        struct {
+            int npartition;
+            int *partition_cols;
+            int norder;
+            em_sort_key *order;
+            int ncalls;
+            em_window_call *calls;
+        } window;
     } u;
 };
 
@@ -134,6 +149,7 @@ typedef struct em_stage_dag {
     int nstages;
     em_stage *stages; /* the last one is the result stage */
     int nshuffles;
+    const struct em_write_desc *write; /* COPY ... TO: the result stage writes files */
 } em_stage_dag;
 
 int em_stage_dag_build(em_arena *a, em_pop *root, em_stage_dag *out, em_error *err) EM_MUST_CHECK;

@@ -31,8 +31,9 @@ const char *em_pop_kind_name(em_pop_kind k)
 {
     static const char *names[] = {"FileScan", "TableScan", "Values",  "ShuffleRead",
                                   "Filter",   "Project",   "HashAggregate", "Sort",
-                                  "Limit",    "Union",     "Exchange"};
-    return k <= EM_POP_EXCHANGE ? names[k] : "?";
+                                  "Limit",    "Union",     "Exchange", "HashJoin",
+                                  "Window"};
+    return k <= EM_POP_WINDOW ? names[k] : "?";
 }
 
 typedef struct planner {
