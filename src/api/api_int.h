@@ -7,7 +7,7 @@
 #include "sql/catalog/catalog.h"
 #include "vector/vector.h"
 
-#define EM__NCONF 8
+#define EM__NCONF 9
 
 struct em_session {
     char *master;
@@ -28,8 +28,13 @@ struct em_result {
 };
 
 /* Optimize, plan and cut a bound plan into stages. */
-int em__plan_lop(em_session *s, em_arena *a, em_lop *bound, em_lop **logical_out,
+int em__plan_lop(em_session *s, em_arena *a, em_lop *bound, em_lop **logical_out, bool single,
                  em_stage_dag *dag, em_error *err) EM_MUST_CHECK;
+/* COPY (query) TO 'path' (options): *rows receives the number of rows written. */
+struct em_bind_ctx;
+struct em_ast;
+int em__run_copy(em_session *s, struct em_bind_ctx *bind, const struct em_ast *ast, int64_t *rows,
+                 em_error *err) EM_MUST_CHECK;
 /* Run a stage DAG on the session's executors. */
 int em__run_dag(em_session *s, const em_stage_dag *dag, em_batch_list *rows, em_job_stats *stats,
                 em_error *err) EM_MUST_CHECK;

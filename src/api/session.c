@@ -40,6 +40,8 @@ static const conf_def conf_defs[] = {
     {"ember.test.serializeTasks", "false", CONF_BOOL,
      "round-trip every task through its wire form (testing)"},
     {"ember.ui.showConsoleProgress", "false", CONF_BOOL, "console progress bar"},
+    {"ember.sql.autoBroadcastJoinThreshold", "10m", CONF_SIZE,
+     "largest join side that is broadcast instead of shuffled (-1: never)"},
 };
 
 _Static_assert(sizeof(conf_defs) / sizeof(conf_defs[0]) == EM__NCONF, "EM__NCONF is stale");
@@ -335,6 +337,31 @@ typedef struct stmt_ctx {
     em_bind_ctx bind;
 } stmt_ctx;
 
+/* Uncorrelated scalar subqueries run ahead of their query, as in Spark. */
+static int run_scalar(void *ctx, em_lop *plan, em_value *out, em_error *err)
+{
+    stmt_ctx *c = ctx;
+    em_stage_dag dag;
+    EM_TRY(em__plan_lop(c->s, c->arena, plan, NULL, false, &dag, err));
+    em_batch_list rows;
+    em_batch_list_init(&rows);
+    EM_TRY(em__run_dag(c->s, &dag, &rows, NULL, err));
+    em_type t = plan->schema->fields[0].type;
+    int rc = 0;
+    if (rows.rows > 1) {
+        rc = em_error_set(err, EM_EINVAL,
+                          "more than one row returned by a subquery used as an expression");
+    } else if (rows.rows == 0) {
+        *out = em_value_null(t);
+    } else {
+        for (int64_t i = 0; i < rows.count; i++)
+            if (rows.items[i]->nrows == 1)
+                *out = em_value_copy(c->arena, em_vector_get(rows.items[i]->cols[0], 0));
+    }
+    em_batch_list_release(&rows);
+    return rc;
+}
+
 static void stmt_init(stmt_ctx *c, em_session *s)
 {
     memset(c, 0, sizeof *c);
@@ -345,6 +372,8 @@ static void stmt_init(stmt_ctx *c, em_session *s)
     c->bind.pool = s->env.pool;
     c->bind.parallelism = s->nthreads;
     c->bind.max_partition_bytes = conf_size(s, "ember.files.maxPartitionBytes");
+    c->bind.run_scalar = run_scalar;
+    c->bind.run_ctx = c;
 }
 
 static void stmt_release(stmt_ctx *c)
@@ -363,19 +392,21 @@ static int plan_query(stmt_ctx *c, const em_ast *query, planned *out, em_error *
 {
     em_lop *bound;
     EM_TRY(em_bind_query(&c->bind, query, &bound, err));
-    return em__plan_lop(c->s, c->arena, bound, &out->logical, &out->dag, err);
+    return em__plan_lop(c->s, c->arena, bound, &out->logical, false, &out->dag, err);
 }
 
-int em__plan_lop(em_session *s, em_arena *a, em_lop *bound, em_lop **logical_out,
+int em__plan_lop(em_session *s, em_arena *a, em_lop *bound, em_lop **logical_out, bool single,
                  em_stage_dag *dag, em_error *err)
 {
     em_lop *opt;
     EM_TRY(em_optimize(a, bound, &opt, err));
     if (logical_out) *logical_out = opt;
     em_plan_conf conf = {.shuffle_partitions = (int)conf_int(s, "ember.sql.shuffle.partitions"),
-                         .parallelism = s->nthreads};
+                         .parallelism = s->nthreads,
+                         .broadcast_threshold = conf_size(s, "ember.sql.autoBroadcastJoinThreshold")};
     em_pop *phys;
     EM_TRY(em_physical_plan(a, opt, &conf, &phys, err));
+    if (single && phys->nparts != 1) phys = em_physical_single(a, phys);
     return em_stage_dag_build(a, phys, dag, err);
 }
 
@@ -511,7 +542,7 @@ static int materialize(stmt_ctx *c, const em_ast *query, const em_schema *target
         bound = p;
     }
     em_stage_dag dag;
-    EM_TRY(em__plan_lop(c->s, c->arena, bound, NULL, &dag, err));
+    EM_TRY(em__plan_lop(c->s, c->arena, bound, NULL, false, &dag, err));
     EM_TRY(em__run_dag(c->s, &dag, rows, NULL, err));
     if (schema_out) *schema_out = result_schema(dag_schema(&dag));
     return 0;
@@ -699,7 +730,7 @@ static int run_statement(em_session *s, const em_ast *ast, const char *text, int
         break;
     default:
         rc = em_error_set_pos(err, EM_EUNSUPPORTED, ast->location + 1,
-                              "COPY is not supported yet");
+                              "COPY is not supported yet"); /* LEAD-COPY-DISPATCH */
     }
     stmt_release(&c);
     if (rc < 0) {

@@ -6,7 +6,15 @@
  * Exact inputs stay exact: sum of integers is BIGINT (overflow is an error,
  * not a wrap), sum of DECIMAL(p,s) is DECIMAL(18,s), and avg over exact types
  * carries an exact int64 sum and a count that are divided only at the end.
+ *
+ * The statistics (stddev, variance) are DOUBLE whatever the numeric input, as
+ * in DuckDB; their state is Welford's (count, mean, sum of squared deviations).
+ * approx_count_distinct is a HyperLogLog sketch (hll.c) carried as bytes.
+ * Percentiles are holistic: PERCENTILE_CONT interpolates (DOUBLE for numbers,
+ * TIMESTAMP for dates and timestamps, like PostgreSQL and DuckDB), while
+ * PERCENTILE_DISC returns one of the values, of the argument's type.
  */
+#include <stdio.h>
 #include <strings.h>
 
 #include "exec/expr_int.h"
@@ -14,9 +22,27 @@
 static const struct {
     const char *name;
     em_agg_kind kind;
+    em_agg_form form;
 } aggs[] = {
-    {"count", EM_AGG_COUNT}, {"sum", EM_AGG_SUM}, {"avg", EM_AGG_AVG},
-    {"mean", EM_AGG_AVG},    {"min", EM_AGG_MIN}, {"max", EM_AGG_MAX},
+    {"count", EM_AGG_COUNT, EM_AGG_FORM_PLAIN},
+    {"sum", EM_AGG_SUM, EM_AGG_FORM_PLAIN},
+    {"avg", EM_AGG_AVG, EM_AGG_FORM_PLAIN},
+    {"mean", EM_AGG_AVG, EM_AGG_FORM_PLAIN},
+    {"min", EM_AGG_MIN, EM_AGG_FORM_PLAIN},
+    {"max", EM_AGG_MAX, EM_AGG_FORM_PLAIN},
+    {"stddev", EM_AGG_STDDEV_SAMP, EM_AGG_FORM_PLAIN},
+    {"stddev_samp", EM_AGG_STDDEV_SAMP, EM_AGG_FORM_PLAIN},
+    {"stddev_pop", EM_AGG_STDDEV_POP, EM_AGG_FORM_PLAIN},
+    {"variance", EM_AGG_VAR_SAMP, EM_AGG_FORM_PLAIN},
+    {"var_samp", EM_AGG_VAR_SAMP, EM_AGG_FORM_PLAIN},
+    {"var_pop", EM_AGG_VAR_POP, EM_AGG_FORM_PLAIN},
+    {"approx_count_distinct", EM_AGG_APPROX_COUNT_DISTINCT, EM_AGG_FORM_PLAIN},
+    {"median", EM_AGG_PERCENTILE_CONT, EM_AGG_FORM_PLAIN},
+    {"percentile_cont", EM_AGG_PERCENTILE_CONT, EM_AGG_FORM_WITHIN_GROUP},
+    {"percentile_disc", EM_AGG_PERCENTILE_DISC, EM_AGG_FORM_WITHIN_GROUP},
+    {"quantile_cont", EM_AGG_PERCENTILE_CONT, EM_AGG_FORM_FRACTION},
+    {"quantile_disc", EM_AGG_PERCENTILE_DISC, EM_AGG_FORM_FRACTION},
+    {"quantile", EM_AGG_PERCENTILE_DISC, EM_AGG_FORM_FRACTION},
 };
 
 bool em_agg_exists(const char *name)
@@ -24,6 +50,18 @@ bool em_agg_exists(const char *name)
     for (size_t i = 0; i < EM_ARRAY_LEN(aggs); i++)
         if (strcasecmp(aggs[i].name, name) == 0) return true;
     return false;
+}
+
+em_agg_form em_agg_form_of(const char *name)
+{
+    for (size_t i = 0; i < EM_ARRAY_LEN(aggs); i++)
+        if (strcasecmp(aggs[i].name, name) == 0) return aggs[i].form;
+    return EM_AGG_FORM_PLAIN;
+}
+
+bool em_agg_is_holistic(em_agg_kind k)
+{
+    return k == EM_AGG_PERCENTILE_CONT || k == EM_AGG_PERCENTILE_DISC;
 }
 
 const char *em_agg_name(em_agg_kind k)
@@ -40,6 +78,20 @@ const char *em_agg_name(em_agg_kind k)
         return "min";
     case EM_AGG_MAX:
         return "max";
+    case EM_AGG_STDDEV_SAMP:
+        return "stddev_samp";
+    case EM_AGG_STDDEV_POP:
+        return "stddev_pop";
+    case EM_AGG_VAR_SAMP:
+        return "var_samp";
+    case EM_AGG_VAR_POP:
+        return "var_pop";
+    case EM_AGG_APPROX_COUNT_DISTINCT:
+        return "approx_count_distinct";
+    case EM_AGG_PERCENTILE_CONT:
+        return "percentile_cont";
+    case EM_AGG_PERCENTILE_DISC:
+        return "percentile_disc";
     }
     return "?";
 }
@@ -96,6 +148,38 @@ int em_agg_resolve(const char *name, bool star, em_type arg, em_agg_kind *kind, 
     case EM_AGG_MAX:
         *ret = arg;
         break;
+    case EM_AGG_STDDEV_SAMP:
+    case EM_AGG_STDDEV_POP:
+    case EM_AGG_VAR_SAMP:
+    case EM_AGG_VAR_POP:
+        if (!em_type_is_numeric(arg) && arg.id != EM_TYPE_NULL) {
+            char cands[160];
+            snprintf(cands, sizeof(cands), "%s(INTEGER), %s(BIGINT), %s(DECIMAL), %s(DOUBLE)", name,
+                     name, name, name);
+            return no_match(name, arg, cands, err);
+        }
+        *ret = em_type_make(EM_TYPE_DOUBLE);
+        break;
+    case EM_AGG_APPROX_COUNT_DISTINCT:
+        *ret = em_type_make(EM_TYPE_BIGINT);
+        break;
+    case EM_AGG_PERCENTILE_CONT:
+        if (arg.id == EM_TYPE_DATE || arg.id == EM_TYPE_TIMESTAMP) {
+            *ret = em_type_make(EM_TYPE_TIMESTAMP);
+        } else if (em_type_is_numeric(arg) || arg.id == EM_TYPE_NULL) {
+            *ret = em_type_make(EM_TYPE_DOUBLE);
+        } else {
+            return no_match(name, arg,
+                            "a number (INTEGER, BIGINT, DECIMAL, DOUBLE), DATE or TIMESTAMP", err);
+        }
+        break;
+    case EM_AGG_PERCENTILE_DISC:
+        if (!em_type_is_numeric(arg) && arg.id != EM_TYPE_DATE && arg.id != EM_TYPE_TIMESTAMP &&
+            arg.id != EM_TYPE_NULL)
+            return no_match(name, arg,
+                            "a number (INTEGER, BIGINT, DECIMAL, DOUBLE), DATE or TIMESTAMP", err);
+        *ret = arg;
+        break;
     case EM_AGG_COUNT_STAR:
         break;
     }
@@ -133,6 +217,21 @@ int em_agg_state_types(const em_agg_call *c, em_type *out)
     case EM_AGG_MAX:
         out[0] = c->type;
         return 1;
+    case EM_AGG_STDDEV_SAMP:
+    case EM_AGG_STDDEV_POP:
+    case EM_AGG_VAR_SAMP:
+    case EM_AGG_VAR_POP:
+        /* Welford's state: count, mean, sum of squared deviations. */
+        out[0] = em_type_make(EM_TYPE_BIGINT);
+        out[1] = em_type_make(EM_TYPE_DOUBLE);
+        out[2] = em_type_make(EM_TYPE_DOUBLE);
+        return 3;
+    case EM_AGG_APPROX_COUNT_DISTINCT:
+        out[0] = em_type_make(EM_TYPE_VARCHAR); /* the sketch's bytes */
+        return 1;
+    case EM_AGG_PERCENTILE_CONT:
+    case EM_AGG_PERCENTILE_DISC:
+        return 0; /* holistic: no partial phase */
     }
     out[0] = c->type;
     return 1;

@@ -11,7 +11,12 @@
  *   MIN, MAX          i64[g] (BOOLEAN, INTEGER, DATE widened) or f64[g], which
  *                     start at a sentinel that loses every comparison (MIN:
  *                     INT64_MAX / NaN, MAX: INT64_MIN / -Infinity); or str[g]
- *                     (bytes copied into the state's arena)
+ *                     (bytes copied into the state's arena); or iv[g] (INTERVAL)
+ *   VAR_*, STDDEV_*   cnt[g], mean[g], m2[g]: Welford's running count, mean and
+ *                     sum of squared deviations, merged with Chan's formula
+ *   APPROX_COUNT_DISTINCT  hll[g], a HyperLogLog sketch (hll.c)
+ *   PERCENTILE_*      holistic: every (group, value) pair, the value as an
+ *                     order-preserving 64-bit key; sorted per group at the end
  * SUM and MIN/MAX must also know whether a group saw any value (else NULL):
  * has[g], which is only materialized once a batch brings NULLs or a FILTER;
  * until then "every group has a value" holds and the hot loops skip it
@@ -21,6 +26,7 @@
  */
 #include <limits.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "exec/agg_state.h"
@@ -54,13 +60,23 @@ struct em__agg_state {
     bool dbl;  /* SUM/AVG accumulate in double */
     int scale; /* scale of exact sums (DECIMAL input), else 0 */
     int nstates;
-    em_type stypes[2];
+    em_type stypes[EM_AGG_MAX_STATES];
     int64_t cap;
     int64_t *cnt;
     int64_t *i64;
     double *f64;
     str_ref *str;
+    em_interval *iv;
     uint8_t *has;
+    double *mean; /* VAR/STDDEV */
+    double *m2;
+    em__hll *hll; /* APPROX_COUNT_DISTINCT */
+    /* PERCENTILE_*: the values of every group, then (once sorted) grouped */
+    uint32_t *hgid;
+    uint64_t *hkey;
+    int64_t hn;
+    int64_t hcap;
+    int64_t *hstart; /* group g's sorted keys: hkey[hstart[g], hstart[g + 1]) */
     /* SUM and numeric MIN/MAX skip has[] while every batch fed them a value
      * on every row (the usual case: no NULLs, no FILTER): then exactly the
      * groups below dense_groups have a value. The first batch that breaks
@@ -108,6 +124,12 @@ static int overflow_error(const em__agg_state *s, em_error *err)
     return em_error_set(err, EM_EOVERFLOW, "integer out of range");
 }
 
+static bool is_welford(em_agg_kind k)
+{
+    return k == EM_AGG_STDDEV_SAMP || k == EM_AGG_STDDEV_POP || k == EM_AGG_VAR_SAMP ||
+           k == EM_AGG_VAR_POP;
+}
+
 /* ---- creation ----------------------------------------------------------- */
 
 em__agg_state *em__agg_state_create(const em_agg_call *c, em_agg_mode mode, em_error *err)
@@ -117,11 +139,22 @@ em__agg_state *em__agg_state_create(const em_agg_call *c, em_agg_mode mode, em_e
                      em_agg_name(c->kind));
         return NULL;
     }
+    if (em_agg_is_holistic(c->kind) && mode != EM_AGG_MODE_COMPLETE) {
+        em_error_set(err, EM_EINTERNAL, "%s can only be aggregated in one phase",
+                     em_agg_name(c->kind));
+        return NULL;
+    }
     em_type arg = c->arg != NULL ? c->arg->type : em_type_make(EM_TYPE_BIGINT);
     em__vclass vc = em__vclass_of(arg);
     switch (c->kind) {
     case EM_AGG_SUM:
     case EM_AGG_AVG:
+    case EM_AGG_STDDEV_SAMP:
+    case EM_AGG_STDDEV_POP:
+    case EM_AGG_VAR_SAMP:
+    case EM_AGG_VAR_POP:
+    case EM_AGG_PERCENTILE_CONT:
+    case EM_AGG_PERCENTILE_DISC:
         if (vc != EM__VC_I32 && vc != EM__VC_I64 && vc != EM__VC_F64 && vc != EM__VC_NULL) {
             char buf[32];
             em_error_set(err, EM_EINTERNAL, "%s over %s is not supported", em_agg_name(c->kind),
@@ -141,7 +174,7 @@ em__agg_state *em__agg_state_create(const em_agg_call *c, em_agg_mode mode, em_e
     /* AVG knows presence from its count; string MIN/MAX test has[] before
      * their first value. */
     s->track = c->kind == EM_AGG_SUM || ((c->kind == EM_AGG_MIN || c->kind == EM_AGG_MAX) &&
-                                         vc != EM__VC_STR && vc != EM__VC_NULL);
+                                         vc != EM__VC_STR && vc != EM__VC_IV && vc != EM__VC_NULL);
     s->sparse = !s->track;
     if (c->kind == EM_AGG_SUM || c->kind == EM_AGG_AVG) {
         /* Sums stay exact for exact inputs; the state column type wins if it
@@ -165,7 +198,17 @@ void em__agg_state_destroy(em__agg_state *s)
     em_free(s->i64);
     em_free(s->f64);
     em_free(s->str);
+    em_free(s->iv);
     em_free(s->has);
+    em_free(s->mean);
+    em_free(s->m2);
+    if (s->hll != NULL) {
+        for (int64_t g = 0; g < s->cap; g++) em__hll_release(&s->hll[g]);
+        em_free(s->hll);
+    }
+    em_free(s->hgid);
+    em_free(s->hkey);
+    em_free(s->hstart);
     em_arena_destroy(s->arena);
     if (s->dset != NULL) {
         em_free(s->dset->slots);
@@ -200,9 +243,17 @@ void em__agg_state_reserve(em__agg_state *s, int64_t ngroups)
     while (cap < ngroups) cap *= 2;
     bool minmax = s->kind == EM_AGG_MIN || s->kind == EM_AGG_MAX;
     em__vclass vc = em__vclass_of(s->arg_type);
-    if (s->kind == EM_AGG_COUNT_STAR || s->kind == EM_AGG_COUNT || s->kind == EM_AGG_AVG)
+    if (s->kind == EM_AGG_COUNT_STAR || s->kind == EM_AGG_COUNT || s->kind == EM_AGG_AVG ||
+        is_welford(s->kind))
         s->cnt = grow_zeroed(s->cnt, old, cap, sizeof(int64_t));
-    if (s->kind != EM_AGG_COUNT_STAR && s->kind != EM_AGG_COUNT) {
+    if (is_welford(s->kind)) {
+        s->mean = grow_zeroed(s->mean, old, cap, sizeof(double));
+        s->m2 = grow_zeroed(s->m2, old, cap, sizeof(double));
+    } else if (s->kind == EM_AGG_APPROX_COUNT_DISTINCT) {
+        s->hll = grow_zeroed(s->hll, old, cap, sizeof(em__hll));
+    } else if (em_agg_is_holistic(s->kind)) {
+        /* The values live in hgid/hkey, not per group. */
+    } else if (s->kind != EM_AGG_COUNT_STAR && s->kind != EM_AGG_COUNT) {
         s->has = grow_zeroed(s->has, old, cap, 1);
         if (minmax ? vc == EM__VC_F64 : s->dbl) {
             s->f64 = grow_zeroed(s->f64, old, cap, sizeof(double));
@@ -213,6 +264,8 @@ void em__agg_state_reserve(em__agg_state *s, int64_t ngroups)
                     s->f64[g] = s->kind == EM_AGG_MIN ? NAN : -INFINITY;
         } else if (minmax && vc == EM__VC_STR) {
             s->str = grow_zeroed(s->str, old, cap, sizeof(str_ref));
+        } else if (minmax && vc == EM__VC_IV) {
+            s->iv = grow_zeroed(s->iv, old, cap, sizeof(em_interval));
         } else {
             s->i64 = grow_zeroed(s->i64, old, cap, sizeof(int64_t));
             if (minmax)
@@ -374,9 +427,198 @@ static void feed_minmax(em__agg_state *s, const em_vector *v, const int32_t *sel
         });
         break;
     }
+    case EM__VC_IV: {
+        int sign = min ? 1 : -1;
+        uint8_t *has = s->has;
+        em_interval *m = s->iv;
+        const em_interval *x = EM_VEC_IV(v);
+        FOR_VALID_ROWS(v, sel, n, {
+            uint32_t k = g[i];
+            if (!has[k] || em_interval_compare(x[i], m[k]) * sign < 0) {
+                m[k] = x[i];
+                has[k] = 1;
+            }
+        });
+        break;
+    }
     default:
         break;
     }
+}
+
+/* ---- statistics, sketches and percentiles ----------------------------- */
+
+/* Run the statements for every valid selected row with `x` bound to the
+ * row's value as a double (DECIMAL unscaled). */
+#define FOR_VALID_DOUBLES(v, sel, n, ...)                                                          \
+    do {                                                                                           \
+        switch (em__vclass_of((v)->type)) {                                                        \
+        case EM__VC_I32: {                                                                         \
+            const int32_t *xs_ = EM_VEC_I32(v);                                                    \
+            FOR_VALID_ROWS(v, sel, n, {                                                            \
+                double x = xs_[i];                                                                 \
+                __VA_ARGS__                                                                        \
+            });                                                                                    \
+            break;                                                                                 \
+        }                                                                                          \
+        case EM__VC_I64: {                                                                         \
+            const int64_t *xs_ = EM_VEC_I64(v);                                                    \
+            double div_ = (v)->type.id == EM_TYPE_DECIMAL ? (double)em_pow10[(v)->type.scale] : 1; \
+            FOR_VALID_ROWS(v, sel, n, {                                                            \
+                double x = (double)xs_[i] / div_;                                                  \
+                __VA_ARGS__                                                                        \
+            });                                                                                    \
+            break;                                                                                 \
+        }                                                                                          \
+        case EM__VC_F64: {                                                                         \
+            const double *xs_ = EM_VEC_F64(v);                                                     \
+            FOR_VALID_ROWS(v, sel, n, {                                                            \
+                double x = xs_[i];                                                                 \
+                __VA_ARGS__                                                                        \
+            });                                                                                    \
+            break;                                                                                 \
+        }                                                                                          \
+        default:                                                                                   \
+            break;                                                                                 \
+        }                                                                                          \
+    } while (0)
+
+/* Welford's update: one pass, numerically stable. */
+static void feed_welford(em__agg_state *s, const em_vector *v, const int32_t *sel, int64_t n,
+                         const uint32_t *g)
+{
+    int64_t *cnt = s->cnt;
+    double *mean = s->mean, *m2 = s->m2;
+    FOR_VALID_DOUBLES(v, sel, n, {
+        uint32_t k = g[i];
+        int64_t c = ++cnt[k];
+        double d = x - mean[k];
+        mean[k] += d / (double)c;
+        m2[k] += d * (x - mean[k]);
+    });
+}
+
+/* Chan et al.'s combination of two (count, mean, m2) states. */
+static inline void welford_merge(int64_t *cnt, double *mean, double *m2, int64_t cb, double mb,
+                                 double m2b)
+{
+    if (cb == 0) return;
+    if (*cnt == 0) {
+        *cnt = cb;
+        *mean = mb;
+        *m2 = m2b;
+        return;
+    }
+    double na = (double)*cnt, nb = (double)cb, nn = na + nb;
+    double d = mb - *mean;
+    *mean += d * nb / nn;
+    *m2 += m2b + d * d * na * nb / nn;
+    *cnt += cb;
+}
+
+static void feed_hll(em__agg_state *s, const em_vector *v, const int32_t *sel, int64_t n,
+                     const uint32_t *g)
+{
+    em__vclass vc = em__vclass_of(v->type);
+    if (vc == EM__VC_NULL) return;
+    em__hll *h = s->hll;
+    /* Rehashed with a seed of its own, so that the register a value picks is
+     * unrelated to the hash that chose its group or its shuffle partition. */
+    FOR_VALID_ROWS(v, sel, n, {
+        em__hll_add(&h[g[i]], em_hash_u64(em__hash_value(v, i, vc), 0x2545f4914f6cdd1dULL));
+    });
+}
+
+/* Order-preserving 64-bit keys: integers with the sign bit flipped, doubles
+ * in their total order (NaN last, -0 as 0). key_value inverts them. */
+static inline uint64_t key_i64(int64_t x)
+{
+    return (uint64_t)x ^ (1ULL << 63);
+}
+
+static inline uint64_t key_f64(double d)
+{
+    uint64_t bits;
+    if (isnan(d)) return UINT64_MAX;
+    if (d == 0) d = 0.0;
+    memcpy(&bits, &d, sizeof(bits));
+    return (bits & (1ULL << 63)) ? ~bits : bits | (1ULL << 63);
+}
+
+static inline int64_t key_to_i64(uint64_t k)
+{
+    return (int64_t)(k ^ (1ULL << 63));
+}
+
+static inline double key_to_f64(uint64_t k)
+{
+    if (k == UINT64_MAX) return NAN;
+    uint64_t bits = (k & (1ULL << 63)) ? k & ~(1ULL << 63) : ~k;
+    double d;
+    memcpy(&d, &bits, sizeof(d));
+    return d;
+}
+
+static void feed_holistic(em__agg_state *s, const em_vector *v, const int32_t *sel, int64_t n,
+                          const uint32_t *g)
+{
+    em__vclass vc = em__vclass_of(v->type);
+    if (vc == EM__VC_NULL) return;
+    if (s->hn + n > s->hcap) {
+        s->hcap = EM_MAX(s->hcap * 2, s->hn + n);
+        s->hgid = em_realloc(s->hgid, (size_t)s->hcap * sizeof(uint32_t));
+        s->hkey = em_realloc(s->hkey, (size_t)s->hcap * sizeof(uint64_t));
+    }
+    uint32_t *gid = s->hgid;
+    uint64_t *key = s->hkey;
+    int64_t m = s->hn;
+    if (vc == EM__VC_I32) {
+        const int32_t *x = EM_VEC_I32(v);
+        FOR_VALID_ROWS(v, sel, n, {
+            gid[m] = g[i];
+            key[m++] = key_i64(x[i]);
+        });
+    } else if (vc == EM__VC_I64) {
+        const int64_t *x = EM_VEC_I64(v);
+        FOR_VALID_ROWS(v, sel, n, {
+            gid[m] = g[i];
+            key[m++] = key_i64(x[i]);
+        });
+    } else {
+        const double *x = EM_VEC_F64(v);
+        FOR_VALID_ROWS(v, sel, n, {
+            gid[m] = g[i];
+            key[m++] = key_f64(x[i]);
+        });
+    }
+    s->hn = m;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Group the collected values (a counting sort on the group id) and sort each
+ * group's keys. Runs once, before the first result is written. */
+static void sort_holistic(em__agg_state *s)
+{
+    int64_t ng = s->groups;
+    s->hstart = em_calloc((size_t)ng + 2, sizeof(int64_t));
+    for (int64_t j = 0; j < s->hn; j++) s->hstart[s->hgid[j] + 2]++;
+    for (int64_t g = 0; g < ng; g++) s->hstart[g + 2] += s->hstart[g + 1];
+    uint64_t *sorted = em_malloc((size_t)(s->hn > 0 ? s->hn : 1) * sizeof(uint64_t));
+    for (int64_t j = 0; j < s->hn; j++) sorted[s->hstart[s->hgid[j] + 1]++] = s->hkey[j];
+    /* hstart[g + 1] advanced to the end of group g, i.e. the start of g + 1. */
+    for (int64_t g = 0; g < ng; g++) {
+        int64_t lo = s->hstart[g], hi = s->hstart[g + 1];
+        if (hi - lo > 1) qsort(sorted + lo, (size_t)(hi - lo), sizeof(uint64_t), cmp_u64);
+    }
+    em_free(s->hkey);
+    em_free(s->hgid);
+    s->hgid = NULL;
+    s->hkey = sorted;
 }
 
 static void feed_count(em__agg_state *s, const em_vector *v, const int32_t *sel, int64_t n,
@@ -408,6 +650,22 @@ static int feed(em__agg_state *s, const em_vector *v, const int32_t *sel, int64_
     case EM_AGG_MAX:
         feed_minmax(s, v, sel, n, g);
         if (s->track) note_values(s, v, sel, n, g, all_rows);
+        return 0;
+    case EM_AGG_STDDEV_SAMP:
+    case EM_AGG_STDDEV_POP:
+    case EM_AGG_VAR_SAMP:
+    case EM_AGG_VAR_POP:
+        feed_welford(s, v, sel, n, g);
+        return 0;
+    case EM_AGG_APPROX_COUNT_DISTINCT:
+        feed_hll(s, v, sel, n, g);
+        return 0;
+    case EM_AGG_PERCENTILE_CONT:
+    case EM_AGG_PERCENTILE_DISC:
+        if (s->hstart != NULL)
+            return em_error_set(err, EM_EINTERNAL, "%s fed after its results were written",
+                                em_agg_name(s->kind));
+        feed_holistic(s, v, sel, n, g);
         return 0;
     }
     return 0;
@@ -559,6 +817,40 @@ int em__agg_state_merge(em__agg_state *s, const em_batch *in, int col, const uin
         feed_minmax(s, v, NULL, n, gids);
         if (s->track) note_values(s, v, NULL, n, gids, true);
         return 0;
+    case EM_AGG_STDDEV_SAMP:
+    case EM_AGG_STDDEV_POP:
+    case EM_AGG_VAR_SAMP:
+    case EM_AGG_VAR_POP: {
+        const em_vector *mv = in->cols[col + 1], *qv = in->cols[col + 2];
+        if (v->type.id != EM_TYPE_BIGINT || mv->type.id != EM_TYPE_DOUBLE ||
+            qv->type.id != EM_TYPE_DOUBLE)
+            return em_error_set(err, EM_EINTERNAL, "%s state columns have the wrong types",
+                                em_agg_name(s->kind));
+        const int64_t *c = EM_VEC_I64(v);
+        const double *mean = EM_VEC_F64(mv), *m2 = EM_VEC_F64(qv);
+        FOR_VALID_ROWS(v, (const int32_t *)NULL, n, {
+            uint32_t k = gids[i];
+            welford_merge(&s->cnt[k], &s->mean[k], &s->m2[k], c[i], mean[i], m2[i]);
+        });
+        return 0;
+    }
+    case EM_AGG_APPROX_COUNT_DISTINCT: {
+        if (v->type.id != EM_TYPE_VARCHAR)
+            return em_error_set(err, EM_EINTERNAL, "approx_count_distinct state is not bytes");
+        int bad = 0;
+        FOR_VALID_ROWS(v, (const int32_t *)NULL, n, {
+            int32_t len;
+            const char *p = em_vector_str(v, i, &len);
+            bad |= em__hll_merge_bytes(&s->hll[gids[i]], p, len);
+        });
+        if (bad)
+            return em_error_set(err, EM_EINTERNAL, "corrupt approx_count_distinct state");
+        return 0;
+    }
+    case EM_AGG_PERCENTILE_CONT:
+    case EM_AGG_PERCENTILE_DISC:
+        return em_error_set(err, EM_EINTERNAL, "%s has no partial state to merge",
+                            em_agg_name(s->kind));
     }
     return 0;
 }
@@ -665,6 +957,67 @@ static int put_avg_decimal(const em__agg_state *s, em_vector *out, int64_t sum, 
     return put_exact(s, out, (int64_t)q, rs, err);
 }
 
+/* PERCENTILE_CONT / PERCENTILE_DISC of group g, whose keys are sorted. */
+static int put_percentile(const em__agg_state *s, em_vector *out, int64_t g, em_error *err)
+{
+    const uint64_t *k = s->hkey + s->hstart[g];
+    int64_t m = s->hstart[g + 1] - s->hstart[g];
+    if (m == 0) return put_null(out);
+    em__vclass vc = em__vclass_of(s->arg_type);
+    double f = s->call->fraction;
+    if (s->kind == EM_AGG_PERCENTILE_DISC) {
+        /* The first value whose position in the order reaches f (PostgreSQL). */
+        int64_t row = (int64_t)ceil(f * (double)m);
+        if (row < 1) row = 1;
+        if (row > m) row = m;
+        uint64_t key = k[s->call->desc ? m - row : row - 1];
+        switch (vc) {
+        case EM__VC_I32:
+            em_vector_append_i32(out, (int32_t)key_to_i64(key));
+            return 0;
+        case EM__VC_I64:
+            em_vector_append_i64(out, key_to_i64(key));
+            return 0;
+        default:
+            em_vector_append_f64(out, key_to_f64(key));
+            return 0;
+        }
+    }
+    /* Linear interpolation between the values around position f * (m - 1);
+     * descending order is the ascending one at 1 - f. */
+    if (s->call->desc) f = 1.0 - f;
+    double pos = f * (double)(m - 1);
+    int64_t lo = (int64_t)floor(pos);
+    if (lo < 0) lo = 0;
+    if (lo > m - 1) lo = m - 1;
+    int64_t hi = lo + 1 < m ? lo + 1 : lo;
+    double frac = pos - (double)lo;
+    if (out->type.id == EM_TYPE_TIMESTAMP) {
+        /* DATE and TIMESTAMP inputs interpolate in microseconds. */
+        bool date = s->arg_type.id == EM_TYPE_DATE;
+        __int128 a = key_to_i64(k[lo]), b = key_to_i64(k[hi]);
+        if (date) {
+            a *= EM_MICROS_PER_DAY;
+            b *= EM_MICROS_PER_DAY;
+        }
+        __int128 t = a + (__int128)llroundl((long double)(b - a) * (long double)frac);
+        if (t < INT64_MIN || t > INT64_MAX)
+            return em_error_set(err, EM_EOVERFLOW, "timestamp out of range");
+        em_vector_append_i64(out, (int64_t)t);
+        return 0;
+    }
+    double a, b;
+    if (vc == EM__VC_F64) {
+        a = key_to_f64(k[lo]);
+        b = key_to_f64(k[hi]);
+    } else {
+        double div = s->arg_type.id == EM_TYPE_DECIMAL ? (double)em_pow10[s->arg_type.scale] : 1;
+        a = (double)key_to_i64(k[lo]) / div;
+        b = (double)key_to_i64(k[hi]) / div;
+    }
+    return put_double(s, out, frac == 0 ? a : a + (b - a) * frac, err);
+}
+
 static int put_final(const em__agg_state *s, em_vector *out, int64_t g, em_error *err)
 {
     switch (s->kind) {
@@ -693,10 +1046,32 @@ static int put_final(const em__agg_state *s, em_vector *out, int64_t g, em_error
                 return em_error_set(err, EM_EINTERNAL, "string MIN/MAX into a non-string");
             em_vector_append_str(out, s->str[g].ptr, s->str[g].len);
             return 0;
+        case EM__VC_IV:
+            if (out->type.id != EM_TYPE_INTERVAL)
+                return em_error_set(err, EM_EINTERNAL, "INTERVAL MIN/MAX into a non-interval");
+            em_vector_append_interval(out, s->iv[g]);
+            return 0;
         default:
             return put_exact(s, out, s->i64[g],
                              s->arg_type.id == EM_TYPE_DECIMAL ? s->arg_type.scale : 0, err);
         }
+    case EM_AGG_STDDEV_SAMP:
+    case EM_AGG_STDDEV_POP:
+    case EM_AGG_VAR_SAMP:
+    case EM_AGG_VAR_POP: {
+        bool samp = s->kind == EM_AGG_STDDEV_SAMP || s->kind == EM_AGG_VAR_SAMP;
+        int64_t c = s->cnt[g];
+        if (c == 0 || (samp && c == 1)) return put_null(out);
+        /* Rounding can leave a tiny negative sum of squares; it means 0. */
+        double var = EM_MAX(s->m2[g], 0.0) / (double)(samp ? c - 1 : c);
+        bool sd = s->kind == EM_AGG_STDDEV_SAMP || s->kind == EM_AGG_STDDEV_POP;
+        return put_double(s, out, sd ? sqrt(var) : var, err);
+    }
+    case EM_AGG_APPROX_COUNT_DISTINCT:
+        return put_exact(s, out, em__hll_estimate(&s->hll[g]), 0, err);
+    case EM_AGG_PERCENTILE_CONT:
+    case EM_AGG_PERCENTILE_DISC:
+        return put_percentile(s, out, g, err);
     }
     return 0;
 }
@@ -722,6 +1097,27 @@ static int put_partial(const em__agg_state *s, em_vector **out, int64_t g, em_er
     case EM_AGG_MIN:
     case EM_AGG_MAX:
         return put_final(s, out[0], g, err);
+    case EM_AGG_STDDEV_SAMP:
+    case EM_AGG_STDDEV_POP:
+    case EM_AGG_VAR_SAMP:
+    case EM_AGG_VAR_POP:
+        em_vector_append_i64(out[0], s->cnt[g]);
+        em_vector_append_f64(out[1], s->mean[g]);
+        em_vector_append_f64(out[2], s->m2[g]);
+        return 0;
+    case EM_AGG_APPROX_COUNT_DISTINCT: {
+        const em__hll *h = &s->hll[g];
+        int32_t len = em__hll_size(h);
+        /* At most 4097 bytes per group, and a batch has at most EM_BATCH_ROWS groups. */
+        char *p = em_malloc((size_t)len);
+        em__hll_write(h, p);
+        em_vector_append_str(out[0], p, len);
+        em_free(p);
+        return 0;
+    }
+    case EM_AGG_PERCENTILE_CONT:
+    case EM_AGG_PERCENTILE_DISC:
+        return em_error_set(err, EM_EINTERNAL, "%s has no partial state", em_agg_name(s->kind));
     }
     return 0;
 }
@@ -733,6 +1129,7 @@ int em__agg_state_emit(em__agg_state *s, bool partial, int64_t first, int64_t n,
         for (int k = 0; k < s->nstates; k++) out[k] = em_vector_create(s->stypes[k], n);
     } else {
         out[0] = em_vector_create(s->call->type, n);
+        if (em_agg_is_holistic(s->kind) && s->hstart == NULL) sort_holistic(s);
     }
     int rc = 0;
     for (int64_t g = first; g < first + n && rc == 0; g++)

@@ -23,6 +23,7 @@ typedef enum em__vclass {
     EM__VC_I64,      /* BIGINT, DECIMAL, TIMESTAMP */
     EM__VC_F64,      /* DOUBLE */
     EM__VC_STR,      /* VARCHAR */
+    EM__VC_IV,       /* INTERVAL: equal and hashed by span ('1 month' = '30 days') */
 } em__vclass;
 
 static inline em__vclass em__vclass_of(em_type t)
@@ -41,6 +42,8 @@ static inline em__vclass em__vclass_of(em_type t)
         return EM__VC_F64;
     case EM_TYPE_VARCHAR:
         return EM__VC_STR;
+    case EM_TYPE_INTERVAL:
+        return EM__VC_IV;
     default:
         return EM__VC_NULL;
     }
@@ -77,6 +80,8 @@ static inline uint64_t em__hash_value(const em_vector *v, int64_t i, em__vclass 
         const char *p = em_vector_str(v, i, &len);
         return em_hash_bytes(p, (size_t)len, EM__HASH_SEED);
     }
+    case EM__VC_IV:
+        return em_interval_hash(EM_VEC_IV(v)[i], EM__HASH_SEED);
     default:
         return EM__HASH_NULL;
     }
@@ -103,10 +108,36 @@ static inline bool em__value_eq(const em_vector *a, int64_t ia, const em_vector 
         const char *pb = em_vector_str(b, ib, &lb);
         return la == lb && memcmp(pa, pb, (size_t)la) == 0;
     }
+    case EM__VC_IV:
+        return em_interval_compare(EM_VEC_IV(a)[ia], EM_VEC_IV(b)[ib]) == 0;
     default:
         return true;
     }
 }
+
+/* ---- HyperLogLog (hll.c) ------------------------------------------------- */
+
+#define EM__HLL_P 12 /* 4096 registers: about 1.6% standard error */
+
+/* One sketch: sparse (a list of idx << 8 | rank) until it grows, then dense
+ * (one byte per register). Zero-initialized is empty. */
+typedef struct em__hll {
+    uint8_t *dense;
+    uint32_t *sparse;
+    int32_t nsparse;
+    int32_t capsparse;
+} em__hll;
+
+void em__hll_add(em__hll *h, uint64_t hash);
+/* The serialized partial state: em__hll_size bytes written by em__hll_write. */
+int32_t em__hll_size(const em__hll *h);
+void em__hll_write(const em__hll *h, char *out);
+/* Merge a serialized sketch in; -1 when the bytes are not one. */
+int em__hll_merge_bytes(em__hll *h, const char *p, int32_t len);
+int64_t em__hll_estimate(const em__hll *h);
+void em__hll_release(em__hll *h);
+
+/* ---- aggregate states -------------------------------------------------------- */
 
 typedef struct em__agg_state em__agg_state;
 

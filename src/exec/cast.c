@@ -411,7 +411,7 @@ static int cast_to_varchar(cast_ctx *c)
     em_vector *in = c->in, *r = c->r;
     const int64_t n = in->length;
     em_type from = in->type;
-    char buf[64];
+    char buf[128]; /* the longest INTERVAL text is about 70 bytes */
     if (from.id == EM_TYPE_INTEGER || from.id == EM_TYPE_BIGINT) return ints_to_varchar(c);
     for (int64_t i = 0; i < n; i++) {
         if (!em_vector_is_valid(in, i)) {
@@ -444,6 +444,10 @@ static int cast_to_varchar(cast_ctx *c)
             break;
         case EM_TYPE_TIMESTAMP:
             em_format_timestamp(EM_VEC_I64(in)[i], buf, sizeof(buf));
+            len = (int)strlen(buf);
+            break;
+        case EM_TYPE_INTERVAL:
+            em_format_interval(EM_VEC_IV(in)[i], buf, sizeof(buf));
             len = (int)strlen(buf);
             break;
         default:
@@ -531,6 +535,10 @@ static int parse_one(const char *s, size_t len, em_type to, em_vector *r, int64_
         EM_VEC_I64(r)[i] = t;
         return 0;
     }
+    case EM_TYPE_INTERVAL: {
+        int rc = em_parse_interval(s, len, NULL, &EM_VEC_IV(r)[i]);
+        return rc == -2 ? 2 : rc < 0 ? 1 : 0;
+    }
     default:
         return 1;
     }
@@ -549,6 +557,7 @@ static int cast_from_varchar(cast_ctx *c)
     case EM_TYPE_DECIMAL:
     case EM_TYPE_DATE:
     case EM_TYPE_TIMESTAMP:
+    case EM_TYPE_INTERVAL:
         break;
     default:
         return err_cast_types(in->type, c->to, c->err);

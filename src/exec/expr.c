@@ -161,11 +161,14 @@ static void format_value(const em_value *v, em_strbuf *out)
         format_quoted(out, v->v.str.ptr, v->v.str.len);
         return;
     case EM_TYPE_DATE:
-    case EM_TYPE_TIMESTAMP: {
+    case EM_TYPE_TIMESTAMP:
+    case EM_TYPE_INTERVAL: {
         em_strbuf tmp;
         em_strbuf_init(&tmp);
         em_value_format(v, &tmp);
-        em_strbuf_puts(out, v->type.id == EM_TYPE_DATE ? "DATE " : "TIMESTAMP ");
+        em_strbuf_puts(out, v->type.id == EM_TYPE_DATE        ? "DATE "
+                            : v->type.id == EM_TYPE_TIMESTAMP ? "TIMESTAMP "
+                                                              : "INTERVAL ");
         format_quoted(out, tmp.data ? tmp.data : "", (int32_t)tmp.len);
         em_strbuf_release(&tmp);
         return;

@@ -125,6 +125,13 @@ typedef enum em_agg_kind {
     EM_AGG_AVG,
     EM_AGG_MIN,
     EM_AGG_MAX,
+    EM_AGG_STDDEV_SAMP,           /* stddev, stddev_samp */
+    EM_AGG_STDDEV_POP,
+    EM_AGG_VAR_SAMP,              /* variance, var_samp */
+    EM_AGG_VAR_POP,
+    EM_AGG_APPROX_COUNT_DISTINCT, /* HyperLogLog */
+    EM_AGG_PERCENTILE_CONT,       /* also median(x) and quantile_cont(x, f) */
+    EM_AGG_PERCENTILE_DISC,       /* also quantile_disc(x, f) and quantile(x, f) */
 } em_agg_kind;
 
 /* One aggregate call as bound: kind, argument expression (over the aggregate's
@@ -135,7 +142,16 @@ typedef struct em_agg_call {
     bool distinct;
     em_expr *filter; /* NULL when none */
     em_type type;    /* final result type */
+    double fraction; /* PERCENTILE_CONT/DISC: the fraction in [0, 1] (median: 0.5) */
+    bool desc;       /* PERCENTILE_CONT/DISC: WITHIN GROUP (ORDER BY x DESC) */
 } em_agg_call;
+
+/* How an aggregate name takes its arguments. */
+typedef enum em_agg_form {
+    EM_AGG_FORM_PLAIN,        /* agg(x), count(*), median(x) */
+    EM_AGG_FORM_FRACTION,     /* agg(x, fraction): quantile_cont, quantile_disc, quantile */
+    EM_AGG_FORM_WITHIN_GROUP, /* agg(fraction) WITHIN GROUP (ORDER BY x): percentile_cont/disc */
+} em_agg_form;
 
 /* Resolve an aggregate by name over an argument type: kind and result type.
  * EM_ENOENT when `name` is not an aggregate. */
@@ -143,8 +159,15 @@ int em_agg_resolve(const char *name, bool star, em_type arg, em_agg_kind *kind, 
                    em_error *err) EM_MUST_CHECK;
 bool em_agg_exists(const char *name);
 const char *em_agg_name(em_agg_kind k);
+/* The argument form of aggregate `name` (EM_AGG_FORM_PLAIN when unknown). */
+em_agg_form em_agg_form_of(const char *name);
+/* Holistic aggregates (percentiles) need every value of a group at once: they
+ * have no partial state and run in one phase after a shuffle on the keys, as
+ * DISTINCT aggregates do. */
+bool em_agg_is_holistic(em_agg_kind k);
 /* Types of the partial state columns an aggregate emits between its PARTIAL and
- * FINAL phases (1 or 2 columns); returns the count. */
-int em_agg_state_types(const em_agg_call *c, em_type *out /* [2] */);
+ * FINAL phases (1 to 3 columns); returns the count. */
+#define EM_AGG_MAX_STATES 3
+int em_agg_state_types(const em_agg_call *c, em_type *out /* [EM_AGG_MAX_STATES] */);
 
 #endif

@@ -570,6 +570,9 @@ static void asm_add(assembler *as, em_vector *v, bool dense, const int32_t *rows
     case 4:
         SCATTER(int32_t);
         break;
+    case sizeof(em_interval):
+        SCATTER(em_interval);
+        break;
     default:
         SCATTER(int64_t);
         break;

@@ -81,6 +81,7 @@ int em__func_flags(const em_func *f);
 #define EM__TS EM__T(EM_TYPE_VARCHAR)
 #define EM__TDATE EM__T(EM_TYPE_DATE)
 #define EM__TTS EM__T(EM_TYPE_TIMESTAMP)
+#define EM__TIV EM__T(EM_TYPE_INTERVAL)
 /* name, argument count (-1 variadic), result type, kernel, result rule, flags, argument types */
 #define EM__FN(name, nargs, ret, kernel, rule, flags, ...)                                         \
     {                                                                                              \

@@ -1,6 +1,10 @@
 /*
  * func_arith.c — arithmetic operators: + - * / % and unary minus ("neg")
- * over INTEGER, BIGINT, DOUBLE and DECIMAL, and date arithmetic.
+ * over INTEGER, BIGINT, DOUBLE and DECIMAL, and date arithmetic: DATE ± days,
+ * DATE - DATE (days, BIGINT), and INTERVAL arithmetic as DuckDB types it:
+ * DATE/TIMESTAMP ± INTERVAL is a TIMESTAMP, TIMESTAMP - TIMESTAMP an
+ * INTERVAL, INTERVAL ± INTERVAL, INTERVAL * and / a number (vector/interval.c
+ * holds the calendar rules).
  *
  * Every kernel is one typed loop per operand shape (column op column, column
  * op constant, constant op column). Overflow and division by zero are
@@ -102,6 +106,8 @@ static int arith_error(int kind, const char *overflow_msg, em_error *err)
 #define MSG_DEC "DECIMAL out of range"
 #define MSG_DBL "DOUBLE out of range"
 #define MSG_DATE "date out of range"
+#define MSG_TS "timestamp out of range"
+#define MSG_IV "interval out of range"
 
 /* ---- element operations ------------------------------------------------------ */
 
@@ -240,6 +246,85 @@ static inline int date_diff_days(int32_t a, int32_t b, int64_t *r)
     return ARITH_OK;
 }
 
+/* Intervals: a failed operation leaves a zero result, so that NULL slots stay
+ * deterministic. */
+static const em_interval IV_ZERO = {0, 0, 0};
+
+static inline int iv_result(int rc, em_interval *r)
+{
+    if (rc == 0) return ARITH_OK;
+    *r = IV_ZERO;
+    return ARITH_OVERFLOW;
+}
+static inline int ts_result(int rc, int64_t *r)
+{
+    if (rc == 0) return ARITH_OK;
+    *r = 0;
+    return ARITH_OVERFLOW;
+}
+static inline int add_iv(em_interval a, em_interval b, em_interval *r)
+{
+    return iv_result(em_interval_add(a, b, r), r);
+}
+static inline int sub_iv(em_interval a, em_interval b, em_interval *r)
+{
+    return iv_result(em_interval_sub(a, b, r), r);
+}
+static inline int neg_iv(em_interval a, em_interval *r)
+{
+    return iv_result(em_interval_neg(a, r), r);
+}
+static inline int mul_iv_f64(em_interval a, double f, em_interval *r)
+{
+    return iv_result(em_interval_mul(a, f, r), r);
+}
+static inline int f64_mul_iv(double f, em_interval a, em_interval *r)
+{
+    return iv_result(em_interval_mul(a, f, r), r);
+}
+static inline int div_iv_f64(em_interval a, double f, em_interval *r)
+{
+    if (f == 0.0) {
+        *r = IV_ZERO;
+        return ARITH_DIVZERO;
+    }
+    return iv_result(em_interval_div(a, f, r), r);
+}
+static inline int ts_add_iv(int64_t t, em_interval iv, int64_t *r)
+{
+    return ts_result(em_timestamp_add_interval(t, iv, r), r);
+}
+static inline int iv_add_ts(em_interval iv, int64_t t, int64_t *r)
+{
+    return ts_add_iv(t, iv, r);
+}
+static inline int ts_sub_iv(int64_t t, em_interval iv, int64_t *r)
+{
+    em_interval neg;
+    if (em_interval_neg(iv, &neg) < 0) return ts_result(-1, r);
+    return ts_add_iv(t, neg, r);
+}
+static inline int date_add_iv(int32_t d, em_interval iv, int64_t *r)
+{
+    int64_t t;
+    if (__builtin_mul_overflow((int64_t)d, EM_MICROS_PER_DAY, &t)) return ts_result(-1, r);
+    return ts_add_iv(t, iv, r);
+}
+static inline int iv_add_date(em_interval iv, int32_t d, int64_t *r)
+{
+    return date_add_iv(d, iv, r);
+}
+static inline int date_sub_iv(int32_t d, em_interval iv, int64_t *r)
+{
+    int64_t t;
+    if (__builtin_mul_overflow((int64_t)d, EM_MICROS_PER_DAY, &t)) return ts_result(-1, r);
+    return ts_sub_iv(t, iv, r);
+}
+static inline int ts_diff(int64_t a, int64_t b, em_interval *r)
+{
+    return iv_result(em_timestamp_diff(a, b, r), r);
+}
+
 /* ---- kernels ------------------------------------------------------------------ */
 
 BINARY_KERNEL(k_add_i32, int32_t, int32_t, int32_t, add_i32, MSG_INT)
@@ -269,6 +354,19 @@ UNARY_KERNEL(k_neg_i32, int32_t, int32_t, neg_i32, MSG_INT)
 UNARY_KERNEL(k_neg_i64, int64_t, int64_t, neg_i64, MSG_INT)
 UNARY_KERNEL(k_neg_f64, double, double, neg_f64, MSG_DBL)
 UNARY_KERNEL(k_neg_dec, int64_t, int64_t, neg_i64, MSG_DEC)
+BINARY_KERNEL(k_add_iv, em_interval, em_interval, em_interval, add_iv, MSG_IV)
+BINARY_KERNEL(k_sub_iv, em_interval, em_interval, em_interval, sub_iv, MSG_IV)
+BINARY_KERNEL(k_mul_iv_f64, em_interval, double, em_interval, mul_iv_f64, MSG_IV)
+BINARY_KERNEL(k_f64_mul_iv, double, em_interval, em_interval, f64_mul_iv, MSG_IV)
+BINARY_KERNEL(k_div_iv_f64, em_interval, double, em_interval, div_iv_f64, MSG_IV)
+BINARY_KERNEL(k_ts_add_iv, int64_t, em_interval, int64_t, ts_add_iv, MSG_TS)
+BINARY_KERNEL(k_iv_add_ts, em_interval, int64_t, int64_t, iv_add_ts, MSG_TS)
+BINARY_KERNEL(k_ts_sub_iv, int64_t, em_interval, int64_t, ts_sub_iv, MSG_TS)
+BINARY_KERNEL(k_date_add_iv, int32_t, em_interval, int64_t, date_add_iv, MSG_TS)
+BINARY_KERNEL(k_iv_add_date, em_interval, int32_t, int64_t, iv_add_date, MSG_TS)
+BINARY_KERNEL(k_date_sub_iv, int32_t, em_interval, int64_t, date_sub_iv, MSG_TS)
+BINARY_KERNEL(k_ts_diff, int64_t, int64_t, em_interval, ts_diff, MSG_IV)
+UNARY_KERNEL(k_neg_iv, em_interval, em_interval, neg_iv, MSG_IV)
 
 /* ---- registry ----------------------------------------------------------------- */
 
@@ -277,6 +375,8 @@ UNARY_KERNEL(k_neg_dec, int64_t, int64_t, neg_i64, MSG_DEC)
 #define F EM__TF
 #define D EM__TD
 #define DT EM__TDATE
+#define TS EM__TTS
+#define IV EM__TIV
 #define FIX EM__RET_FIXED
 #define U EM__FN_DEC_UNIFY
 #define SAFE EM__FN_SAFE
@@ -314,6 +414,19 @@ static const em__func_def defs[] = {
     EM__FN("neg", 1, L, k_neg_i64, FIX, 0, L),
     EM__FN("neg", 1, F, k_neg_f64, FIX, SAFE, F),
     EM__FN("neg", 1, D, k_neg_dec, EM__RET_ARG0, 0, D),
+    EM__FN("+", 2, IV, k_add_iv, FIX, 0, IV, IV),
+    EM__FN("+", 2, TS, k_date_add_iv, FIX, 0, DT, IV),
+    EM__FN("+", 2, TS, k_iv_add_date, FIX, 0, IV, DT),
+    EM__FN("+", 2, TS, k_ts_add_iv, FIX, 0, TS, IV),
+    EM__FN("+", 2, TS, k_iv_add_ts, FIX, 0, IV, TS),
+    EM__FN("-", 2, IV, k_sub_iv, FIX, 0, IV, IV),
+    EM__FN("-", 2, TS, k_date_sub_iv, FIX, 0, DT, IV),
+    EM__FN("-", 2, TS, k_ts_sub_iv, FIX, 0, TS, IV),
+    EM__FN("-", 2, IV, k_ts_diff, FIX, 0, TS, TS),
+    EM__FN("*", 2, IV, k_mul_iv_f64, FIX, 0, IV, F),
+    EM__FN("*", 2, IV, k_f64_mul_iv, FIX, 0, F, IV),
+    EM__FN("/", 2, IV, k_div_iv_f64, FIX, 0, IV, F),
+    EM__FN("neg", 1, IV, k_neg_iv, FIX, 0, IV),
 };
 
 const em__func_table em__funcs_arith = {defs, (int)EM_ARRAY_LEN(defs)};

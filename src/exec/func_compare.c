@@ -154,6 +154,13 @@ static void cmp_values(em__cmp_op op, const em_vector *a, const em_vector *b, in
         }
         break;
     }
+    case EM_TYPE_INTERVAL: {
+        /* By span: '1 month' = '30 days' (vector/interval.c). */
+        const em_interval *x = EM_VEC_IV(a), *y = EM_VEC_IV(b);
+        for (int64_t i = 0; i < n; i++)
+            z[i] = cmp_result(op, em_interval_compare(x[ca ? 0 : i], y[cb ? 0 : i]));
+        break;
+    }
     default:
         memset(z, 0, (size_t)n);
         break;
@@ -322,6 +329,15 @@ int64_t em__cmp_select(em__cmp_op op, const em_vector *a, const em_vector *b, co
                 out[k] = i;
                 k += cmp_result(op, c);
             }
+        }
+        break;
+    }
+    case EM_TYPE_INTERVAL: {
+        const em_interval *x = EM_VEC_IV(a), *y = EM_VEC_IV(b);
+        for (int64_t j = 0; j < n; j++) {
+            int32_t i = sel ? sel[j] : (int32_t)j;
+            out[k] = i;
+            k += cmp_result(op, em_interval_compare(x[ca ? 0 : i], y[cb ? 0 : i]));
         }
         break;
     }
@@ -543,6 +559,24 @@ static EM__KERNEL(k_extreme)
         em_free(who);
         break;
     }
+    case EM_TYPE_INTERVAL: {
+        em_interval *z = EM_VEC_IV(r);
+        memset(z, 0, sizeof(em_interval) * (size_t)n);
+        for (int k = 0; k < nargs; k++) {
+            const em_vector *v = args[k];
+            for (int64_t i = 0; i < n; i++) {
+                int64_t ix = EM__IX(v, i);
+                if (!em_vector_is_valid(v, ix)) continue;
+                em_interval val = EM_VEC_IV(v)[ix];
+                int c = has[i] ? em_interval_compare(val, z[i]) : 0;
+                if (!has[i] || (greatest ? c > 0 : c < 0)) {
+                    z[i] = val;
+                    has[i] = 1;
+                }
+            }
+        }
+        break;
+    }
     default:
         break;
     }
@@ -606,6 +640,7 @@ static EM__KERNEL(k_nullif)
 #define S EM__TS
 #define DT EM__TDATE
 #define TS EM__TTS
+#define IV EM__TIV
 #define FIX EM__RET_FIXED
 #define SAFE EM__FN_SAFE
 #define SAFE_U (EM__FN_SAFE | EM__FN_DEC_UNIFY)
@@ -614,7 +649,8 @@ static EM__KERNEL(k_nullif)
     EM__FN(name, 2, B, k_cmp, FIX, SAFE, B, B), EM__FN(name, 2, B, k_cmp, FIX, SAFE, I, I),        \
         EM__FN(name, 2, B, k_cmp, FIX, SAFE, L, L), EM__FN(name, 2, B, k_cmp, FIX, SAFE_U, D, D),  \
         EM__FN(name, 2, B, k_cmp, FIX, SAFE, F, F), EM__FN(name, 2, B, k_cmp, FIX, SAFE, S, S),    \
-        EM__FN(name, 2, B, k_cmp, FIX, SAFE, DT, DT), EM__FN(name, 2, B, k_cmp, FIX, SAFE, TS, TS)
+        EM__FN(name, 2, B, k_cmp, FIX, SAFE, DT, DT), EM__FN(name, 2, B, k_cmp, FIX, SAFE, TS, TS), \
+        EM__FN(name, 2, B, k_cmp, FIX, SAFE, IV, IV)
 
 #define DISTINCT_ENTRIES(name)                                                                     \
     EM__FN(name, 2, B, k_distinct, FIX, SAFE, B, B),                                               \
@@ -624,7 +660,8 @@ static EM__KERNEL(k_nullif)
         EM__FN(name, 2, B, k_distinct, FIX, SAFE, F, F),                                           \
         EM__FN(name, 2, B, k_distinct, FIX, SAFE, S, S),                                           \
         EM__FN(name, 2, B, k_distinct, FIX, SAFE, DT, DT),                                         \
-        EM__FN(name, 2, B, k_distinct, FIX, SAFE, TS, TS)
+        EM__FN(name, 2, B, k_distinct, FIX, SAFE, TS, TS),                                         \
+        EM__FN(name, 2, B, k_distinct, FIX, SAFE, IV, IV)
 
 #define VARIADIC_ENTRIES(name)                                                                     \
     EM__FN(name, -1, I, k_extreme, FIX, SAFE, I), EM__FN(name, -1, L, k_extreme, FIX, SAFE, L),    \
@@ -633,7 +670,8 @@ static EM__KERNEL(k_nullif)
         EM__FN(name, -1, S, k_extreme, FIX, SAFE, S),                                              \
         EM__FN(name, -1, DT, k_extreme, FIX, SAFE, DT),                                            \
         EM__FN(name, -1, TS, k_extreme, FIX, SAFE, TS),                                            \
-        EM__FN(name, -1, B, k_extreme, FIX, SAFE, B)
+        EM__FN(name, -1, B, k_extreme, FIX, SAFE, B),                                              \
+        EM__FN(name, -1, IV, k_extreme, FIX, SAFE, IV)
 
 static const em__func_def defs[] = {
     CMP_ENTRIES("="),
@@ -654,6 +692,7 @@ static const em__func_def defs[] = {
     EM__FN("nullif", 2, DT, k_nullif, FIX, SAFE, DT, DT),
     EM__FN("nullif", 2, TS, k_nullif, FIX, SAFE, TS, TS),
     EM__FN("nullif", 2, B, k_nullif, FIX, SAFE, B, B),
+    EM__FN("nullif", 2, IV, k_nullif, FIX, SAFE, IV, IV),
 };
 
 const em__func_table em__funcs_compare = {defs, (int)EM_ARRAY_LEN(defs)};

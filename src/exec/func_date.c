@@ -1,6 +1,6 @@
 /*
- * func_date.c — date and time functions: date_part (EXTRACT) and its
- * one-part aliases (year(x), ...), date_trunc, date_diff, date_add,
+ * func_date.c — date and time functions: date_part (EXTRACT, also of an
+ * INTERVAL) and its one-part aliases (year(x), ...), date_trunc, date_diff, date_add,
  * make_date, last_day and the current date/time.
  *
  * DATE is days since 1970-01-01 and TIMESTAMP microseconds since the epoch,
@@ -275,6 +275,95 @@ static EM__KERNEL(k_date_part)
         int64_t tod, us;
         split_row(x, EM__IX(x, i), &days, &tod, &us);
         z[i] = extract(part, days, tod, ts, us);
+    }
+    *out = r;
+    return 0;
+}
+
+/* A part of an INTERVAL, as PostgreSQL and DuckDB define them: year and
+ * month split the months field, day is the days field, and the clock parts
+ * come from the microseconds (hour may exceed 23). Every part keeps the sign
+ * of its field. epoch is the length in whole seconds with a year of 365.25
+ * days and a month of 30. Calendar parts (dow, week, ...) have no meaning. */
+static int interval_part(date_part part, em_interval iv, int64_t *out)
+{
+    int64_t years = iv.months / 12;
+    switch (part) {
+    case P_YEAR:
+        *out = years;
+        return 0;
+    case P_QUARTER:
+        *out = iv.months % 12 / 3 + 1;
+        return 0;
+    case P_MONTH:
+        *out = iv.months % 12;
+        return 0;
+    case P_DAY:
+        *out = iv.days;
+        return 0;
+    case P_HOUR:
+        *out = iv.micros / US_PER_HOUR;
+        return 0;
+    case P_MINUTE:
+        *out = iv.micros / US_PER_MIN % 60;
+        return 0;
+    case P_SECOND:
+        *out = iv.micros / US_PER_SEC % 60;
+        return 0;
+    case P_MILLISECOND:
+        *out = iv.micros % US_PER_MIN / 1000;
+        return 0;
+    case P_MICROSECOND:
+        *out = iv.micros % US_PER_MIN;
+        return 0;
+    case P_EPOCH: {
+        __int128 us = (__int128)years * 31557600 * US_PER_SEC +
+                      ((__int128)(iv.months % 12) * 30 + iv.days) * EM__MICROS_PER_DAY + iv.micros;
+        *out = (int64_t)(us / US_PER_SEC);
+        return 0;
+    }
+    case P_DECADE:
+        *out = years / 10;
+        return 0;
+    case P_CENTURY:
+        *out = years / 100;
+        return 0;
+    case P_MILLENNIUM:
+        *out = years / 1000;
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+/* date_part(part, INTERVAL) */
+static EM__KERNEL(k_interval_part)
+{
+    em_vector *pv = args[0], *x = args[1];
+    em_vector *r = em__vec_new(call->type, n);
+    em__vec_and_validity(r, args, 2, n);
+    int64_t *z = EM_VEC_I64(r);
+    const bool const_part = em__is_const(pv);
+    date_part part = P_DAY;
+    bool parsed = false;
+    for (int64_t i = 0; i < n; i++) {
+        z[i] = 0;
+        if (!em_vector_is_valid(r, i)) continue;
+        int32_t len;
+        const char *s = em_vector_str(pv, EM__IX(pv, i), &len);
+        if (!const_part || !parsed) {
+            parsed = true;
+            int rc = parse_part(s, len, &part, err);
+            if (rc < 0) {
+                em_vector_unref(r);
+                return rc;
+            }
+        }
+        if (interval_part(part, EM_VEC_IV(x)[EM__IX(x, i)], &z[i]) < 0) {
+            em_vector_unref(r);
+            return em_error_set(err, EM_EINVAL, "date part '%.*s' is not supported for INTERVAL",
+                                EM_MIN(len, 100), s);
+        }
     }
     *out = r;
     return 0;
@@ -622,6 +711,7 @@ static EM__KERNEL(k_current_date)
 #define S EM__TS
 #define DT EM__TDATE
 #define TS EM__TTS
+#define IV EM__TIV
 #define FIX EM__RET_FIXED
 #define SAFE EM__FN_SAFE
 
@@ -635,6 +725,9 @@ static const em__func_def defs[] = {
     EM__FN("datepart", 2, L, k_date_part, FIX, 0, S, TS),
     EM__FN("extract", 2, L, k_date_part, FIX, 0, S, DT),
     EM__FN("extract", 2, L, k_date_part, FIX, 0, S, TS),
+    EM__FN("date_part", 2, L, k_interval_part, FIX, 0, S, IV),
+    EM__FN("datepart", 2, L, k_interval_part, FIX, 0, S, IV),
+    EM__FN("extract", 2, L, k_interval_part, FIX, 0, S, IV),
     ALIAS("year"),
     ALIAS("quarter"),
     ALIAS("month"),

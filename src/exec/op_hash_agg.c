@@ -24,17 +24,7 @@
  */
 #include <string.h>
 
-/* xxh3 compiled into this file: the very function em_hash_u64 computes, but
- * inlined into the per-row loops instead of a library call per key. */
-#define XXH_INLINE_ALL
-#include <xxhash.h>
-
-#include "exec/agg_state.h"
-
-static inline uint64_t hash_u64(uint64_t v)
-{
-    return XXH3_64bits_withSeed(&v, sizeof(v), EM__HASH_SEED);
-}
+#include "exec/key_hash.h"
 
 /* Probing is bound by cache misses on the table slot and then (general path)
  * on the stored key of the group it names. Both are prefetched ahead: the
@@ -78,82 +68,12 @@ typedef struct hash_agg_op {
     int64_t scratch_cap;
 } hash_agg_op;
 
-/* ---- hashing ------------------------------------------------------------ */
-
-/* Fold the hash of key column v into h (first key: assign). */
-static void hash_column(const em_vector *v, em__vclass c, int64_t n, uint64_t *h, bool first)
-{
-#define HASH_LOOP(EXPR)                                                                            \
-    do {                                                                                           \
-        if (v->validity == NULL) {                                                                 \
-            if (first)                                                                             \
-                for (int64_t i = 0; i < n; i++) h[i] = (EXPR);                                     \
-            else                                                                                   \
-                for (int64_t i = 0; i < n; i++) h[i] = em_hash_combine(h[i], (EXPR));              \
-        } else {                                                                                   \
-            for (int64_t i = 0; i < n; i++) {                                                      \
-                uint64_t x = em_vector_is_valid(v, i) ? (EXPR) : EM__HASH_NULL;                    \
-                h[i] = first ? x : em_hash_combine(h[i], x);                                       \
-            }                                                                                      \
-        }                                                                                          \
-    } while (0)
-
-    switch (c) {
-    case EM__VC_I64: {
-        const int64_t *d = EM_VEC_I64(v);
-        HASH_LOOP(hash_u64((uint64_t)d[i]));
-        break;
-    }
-    case EM__VC_I32: {
-        const int32_t *d = EM_VEC_I32(v);
-        HASH_LOOP(hash_u64((uint64_t)(int64_t)d[i]));
-        break;
-    }
-    case EM__VC_F64: {
-        const double *d = EM_VEC_F64(v);
-        HASH_LOOP(hash_u64(em__f64_bits(d[i])));
-        break;
-    }
-    case EM__VC_BOOL: {
-        const uint8_t *d = EM_VEC_BOOL(v);
-        HASH_LOOP(hash_u64(d[i] != 0));
-        break;
-    }
-    case EM__VC_STR: {
-        const int32_t *off = EM_VEC_OFFSETS(v);
-        const char *chars = v->chars;
-        HASH_LOOP(
-            XXH3_64bits_withSeed(chars + off[i], (size_t)(off[i + 1] - off[i]), EM__HASH_SEED));
-        break;
-    }
-    default:
-        HASH_LOOP(EM__HASH_NULL);
-        break;
-    }
-#undef HASH_LOOP
-}
-
 /* ---- groups and the table ----------------------------------------------- */
 
 static inline bool inline_key(const hash_agg_op *a)
 {
-    return a->nkeys == 1 && a->kcls[0] != EM__VC_STR && a->kcls[0] != EM__VC_NULL;
-}
-
-static inline uint64_t key_bits(const em_vector *v, int64_t i, em__vclass c)
-{
-    switch (c) {
-    case EM__VC_I64:
-        return (uint64_t)EM_VEC_I64(v)[i];
-    case EM__VC_I32:
-        return (uint64_t)(int64_t)EM_VEC_I32(v)[i];
-    case EM__VC_F64:
-        return em__f64_bits(EM_VEC_F64(v)[i]);
-    case EM__VC_BOOL:
-        return EM_VEC_BOOL(v)[i] != 0;
-    default:
-        return 0;
-    }
+    return a->nkeys == 1 && a->kcls[0] != EM__VC_STR && a->kcls[0] != EM__VC_IV &&
+           a->kcls[0] != EM__VC_NULL;
 }
 
 static inline void slot_fill(const hash_agg_op *a, ht_slot *sl, uint64_t h, int64_t g)
@@ -163,7 +83,7 @@ static inline void slot_fill(const hash_agg_op *a, ht_slot *sl, uint64_t h, int6
     sl->gid1 = (uint32_t)(g + 1);
     if (inline_key(a) && em_vector_is_valid(a->gkeys[0], g)) {
         sl->tag |= 1;
-        sl->key = key_bits(a->gkeys[0], g, a->kcls[0]);
+        sl->key = em__key_bits(a->gkeys[0], g, a->kcls[0]);
     }
 }
 
@@ -243,7 +163,7 @@ static void assign_groups(hash_agg_op *a, int64_t n)
             for (int64_t i = 0; i < n; i++) kb[i] = em__f64_bits(EM_VEC_F64(kv)[i]);
             break;
         default:
-            for (int64_t i = 0; i < n; i++) kb[i] = key_bits(kv, i, a->kcls[0]);
+            for (int64_t i = 0; i < n; i++) kb[i] = em__key_bits(kv, i, a->kcls[0]);
             break;
         }
         for (int64_t i = 0; i < n; i++) {
@@ -361,7 +281,8 @@ static int hash_agg_push(em_op *op, em_batch *b, em_error *err)
                 a->gkeys[k] = em_vector_create(a->kv[k]->type, 1024);
             }
         }
-        for (int k = 0; k < a->nkeys; k++) hash_column(a->kv[k], a->kcls[k], n, a->hashes, k == 0);
+        for (int k = 0; k < a->nkeys; k++)
+            em__hash_column(a->kv[k], a->kcls[k], n, a->hashes, k == 0);
         assign_groups(a, n);
         release_keys(a);
     }
@@ -397,7 +318,7 @@ static int hash_agg_finish(em_op *op, em_error *err)
         }
         int col = a->nkeys;
         for (int i = 0; i < a->naggs && rc == 0; i++) {
-            em_vector *vs[2] = {NULL, NULL};
+            em_vector *vs[EM_AGG_MAX_STATES] = {NULL};
             rc = em__agg_state_emit(a->states[i], partial, first, cnt, vs, err);
             if (rc < 0) break;
             int nv = partial ? em__agg_state_nstates(a->states[i]) : 1;

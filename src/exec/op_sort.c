@@ -23,7 +23,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "exec/exec.h"
+#include "exec/sort_int.h"
 
 /* ---- comparing rows directly (merge source, top-N cutoff) -------------- */
 
@@ -67,6 +67,8 @@ static int cmp_value(const em_vector *a, int64_t ia, const em_vector *b, int64_t
         const char *pb = em_vector_str(b, ib, &lb);
         return cmp_str(pa, la, pb, lb);
     }
+    case EM_TYPE_INTERVAL:
+        return em_interval_compare(EM_VEC_IV(a)[ia], EM_VEC_IV(b)[ib]);
     default:
         return 0;
     }
@@ -118,11 +120,7 @@ static inline uint64_t str_prefix(const char *p, int32_t len)
     return x;
 }
 
-typedef struct sort_entry {
-    uint64_t prefix; /* the current piece of the current key, normalized (0 when NULL) */
-    uint32_t idx;    /* global row number in the buffer */
-    uint32_t rank;   /* that key: 0 = NULL placed first, 1 = value, 2 = NULL placed last */
-} sort_entry;
+typedef em__sort_entry sort_entry;
 
 typedef struct key_data {
     bool is_str;
@@ -132,6 +130,9 @@ typedef struct key_data {
     uint64_t *norm;    /* fixed-width keys, DESC already applied */
     const char **sptr; /* VARCHAR keys */
     int32_t *slen;
+    /* INTERVAL keys sort as 16-byte strings (sptr points here): the span,
+     * big-endian with the sign bit flipped, so that bytes order like spans. */
+    uint8_t *ivbytes;
 } key_data;
 
 typedef struct sort_ctx {
@@ -396,26 +397,27 @@ static void buffer_add(sort_op *s, em_batch *b)
     s->nrows += b->nrows;
 }
 
-/* Sort every buffered row. On return *entries holds the sorted row references
- * and *batch_of maps a row number to its batch (both to be freed). */
-static void sort_buffer(sort_op *s, sort_entry **entries, uint32_t **batch_of, int64_t **starts)
+void em__sort_rows(em_batch *const *batches, int64_t nbatches, int64_t nrows, int nkeys,
+                   const em_sort_key *keys, em__sort_entry **entries, uint32_t **batch_of,
+                   int64_t **starts)
 {
-    int64_t n = s->nrows;
+    int64_t n = nrows;
     sort_entry *e = em_malloc((size_t)(n ? n : 1) * sizeof(sort_entry));
     uint32_t *bof = em_malloc((size_t)(n ? n : 1) * sizeof(uint32_t));
-    int64_t *st = em_malloc((size_t)(s->nbatches + 1) * sizeof(int64_t));
-    key_data *kd = em_calloc((size_t)s->nkeys, sizeof(key_data));
-    sort_ctx ctx = {s->nkeys, kd, 0};
+    int64_t *st = em_malloc((size_t)(nbatches + 1) * sizeof(int64_t));
+    key_data *kd = em_calloc((size_t)(nkeys > 0 ? nkeys : 1), sizeof(key_data));
+    sort_ctx ctx = {nkeys, kd, 0};
 
-    for (int k = 0; k < s->nkeys; k++) {
-        kd[k].desc = s->keys[k].desc;
-        kd[k].nulls_first = s->keys[k].nulls_first;
+    for (int k = 0; k < nkeys; k++) {
+        kd[k].desc = keys[k].desc;
+        kd[k].nulls_first = keys[k].nulls_first;
         bool has_null = false;
-        for (int64_t bi = 0; bi < s->nbatches && !has_null; bi++)
-            has_null = s->batches[bi]->cols[s->keys[k].column]->validity != NULL;
+        for (int64_t bi = 0; bi < nbatches && !has_null; bi++)
+            has_null = batches[bi]->cols[keys[k].column]->validity != NULL;
         if (has_null) kd[k].null = em_calloc((size_t)(n ? n : 1), 1);
-        em_type_id t = s->nbatches ? s->batches[0]->cols[s->keys[k].column]->type.id : 0;
-        kd[k].is_str = t == EM_TYPE_VARCHAR;
+        em_type_id t = nbatches ? batches[0]->cols[keys[k].column]->type.id : 0;
+        kd[k].is_str = t == EM_TYPE_VARCHAR || t == EM_TYPE_INTERVAL;
+        if (t == EM_TYPE_INTERVAL) kd[k].ivbytes = em_malloc((size_t)(n ? n : 1) * 16);
         if (kd[k].is_str) {
             kd[k].sptr = em_malloc((size_t)(n ? n : 1) * sizeof(char *));
             kd[k].slen = em_malloc((size_t)(n ? n : 1) * sizeof(int32_t));
@@ -425,8 +427,8 @@ static void sort_buffer(sort_op *s, sort_entry **entries, uint32_t **batch_of, i
     }
 
     int64_t row = 0;
-    for (int64_t bi = 0; bi < s->nbatches; bi++) {
-        const em_batch *b = s->batches[bi];
+    for (int64_t bi = 0; bi < nbatches; bi++) {
+        const em_batch *b = batches[bi];
         st[bi] = row;
         for (int64_t i = 0; i < b->nrows; i++) {
             e[row + i].idx = (uint32_t)(row + i);
@@ -434,9 +436,9 @@ static void sort_buffer(sort_op *s, sort_entry **entries, uint32_t **batch_of, i
             e[row + i].prefix = 0;
             bof[row + i] = (uint32_t)bi;
         }
-        for (int k = 0; k < s->nkeys; k++) {
+        for (int k = 0; k < nkeys; k++) {
             key_data *d = &kd[k];
-            const em_vector *v = b->cols[s->keys[k].column];
+            const em_vector *v = b->cols[keys[k].column];
             uint64_t flip = d->desc ? ~0ULL : 0;
             for (int64_t i = 0; i < b->nrows; i++) {
                 int64_t r = row + i;
@@ -475,6 +477,16 @@ static void sort_buffer(sort_op *s, sort_entry **entries, uint32_t **batch_of, i
                     x = str_prefix(p, len);
                     break;
                 }
+                case EM_TYPE_INTERVAL: {
+                    unsigned __int128 u = (unsigned __int128)em_interval_span(EM_VEC_IV(v)[i]) ^
+                                          ((unsigned __int128)1 << 127);
+                    uint8_t *p = d->ivbytes + (size_t)r * 16;
+                    for (int j = 0; j < 16; j++) p[j] = (uint8_t)(u >> (8 * (15 - j)));
+                    d->sptr[r] = (const char *)p;
+                    d->slen[r] = 16;
+                    x = str_prefix((const char *)p, 16);
+                    break;
+                }
                 default:
                     x = 0;
                     break;
@@ -486,15 +498,16 @@ static void sort_buffer(sort_op *s, sort_entry **entries, uint32_t **batch_of, i
         }
         row += b->nrows;
     }
-    st[s->nbatches] = row;
+    st[nbatches] = row;
 
-    if (s->nkeys > 0) sort_level(&ctx, e, n, 0, 0);
+    if (nkeys > 0) sort_level(&ctx, e, n, 0, 0);
 
-    for (int k = 0; k < s->nkeys; k++) {
+    for (int k = 0; k < nkeys; k++) {
         em_free(kd[k].null);
         em_free(kd[k].norm);
         em_free(kd[k].sptr);
         em_free(kd[k].slen);
+        em_free(kd[k].ivbytes);
     }
     em_free(kd);
     *entries = e;
@@ -502,24 +515,26 @@ static void sort_buffer(sort_op *s, sort_entry **entries, uint32_t **batch_of, i
     *starts = st;
 }
 
-/* Where each output row of a batch comes from. */
-typedef struct row_src {
-    uint32_t batch;
-    uint32_t row;
-} row_src;
+/* Sort every buffered row (em__sort_rows). */
+static void sort_buffer(sort_op *s, sort_entry **entries, uint32_t **batch_of, int64_t **starts)
+{
+    em__sort_rows(s->batches, s->nbatches, s->nrows, s->nkeys, s->keys, entries, batch_of, starts);
+}
+
+typedef em__row_src row_src;
 
 /* Column c of the rows listed in src[0, n), in that order. Fixed-width values
  * are copied straight into a presized vector (prefetching a few rows ahead,
  * since sorted rows come from all over the buffer); strings go through the
  * appender. */
-static em_vector *gather_column(const sort_op *s, int c, const row_src *src, int64_t n)
+em_vector *em__sort_gather(em_batch *const *batches, int c, const em__row_src *src, int64_t n)
 {
-    em_type t = s->batches[0]->cols[c]->type;
+    em_type t = batches[0]->cols[c]->type;
     em_vector *v = em_vector_create(t, n);
     size_t w = em_type_width(t);
     if (t.id == EM_TYPE_VARCHAR || t.id == EM_TYPE_NULL || (w != 1 && w != 4 && w != 8)) {
         for (int64_t j = 0; j < n; j++)
-            em_vector_append_from(v, s->batches[src[j].batch]->cols[c], src[j].row);
+            em_vector_append_from(v, batches[src[j].batch]->cols[c], src[j].row);
         return v;
     }
 #define GATHER(T)                                                                                  \
@@ -527,10 +542,10 @@ static em_vector *gather_column(const sort_op *s, int c, const row_src *src, int
         T *out = (T *)v->data;                                                                     \
         for (int64_t j = 0; j < n; j++) {                                                          \
             if (j + 8 < n) {                                                                       \
-                const em_vector *ahead = s->batches[src[j + 8].batch]->cols[c];                    \
+                const em_vector *ahead = batches[src[j + 8].batch]->cols[c];                       \
                 __builtin_prefetch((const T *)ahead->data + src[j + 8].row);                       \
             }                                                                                      \
-            const em_vector *in = s->batches[src[j].batch]->cols[c];                               \
+            const em_vector *in = batches[src[j].batch]->cols[c];                                  \
             int64_t r = src[j].row;                                                                \
             if (EM_LIKELY(em_vector_is_valid(in, r))) {                                            \
                 out[j] = ((const T *)in->data)[r];                                                 \
@@ -564,7 +579,8 @@ static em_batch *build_batch(sort_op *s, const sort_entry *e, int64_t from, int6
     }
     em_batch *out = em_batch_create(s->batches[0]->ncols);
     out->nrows = n;
-    for (int c = 0; c < out->ncols; c++) em_batch_set_col(out, c, gather_column(s, c, src, n));
+    for (int c = 0; c < out->ncols; c++)
+        em_batch_set_col(out, c, em__sort_gather(s->batches, c, src, n));
     return out;
 }
 

@@ -19,6 +19,7 @@ const em_format *em_format_lookup(const char *name)
     if (em_str_ieq(name, "csv")) return &em_format_csv;
     if (em_str_ieq(name, "json") || em_str_ieq(name, "ndjson") || em_str_ieq(name, "jsonl"))
         return &em_format_json;
+    if (em_str_ieq(name, "parquet")) return &em_format_parquet;
     return NULL;
 }
 
@@ -38,6 +39,7 @@ const char *em_format_guess(const char *path)
     if (ends_with_ci(path, n, ".json") || ends_with_ci(path, n, ".jsonl") ||
         ends_with_ci(path, n, ".ndjson"))
         return "json";
+    if (ends_with_ci(path, n, ".parquet")) return "parquet";
     return NULL;
 }
 
@@ -129,8 +131,10 @@ static void add_file(em_scan_desc *d, char *path)
     d->files[d->nfiles++] = path;
 }
 
-/* Add the regular files of a directory; returns how many. */
-static int add_dir(em_scan_desc *d, const char *dir, em_error *err)
+/* Add the regular files of a directory, and those under its Hive-style
+ * partition subdirectories (key=value, as COPY ... PARTITION_BY writes them);
+ * returns how many. */
+static int add_dir_depth(em_scan_desc *d, const char *dir, int depth, em_error *err)
 {
     char **names;
     int n;
@@ -138,15 +142,31 @@ static int add_dir(em_scan_desc *d, const char *dir, em_error *err)
     int added = 0;
     for (int i = 0; i < n; i++) {
         char *path = em_os_path_join(dir, names[i]);
-        if (em_os_path_kind(path) == EM_OS_FILE) {
+        em_os_kind kind = em_os_path_kind(path);
+        if (kind == EM_OS_FILE) {
             add_file(d, path);
             added++;
-        } else {
-            em_free(path);
+            continue;
         }
+        const char *eq = strchr(names[i], '=');
+        if (kind == EM_OS_DIR && eq != NULL && eq != names[i] && depth < 32) {
+            int rc = add_dir_depth(d, path, depth + 1, err);
+            if (rc < 0) {
+                em_free(path);
+                em_os_free_list(names, n);
+                return rc;
+            }
+            added += rc;
+        }
+        em_free(path);
     }
     em_os_free_list(names, n);
     return added;
+}
+
+static int add_dir(em_scan_desc *d, const char *dir, em_error *err)
+{
+    return add_dir_depth(d, dir, 0, err);
 }
 
 int em_scan_desc_add_files(em_scan_desc *d, const char *pattern, em_error *err)
@@ -208,13 +228,14 @@ int em_scan_desc_bind(em_scan_desc *d, int64_t split_bytes, em_threadpool *pool,
         if (guess == NULL)
             return em_error_set(err, EM_EINVAL,
                                 "cannot tell the format of '%s' from its name; "
-                                "give one (csv or json)",
+                                "give one (csv, json or parquet)",
                                 d->files[0]);
         d->format = em_strdup(guess);
     }
     const em_format *fmt = em_format_lookup(d->format);
     if (fmt == NULL)
-        return em_error_set(err, EM_EINVAL, "unknown file format '%s' (known: csv, json)",
+        return em_error_set(err, EM_EINVAL,
+                            "unknown file format '%s' (known: csv, json, parquet)",
                             d->format);
     em_free(d->format);
     d->format = em_strdup(fmt->name);
@@ -230,6 +251,15 @@ int em_scan_desc_bind(em_scan_desc *d, int64_t split_bytes, em_threadpool *pool,
         d->nsplits = 0;
     }
     return rc;
+}
+
+int em_scan_desc_prune(const em_scan_desc *d, const int *cols, int ncols, int nfilters,
+                       struct em_expr *const *filters, em_scan_desc **out, em_error *err)
+{
+    *out = NULL;
+    const em_format *fmt = em_format_lookup(d->format);
+    if (fmt == NULL || fmt->prune == NULL || d->schema == NULL || nfilters <= 0) return 0;
+    return fmt->prune(d, cols, ncols, nfilters, filters, out, err);
 }
 
 /* ---- schema names ------------------------------------------------------- */

@@ -55,6 +55,8 @@ typedef struct em_scan_desc {
     em_split *splits;
 } em_scan_desc;
 
+struct em_expr;
+
 typedef struct em_format {
     const char *name;
     int (*bind)(em_scan_desc *desc, int64_t split_bytes, em_threadpool *pool, em_error *err);
@@ -62,6 +64,15 @@ typedef struct em_format {
                 em_error *err);
     int (*next)(void *reader, em_batch **out, em_error *err);
     void (*close)(void *reader);
+    /* Optional (NULL when the format cannot skip data): given the scan's pushed-down
+     * filters (bound boolean expressions over the scan's output columns; cols[i] is
+     * the desc->schema column of output column i), make *out a copy of desc whose
+     * splits leave out the parts no row of which can pass (Parquet: row groups by
+     * their min/max/null-count statistics, files by partition values), or set *out
+     * to NULL when nothing can be skipped. The filters must still run on every row
+     * read. */
+    int (*prune)(const em_scan_desc *desc, const int *cols, int ncols, int nfilters,
+                 struct em_expr *const *filters, em_scan_desc **out, em_error *err);
 } em_format;
 
 /* ---- writing files (COPY ... TO) -------------------------------------------
@@ -112,10 +123,10 @@ int em_write_desc_check(const em_write_desc *d, em_error *err) EM_MUST_CHECK;
 int em_write_job_commit(const em_write_desc *d, em_error *err) EM_MUST_CHECK;
 void em_write_job_abort(const em_write_desc *d);
 
-/* "csv", "json" (also "ndjson", "jsonl"); NULL when unknown. */
+/* "csv", "json" (also "ndjson", "jsonl"), "parquet"; NULL when unknown. */
 const em_format *em_format_lookup(const char *name);
 /* Guess the format from a path's extension (.csv, .tsv, .json, .jsonl, .ndjson,
- * optionally followed by nothing else); NULL when it cannot tell. */
+ * .parquet); NULL when it cannot tell. */
 const char *em_format_guess(const char *path);
 
 /* Description lifecycle. */
@@ -125,11 +136,18 @@ em_scan_desc *em_scan_desc_copy(const em_scan_desc *d);
 void em_scan_desc_set_option(em_scan_desc *d, const char *key, const char *value);
 const char *em_scan_desc_option(const em_scan_desc *d, const char *key); /* NULL if unset */
 /* Expand a path: a file, a directory (its regular files, sorted, hidden ones
- * skipped) or a glob (sorted). No match is an EM_ENOENT naming the pattern. */
+ * skipped, and the files under Hive-style key=value subdirectories) or a glob
+ * (sorted). No match is an EM_ENOENT naming the pattern. */
 int em_scan_desc_add_files(em_scan_desc *d, const char *pattern, em_error *err) EM_MUST_CHECK;
 /* Bind through the format's vtable (see the contract above). */
 int em_scan_desc_bind(em_scan_desc *d, int64_t split_bytes, em_threadpool *pool,
                       em_error *err) EM_MUST_CHECK;
+
+/* The format's prune hook (see em_format.prune); *out = NULL when the format has
+ * none or nothing can be skipped. The caller owns *out (em_scan_desc_destroy). */
+int em_scan_desc_prune(const em_scan_desc *d, const int *cols, int ncols, int nfilters,
+                       struct em_expr *const *filters, em_scan_desc **out,
+                       em_error *err) EM_MUST_CHECK;
 
 /* Parse a Spark-style DDL schema string: "a INT, b VARCHAR, c DECIMAL(10,2)". */
 int em_schema_parse_ddl(const char *ddl, em_schema **out, em_error *err) EM_MUST_CHECK;
@@ -137,5 +155,6 @@ int em_schema_parse_ddl(const char *ddl, em_schema **out, em_error *err) EM_MUST
 /* Formats register here (format.c holds the table). */
 extern const em_format em_format_csv;
 extern const em_format em_format_json;
+extern const em_format em_format_parquet;
 
 #endif

@@ -38,6 +38,7 @@ static const int type_ids[EM_TYPE_COUNT_] = {
     [EM_TYPE_VARCHAR] = EMBERPB__TYPE_ID__TYPE_VARCHAR,
     [EM_TYPE_DATE] = EMBERPB__TYPE_ID__TYPE_DATE,
     [EM_TYPE_TIMESTAMP] = EMBERPB__TYPE_ID__TYPE_TIMESTAMP,
+    [EM_TYPE_INTERVAL] = EMBERPB__TYPE_ID__TYPE_INTERVAL,
 };
 
 static const int expr_kinds[] = {
@@ -62,6 +63,13 @@ static const int agg_kinds[] = {
     [EM_AGG_AVG] = EMBERPB__AGG_KIND__AGG_AVG,
     [EM_AGG_MIN] = EMBERPB__AGG_KIND__AGG_MIN,
     [EM_AGG_MAX] = EMBERPB__AGG_KIND__AGG_MAX,
+    [EM_AGG_STDDEV_SAMP] = EMBERPB__AGG_KIND__AGG_STDDEV_SAMP,
+    [EM_AGG_STDDEV_POP] = EMBERPB__AGG_KIND__AGG_STDDEV_POP,
+    [EM_AGG_VAR_SAMP] = EMBERPB__AGG_KIND__AGG_VAR_SAMP,
+    [EM_AGG_VAR_POP] = EMBERPB__AGG_KIND__AGG_VAR_POP,
+    [EM_AGG_APPROX_COUNT_DISTINCT] = EMBERPB__AGG_KIND__AGG_APPROX_COUNT_DISTINCT,
+    [EM_AGG_PERCENTILE_CONT] = EMBERPB__AGG_KIND__AGG_PERCENTILE_CONT,
+    [EM_AGG_PERCENTILE_DISC] = EMBERPB__AGG_KIND__AGG_PERCENTILE_DISC,
 };
 
 static const int agg_modes[] = {
@@ -82,6 +90,8 @@ static const int pop_kinds[] = {
     [EM_POP_LIMIT] = EMBERPB__POP_KIND__POP_LIMIT,
     [EM_POP_UNION] = EMBERPB__POP_KIND__POP_UNION,
     [EM_POP_EXCHANGE] = EMBERPB__POP_KIND__POP_EXCHANGE,
+    [EM_POP_HASH_JOIN] = EMBERPB__POP_KIND__POP_HASH_JOIN,
+    [EM_POP_WINDOW] = EMBERPB__POP_KIND__POP_WINDOW,
 };
 
 static const int exchange_kinds[] = {
@@ -102,6 +112,41 @@ static const int pop_bodies[] = {
     [EM_POP_LIMIT] = EMBERPB__PLAN_NODE__BODY_LIMIT,
     [EM_POP_UNION] = EMBERPB__PLAN_NODE__BODY__NOT_SET,
     [EM_POP_EXCHANGE] = EMBERPB__PLAN_NODE__BODY_EXCHANGE,
+    [EM_POP_HASH_JOIN] = EMBERPB__PLAN_NODE__BODY_JOIN,
+    [EM_POP_WINDOW] = EMBERPB__PLAN_NODE__BODY_WINDOW,
+};
+
+static const int join_kinds[] = {
+    [EM_JOIN_KIND_INNER] = EMBERPB__JOIN_KIND__JOIN_INNER,
+    [EM_JOIN_KIND_LEFT] = EMBERPB__JOIN_KIND__JOIN_LEFT,
+    [EM_JOIN_KIND_RIGHT] = EMBERPB__JOIN_KIND__JOIN_RIGHT,
+    [EM_JOIN_KIND_FULL] = EMBERPB__JOIN_KIND__JOIN_FULL,
+    [EM_JOIN_KIND_SEMI] = EMBERPB__JOIN_KIND__JOIN_SEMI,
+    [EM_JOIN_KIND_ANTI] = EMBERPB__JOIN_KIND__JOIN_ANTI,
+    [EM_JOIN_KIND_ANTI_NULL_AWARE] = EMBERPB__JOIN_KIND__JOIN_ANTI_NULL_AWARE,
+};
+
+static const int window_kinds[] = {
+    [EM_WINDOW_ROW_NUMBER] = EMBERPB__WINDOW_KIND__WINDOW_ROW_NUMBER,
+    [EM_WINDOW_RANK] = EMBERPB__WINDOW_KIND__WINDOW_RANK,
+    [EM_WINDOW_DENSE_RANK] = EMBERPB__WINDOW_KIND__WINDOW_DENSE_RANK,
+    [EM_WINDOW_PERCENT_RANK] = EMBERPB__WINDOW_KIND__WINDOW_PERCENT_RANK,
+    [EM_WINDOW_CUME_DIST] = EMBERPB__WINDOW_KIND__WINDOW_CUME_DIST,
+    [EM_WINDOW_NTILE] = EMBERPB__WINDOW_KIND__WINDOW_NTILE,
+    [EM_WINDOW_LAG] = EMBERPB__WINDOW_KIND__WINDOW_LAG,
+    [EM_WINDOW_LEAD] = EMBERPB__WINDOW_KIND__WINDOW_LEAD,
+    [EM_WINDOW_FIRST_VALUE] = EMBERPB__WINDOW_KIND__WINDOW_FIRST_VALUE,
+    [EM_WINDOW_LAST_VALUE] = EMBERPB__WINDOW_KIND__WINDOW_LAST_VALUE,
+    [EM_WINDOW_NTH_VALUE] = EMBERPB__WINDOW_KIND__WINDOW_NTH_VALUE,
+    [EM_WINDOW_AGG] = EMBERPB__WINDOW_KIND__WINDOW_AGG,
+};
+
+static const int frame_bounds[] = {
+    [EM_BOUND_UNBOUNDED_PRECEDING] = EMBERPB__FRAME_BOUND__BOUND_UNBOUNDED_PRECEDING,
+    [EM_BOUND_PRECEDING] = EMBERPB__FRAME_BOUND__BOUND_PRECEDING,
+    [EM_BOUND_CURRENT_ROW] = EMBERPB__FRAME_BOUND__BOUND_CURRENT_ROW,
+    [EM_BOUND_FOLLOWING] = EMBERPB__FRAME_BOUND__BOUND_FOLLOWING,
+    [EM_BOUND_UNBOUNDED_FOLLOWING] = EMBERPB__FRAME_BOUND__BOUND_UNBOUNDED_FOLLOWING,
 };
 
 /* Wire value of a C enum value, or -1 when the C value is out of range. */
@@ -187,7 +232,8 @@ static const char *pop_name(em_pop_kind k)
         [EM_POP_FILTER] = "FILTER",       [EM_POP_PROJECT] = "PROJECT",
         [EM_POP_HASH_AGG] = "HASH_AGG",   [EM_POP_SORT] = "SORT",
         [EM_POP_LIMIT] = "LIMIT",         [EM_POP_UNION] = "UNION",
-        [EM_POP_EXCHANGE] = "EXCHANGE",
+        [EM_POP_EXCHANGE] = "EXCHANGE",   [EM_POP_HASH_JOIN] = "HASH_JOIN",
+        [EM_POP_WINDOW] = "WINDOW",
     };
     return (size_t)k < EM_ARRAY_LEN(names) ? names[k] : "?";
 }
@@ -278,6 +324,15 @@ static int enc_value(enc *c, const em_value *v, Emberpb__Value **out)
             m->v_case = EMBERPB__VALUE__V_STR;
             m->str.len = (size_t)v->v.str.len;
             m->str.data = v->v.str.len > 0 ? (uint8_t *)v->v.str.ptr : (uint8_t *)empty;
+            break;
+        }
+        case EM_TYPE_INTERVAL: {
+            Emberpb__Interval *iv = PB_NEW(c, Emberpb__Interval, EMBERPB__INTERVAL__INIT);
+            iv->months = v->v.iv.months;
+            iv->days = v->v.iv.days;
+            iv->micros = v->v.iv.micros;
+            m->v_case = EMBERPB__VALUE__V_IV;
+            m->iv = iv;
             break;
         }
         case EM_TYPE_NULL:
@@ -435,7 +490,87 @@ static int enc_agg_call(enc *c, const em_agg_call *a, Emberpb__AggCall **out)
     m->distinct = a->distinct;
     if (a->filter != NULL) EM_TRY(enc_expr(c, a->filter, &m->filter));
     EM_TRY(enc_type(c, a->type, &m->type));
+    m->fraction = a->fraction;
+    m->desc = a->desc;
     *out = m;
+    return 0;
+}
+
+static int enc_types(enc *c, int n, const em_type *types, size_t *n_out, Emberpb__Type ***out)
+{
+    if (n < 0 || (n > 0 && types == NULL)) return enc_fail(c, "missing type list");
+    *n_out = (size_t)n;
+    *out = PB_ARRAY(c, Emberpb__Type *, n);
+    for (int i = 0; i < n; i++) EM_TRY(enc_type(c, types[i], &(*out)[i]));
+    return 0;
+}
+
+static int enc_join(enc *c, const em_join_spec *s, Emberpb__HashJoinNode **out)
+{
+    int kind = TO_PB(join_kinds, s->kind);
+    if (kind < 0) return enc_fail(c, "invalid join kind %d", (int)s->kind);
+    Emberpb__HashJoinNode *m = PB_NEW(c, Emberpb__HashJoinNode, EMBERPB__HASH_JOIN_NODE__INIT);
+    m->kind = (Emberpb__JoinKind)kind;
+    m->build_right = s->build_right;
+    EM_TRY(enc_ints(c, s->nkeys, s->left_keys, &m->n_left_keys, &m->left_keys));
+    EM_TRY(enc_ints(c, s->nkeys, s->right_keys, &m->n_right_keys, &m->right_keys));
+    if (s->residual != NULL) EM_TRY(enc_expr(c, s->residual, &m->residual));
+    EM_TRY(enc_types(c, s->left_ncols, s->left_types, &m->n_left_types, &m->left_types));
+    EM_TRY(enc_types(c, s->right_ncols, s->right_types, &m->n_right_types, &m->right_types));
+    *out = m;
+    return 0;
+}
+
+/* PRECEDING and FOLLOWING bounds carry an offset; the others none. */
+static bool bound_has_offset(em_frame_bound b)
+{
+    return b == EM_BOUND_PRECEDING || b == EM_BOUND_FOLLOWING;
+}
+
+static int enc_window_call(enc *c, const em_window_call *w, Emberpb__WindowCall **out)
+{
+    int kind = TO_PB(window_kinds, w->kind);
+    if (kind < 0) return enc_fail(c, "invalid window function kind %d", (int)w->kind);
+    Emberpb__WindowCall *m = PB_NEW(c, Emberpb__WindowCall, EMBERPB__WINDOW_CALL__INIT);
+    m->kind = (Emberpb__WindowKind)kind;
+    if (w->kind == EM_WINDOW_AGG) {
+        int agg = TO_PB(agg_kinds, w->agg);
+        if (agg < 0) return enc_fail(c, "invalid aggregate kind %d", (int)w->agg);
+        m->agg = (Emberpb__AggKind)agg;
+    }
+    m->distinct = w->distinct;
+    if (w->arg != NULL) EM_TRY(enc_expr(c, w->arg, &m->arg));
+    m->offset = w->offset;
+    if (w->deflt != NULL) EM_TRY(enc_expr(c, w->deflt, &m->deflt));
+    Emberpb__WindowFrame *f = PB_NEW(c, Emberpb__WindowFrame, EMBERPB__WINDOW_FRAME__INIT);
+    int start = TO_PB(frame_bounds, w->frame.start), end = TO_PB(frame_bounds, w->frame.end);
+    if (start < 0 || end < 0)
+        return enc_fail(c, "invalid frame bounds %d, %d", (int)w->frame.start, (int)w->frame.end);
+    f->rows = w->frame.rows;
+    f->start = (Emberpb__FrameBound)start;
+    f->end = (Emberpb__FrameBound)end;
+    if (bound_has_offset(w->frame.start))
+        EM_TRY(enc_value(c, &w->frame.start_offset, &f->start_offset));
+    if (bound_has_offset(w->frame.end)) EM_TRY(enc_value(c, &w->frame.end_offset, &f->end_offset));
+    m->frame = f;
+    EM_TRY(enc_type(c, w->type, &m->type));
+    *out = m;
+    return 0;
+}
+
+static int enc_window(enc *c, const em_pop *p, Emberpb__WindowNode **out)
+{
+    Emberpb__WindowNode *w = PB_NEW(c, Emberpb__WindowNode, EMBERPB__WINDOW_NODE__INIT);
+    EM_TRY(enc_ints(c, p->u.window.npartition, p->u.window.partition_cols, &w->n_partition_cols,
+                    &w->partition_cols));
+    EM_TRY(enc_sort_keys(c, p->u.window.norder, p->u.window.order, &w->n_order, &w->order));
+    int n = p->u.window.ncalls;
+    if (n < 0 || (n > 0 && p->u.window.calls == NULL))
+        return enc_fail(c, "window node with missing functions");
+    w->n_calls = (size_t)n;
+    w->calls = PB_ARRAY(c, Emberpb__WindowCall *, n);
+    for (int i = 0; i < n; i++) EM_TRY(enc_window_call(c, &p->u.window.calls[i], &w->calls[i]));
+    *out = w;
     return 0;
 }
 
@@ -497,6 +632,7 @@ static int enc_node(enc *c, const em_pop *p, Emberpb__PlanNode **out)
         s->nmaps = p->u.shuffle_read.nmaps;
         EM_TRY(enc_sort_keys(c, p->u.shuffle_read.nmerge, p->u.shuffle_read.merge_keys,
                              &s->n_merge_keys, &s->merge_keys));
+        s->broadcast = p->u.shuffle_read.broadcast;
         m->shuffle_read = s;
         break;
     }
@@ -544,8 +680,11 @@ static int enc_node(enc *c, const em_pop *p, Emberpb__PlanNode **out)
     case EM_POP_UNION:
         break;
     case EM_POP_HASH_JOIN:
+        EM_TRY(enc_join(c, &p->u.join.spec, &m->join));
+        break;
     case EM_POP_WINDOW:
-        return enc_fail(c, "%s nodes cannot be serialized yet", pop_name(p->kind));
+        EM_TRY(enc_window(c, p, &m->window));
+        break;
     case EM_POP_EXCHANGE: {
         Emberpb__ExchangeNode *x = PB_NEW(c, Emberpb__ExchangeNode, EMBERPB__EXCHANGE_NODE__INIT);
         int xk = TO_PB(exchange_kinds, p->u.exchange.kind);
@@ -555,6 +694,7 @@ static int enc_node(enc *c, const em_pop *p, Emberpb__PlanNode **out)
         EM_TRY(enc_sort_keys(c, p->u.exchange.nmerge, p->u.exchange.merge_keys, &x->n_merge_keys,
                              &x->merge_keys));
         x->shuffle_id = p->u.exchange.shuffle_id;
+        x->broadcast = p->u.exchange.broadcast;
         m->exchange = x;
         break;
     }
@@ -751,6 +891,9 @@ static int dec_value(dec *d, const Emberpb__Value *m, em_value *out)
         case EM_TYPE_VARCHAR:
             want = EMBERPB__VALUE__V_STR;
             break;
+        case EM_TYPE_INTERVAL:
+            want = EMBERPB__VALUE__V_IV;
+            break;
         case EM_TYPE_NULL:
             return bad(d, "non-NULL value of type NULL");
         case EM_TYPE_COUNT_:
@@ -777,6 +920,12 @@ static int dec_value(dec *d, const Emberpb__Value *m, em_value *out)
         v.v.str.ptr =
             em_arena_strndup(d->a, m->str.len > 0 ? (const char *)m->str.data : "", m->str.len);
         v.v.str.len = (int32_t)m->str.len;
+        break;
+    case EMBERPB__VALUE__V_IV:
+        if (m->iv == NULL) return bad(d, "INTERVAL constant without its fields");
+        v.v.iv.months = m->iv->months;
+        v.v.iv.days = m->iv->days;
+        v.v.iv.micros = m->iv->micros;
         break;
     default:
         break;
@@ -1092,12 +1241,171 @@ static int dec_agg(dec *d, const Emberpb__HashAggNode *m, int ncols, em_pop *p)
         aggs[i].distinct = c->distinct;
         if (c->filter != NULL) EM_TRY(dec_expr(d, c->filter, arg_cols, &aggs[i].filter));
         EM_TRY(dec_type(d, c->type, &aggs[i].type));
+        if (!(c->fraction >= 0 && c->fraction <= 1)) /* also rejects NaN */
+            return bad(d, "aggregate %d with fraction %g outside [0, 1]", i, c->fraction);
+        aggs[i].fraction = c->fraction;
+        aggs[i].desc = c->desc;
     }
     p->u.agg.naggs = naggs;
     p->u.agg.aggs = aggs;
     if (mode != EM_AGG_MODE_PARTIAL && p->schema->nfields != p->u.agg.nkeys + naggs)
         return bad(d, "HASH_AGG with %d keys and %d aggregates has %d output columns",
                    p->u.agg.nkeys, naggs, p->schema->nfields);
+    return 0;
+}
+
+static int dec_types(dec *d, size_t n, Emberpb__Type *const *m, em_type **out)
+{
+    EM_TRY(count_ok(d, n, "types"));
+    em_type *t = em_arena_calloc(d->a, sizeof(em_type) * (n > 0 ? n : 1));
+    for (size_t i = 0; i < n; i++) EM_TRY(dec_type(d, m[i], &t[i]));
+    *out = t;
+    return 0;
+}
+
+/* The join's side types must be its inputs' column types. */
+static int join_side_ok(dec *d, const char *side, size_t ntypes, const em_type *types,
+                        const em_schema *input)
+{
+    if (ntypes != (size_t)input->nfields)
+        return bad(d, "join with %zu %s types for an input of %d columns", ntypes, side,
+                   input->nfields);
+    for (int i = 0; i < input->nfields; i++)
+        if (!em_type_equal(types[i], input->fields[i].type))
+            return bad(d, "join %s type %d does not match its input", side, i);
+    return 0;
+}
+
+static int dec_join(dec *d, const Emberpb__HashJoinNode *m, em_pop *p)
+{
+    int kind = FROM_PB(join_kinds, m->kind);
+    if (kind < 0) return bad(d, "unknown join kind %d", (int)m->kind);
+    em_join_spec *s = &p->u.join.spec;
+    s->kind = (em_join_kind)kind;
+    s->build_right = m->build_right;
+    bool semi = kind == EM_JOIN_KIND_SEMI || kind == EM_JOIN_KIND_ANTI ||
+                kind == EM_JOIN_KIND_ANTI_NULL_AWARE;
+    if (semi && !s->build_right) return bad(d, "semi or anti join that builds the left side");
+    /* children: [probe side, build side] */
+    const em_schema *ls = p->children[s->build_right ? 0 : 1]->schema;
+    const em_schema *rs = p->children[s->build_right ? 1 : 0]->schema;
+    int L = ls->nfields, R = rs->nfields;
+    if (m->n_left_keys != m->n_right_keys)
+        return bad(d, "join with %zu left keys and %zu right keys", m->n_left_keys,
+                   m->n_right_keys);
+    int *lk, *rk, nkeys;
+    EM_TRY(dec_cols(d, m->n_left_keys, m->left_keys, L, "left join key", &nkeys, &lk));
+    EM_TRY(dec_cols(d, m->n_right_keys, m->right_keys, R, "right join key", &nkeys, &rk));
+    if (kind == EM_JOIN_KIND_ANTI_NULL_AWARE && nkeys != 1)
+        return bad(d, "null-aware anti join with %d keys", nkeys);
+    em_type *lt, *rt;
+    EM_TRY(dec_types(d, m->n_left_types, m->left_types, &lt));
+    EM_TRY(dec_types(d, m->n_right_types, m->right_types, &rt));
+    EM_TRY(join_side_ok(d, "left", m->n_left_types, lt, ls));
+    EM_TRY(join_side_ok(d, "right", m->n_right_types, rt, rs));
+    for (int k = 0; k < nkeys; k++)
+        if (!em_type_equal(lt[lk[k]], rt[rk[k]]))
+            return bad(d, "join key %d compares columns of different types", k);
+    s->nkeys = nkeys;
+    s->left_keys = lk;
+    s->right_keys = rk;
+    s->left_ncols = L;
+    s->left_types = lt;
+    s->right_ncols = R;
+    s->right_types = rt;
+    s->residual = NULL;
+    if (m->residual != NULL) {
+        em_expr *res;
+        EM_TRY(dec_expr(d, m->residual, L + R, &res));
+        s->residual = res;
+    }
+    int width = semi ? L : L + R;
+    if (p->schema->nfields != width)
+        return bad(d, "HASH_JOIN node with %d columns over inputs of %d and %d", p->schema->nfields,
+                   L, R);
+    return 0;
+}
+
+static int dec_frame_offset(dec *d, em_frame_bound b, const Emberpb__Value *m, const char *which,
+                            em_value *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (bound_has_offset(b) != (m != NULL))
+        return bad(d, "window frame %s %s an offset", which,
+                   bound_has_offset(b) ? "without" : "with");
+    if (m == NULL) return 0;
+    EM_TRY(dec_value(d, m, out));
+    if (out->is_null) return bad(d, "window frame %s with a NULL offset", which);
+    return 0;
+}
+
+static int dec_window_call(dec *d, const Emberpb__WindowCall *m, int ncols, em_window_call *c)
+{
+    if (m == NULL) return bad(d, "missing window function");
+    memset(c, 0, sizeof(*c));
+    int kind = FROM_PB(window_kinds, m->kind);
+    if (kind < 0) return bad(d, "unknown window function kind %d", (int)m->kind);
+    c->kind = (em_window_kind)kind;
+    if (kind == EM_WINDOW_AGG) {
+        int agg = FROM_PB(agg_kinds, m->agg);
+        if (agg < 0) return bad(d, "unknown aggregate kind %d", (int)m->agg);
+        c->agg = (em_agg_kind)agg;
+        if ((agg == EM_AGG_COUNT_STAR) != (m->arg == NULL))
+            return bad(d, "window aggregate %s an argument",
+                       agg == EM_AGG_COUNT_STAR ? "count(*) with" : "without");
+    } else if (m->agg != 0) {
+        return bad(d, "window function kind %d with an aggregate", kind);
+    }
+    bool value_fn = kind == EM_WINDOW_LAG || kind == EM_WINDOW_LEAD ||
+                    kind == EM_WINDOW_FIRST_VALUE || kind == EM_WINDOW_LAST_VALUE ||
+                    kind == EM_WINDOW_NTH_VALUE;
+    if (value_fn && m->arg == NULL)
+        return bad(d, "window function kind %d without an argument", kind);
+    if (m->deflt != NULL && kind != EM_WINDOW_LAG && kind != EM_WINDOW_LEAD)
+        return bad(d, "window function kind %d with a default value", kind);
+    /* The operator divides by the bucket count and counts rows to the n-th. */
+    if ((kind == EM_WINDOW_NTILE || kind == EM_WINDOW_NTH_VALUE) && m->offset <= 0)
+        return bad(d, "window function kind %d with offset %lld", kind, (long long)m->offset);
+    c->distinct = m->distinct;
+    c->offset = m->offset;
+    if (m->arg != NULL) {
+        em_expr *arg;
+        EM_TRY(dec_expr(d, m->arg, ncols, &arg));
+        c->arg = arg;
+    }
+    if (m->deflt != NULL) {
+        em_expr *deflt;
+        EM_TRY(dec_expr(d, m->deflt, ncols, &deflt));
+        c->deflt = deflt;
+    }
+    const Emberpb__WindowFrame *f = m->frame;
+    if (f == NULL) return bad(d, "window function without a frame");
+    int start = FROM_PB(frame_bounds, f->start), end = FROM_PB(frame_bounds, f->end);
+    if (start < 0 || end < 0)
+        return bad(d, "unknown window frame bounds %d, %d", (int)f->start, (int)f->end);
+    c->frame.rows = f->rows;
+    c->frame.start = (em_frame_bound)start;
+    c->frame.end = (em_frame_bound)end;
+    EM_TRY(dec_frame_offset(d, c->frame.start, f->start_offset, "start", &c->frame.start_offset));
+    EM_TRY(dec_frame_offset(d, c->frame.end, f->end_offset, "end", &c->frame.end_offset));
+    return dec_type(d, m->type, &c->type);
+}
+
+static int dec_window(dec *d, const Emberpb__WindowNode *m, int ncols, em_pop *p)
+{
+    EM_TRY(dec_cols(d, m->n_partition_cols, m->partition_cols, ncols, "window partition",
+                    &p->u.window.npartition, &p->u.window.partition_cols));
+    EM_TRY(dec_sort_keys(d, m->n_order, m->order, ncols, &p->u.window.norder, &p->u.window.order));
+    EM_TRY(count_ok(d, m->n_calls, "window functions"));
+    int n = (int)m->n_calls;
+    em_window_call *calls =
+        n > 0 ? em_arena_calloc(d->a, sizeof(em_window_call) * (size_t)n) : NULL;
+    for (int i = 0; i < n; i++) EM_TRY(dec_window_call(d, m->calls[i], ncols, &calls[i]));
+    p->u.window.ncalls = n;
+    p->u.window.calls = calls;
+    if (p->schema->nfields != ncols + n)
+        return bad(d, "WINDOW node with %d columns over an input of %d and %d functions",
+                   p->schema->nfields, ncols, n);
     return 0;
 }
 
@@ -1112,7 +1420,8 @@ static int dec_node(dec *d, const Emberpb__PlanNode *m, em_pop **out)
     size_t nch = m->n_children;
     bool leaf = kind == EM_POP_SCAN_FILE || kind == EM_POP_SCAN_TABLE || kind == EM_POP_VALUES ||
                 kind == EM_POP_SHUFFLE_READ;
-    if (leaf ? nch != 0 : kind == EM_POP_UNION ? nch < 1 : nch != 1)
+    size_t want = leaf ? 0 : kind == EM_POP_HASH_JOIN ? 2 : 1;
+    if (kind == EM_POP_UNION ? nch < 1 : nch != want)
         return bad(d, "%s node with %zu children", name, nch);
     EM_TRY(count_ok(d, nch, "children"));
     if ((int)m->body_case != pop_bodies[kind])
@@ -1167,6 +1476,7 @@ static int dec_node(dec *d, const Emberpb__PlanNode *m, em_pop **out)
         p->u.shuffle_read.nmaps = s->nmaps;
         EM_TRY(dec_sort_keys(d, s->n_merge_keys, s->merge_keys, width, &p->u.shuffle_read.nmerge,
                              &p->u.shuffle_read.merge_keys));
+        p->u.shuffle_read.broadcast = s->broadcast;
         break;
     }
     case EM_POP_FILTER: {
@@ -1202,8 +1512,11 @@ static int dec_node(dec *d, const Emberpb__PlanNode *m, em_pop **out)
     case EM_POP_UNION:
         break;
     case EM_POP_HASH_JOIN:
+        EM_TRY(dec_join(d, m->join, p));
+        break;
     case EM_POP_WINDOW:
-        return bad(d, "%s nodes are not supported by this version", name);
+        EM_TRY(dec_window(d, m->window, in, p));
+        break;
     case EM_POP_EXCHANGE: {
         const Emberpb__ExchangeNode *x = m->exchange;
         int xk = FROM_PB(exchange_kinds, x->kind);
@@ -1215,6 +1528,7 @@ static int dec_node(dec *d, const Emberpb__PlanNode *m, em_pop **out)
         EM_TRY(dec_sort_keys(d, x->n_merge_keys, x->merge_keys, in, &p->u.exchange.nmerge,
                              &p->u.exchange.merge_keys));
         p->u.exchange.shuffle_id = x->shuffle_id;
+        p->u.exchange.broadcast = x->broadcast;
         break;
     }
     }

@@ -29,6 +29,7 @@ typedef struct task {
 
 struct job {
     em_exec_env *env;
+    const struct em_write_desc *write; /* COPY ... TO: the result stage writes files */
     em_waitgroup *wg;
     volatile int cancel;
     pthread_mutex_t lock;
@@ -98,7 +99,7 @@ static int run_attempt(task *t, em_error *err)
     if (stage->is_result) {
         em_batch_list_release(&t->out);
         em_batch_list_init(&t->out);
-        sink = em_op_collect_create(&ctx, &t->out);
+        sink = em_op_collect_create(&ctx, &t->out); /* LEAD-COPY-SINK */
     } else {
         sink = em_shuffle_writer_create(&ctx, j->env->shuffles, stage->shuffle_id, t->partition,
                                         stage->out_nkeys, stage->out_keys);
@@ -156,7 +157,7 @@ int em_job_run(em_exec_env *env, const em_stage_dag *dag, em_batch_list *result,
                em_job_stats *stats, em_error *err)
 {
     double t0 = em_now_seconds();
-    job j = {.env = env, .wg = em_waitgroup_create()};
+    job j = {.env = env, .write = dag->write, .wg = em_waitgroup_create()};
     pthread_mutex_init(&j.lock, NULL);
     for (int s = 0; s < dag->nstages && !j.failed; s++) {
         const em_stage *st = &dag->stages[s];

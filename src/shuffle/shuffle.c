@@ -128,6 +128,13 @@ void em_shuffle_hash_rows(const em_batch *b, int nkeys, const int *keys, uint64_
             }
             break;
         }
+        case EM_TYPE_INTERVAL: {
+            /* By span, so that '1 month' and '30 days' (one group) meet. */
+            const em_interval *d = EM_VEC_IV(v);
+            for (int64_t i = 0; i < n; i++)
+                out[i] = em_hash_combine(out[i], em_interval_hash(d[i], (uint64_t)k));
+            break;
+        }
         default:
             break;
         }
@@ -173,6 +180,10 @@ static void append_rows(em_vector *dst, const em_vector *src, const int32_t *sel
             dof[base + i + 1] = (int32_t)pos;
         }
         dst->chars_len = pos;
+    } else if (w == sizeof(em_interval)) {
+        em_interval *d = (em_interval *)dst->data + base;
+        const em_interval *s = src->data;
+        for (int64_t i = 0; i < n; i++) d[i] = s[sel[i]];
     } else if (w == 8) {
         int64_t *d = (int64_t *)dst->data + base;
         const int64_t *s = src->data;

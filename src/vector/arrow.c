@@ -4,8 +4,9 @@
  * column. Fixed-width and VARCHAR buffers are shared with the vectors, which
  * the exported arrays keep alive with their own references, so the batch may
  * be destroyed before the consumer releases the array. BOOLEAN (bytes inside
- * the engine, bits in Arrow) and DECIMAL (int64 inside, decimal128 in Arrow)
- * are converted into buffers owned by the exported array.
+ * the engine, bits in Arrow), DECIMAL (int64 inside, decimal128 in Arrow) and
+ * INTERVAL (microseconds inside, month_day_nano in Arrow) are converted into
+ * buffers owned by the exported array.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -68,6 +69,9 @@ static void format_for(em_type t, char *buf, size_t cap)
         break;
     case EM_TYPE_TIMESTAMP:
         snprintf(buf, cap, "tsu:");
+        break;
+    case EM_TYPE_INTERVAL:
+        snprintf(buf, cap, "tin"); /* month_day_nano */
         break;
     case EM_TYPE_COUNT_:
         snprintf(buf, cap, "n");
@@ -201,6 +205,23 @@ static void export_column(em_vector *v, em_type t, struct ArrowArray *out)
         }
         p->owned[1] = words;
         p->buffers[1] = words;
+        init_array(out, p, n, nulls, 2, 0);
+        break;
+    }
+    case EM_TYPE_INTERVAL: {
+        /* month_day_nano: int32 months, int32 days, int64 nanoseconds. Intervals
+         * beyond +-292 years of time saturate, the range of int64 nanoseconds. */
+        em_interval *iv = em_malloc((size_t)(n > 0 ? n : 1) * sizeof(em_interval));
+        const em_interval *src = EM_VEC_IV(v);
+        for (int64_t i = 0; i < n; i++) {
+            iv[i] = src[i];
+            int64_t ns;
+            if (__builtin_mul_overflow(src[i].micros, (int64_t)1000, &ns))
+                ns = src[i].micros < 0 ? INT64_MIN : INT64_MAX;
+            iv[i].micros = ns;
+        }
+        p->owned[1] = iv;
+        p->buffers[1] = iv;
         init_array(out, p, n, nulls, 2, 0);
         break;
     }

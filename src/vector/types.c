@@ -37,6 +37,8 @@ size_t em_type_width(em_type t)
         return 4;
     case EM_TYPE_TIMESTAMP:
         return 8;
+    case EM_TYPE_INTERVAL:
+        return sizeof(em_interval);
     case EM_TYPE_COUNT_:
         break;
     }
@@ -84,6 +86,9 @@ const char *em_type_name(em_type t, char *buf, size_t cap)
         break;
     case EM_TYPE_TIMESTAMP:
         name = "TIMESTAMP";
+        break;
+    case EM_TYPE_INTERVAL:
+        name = "INTERVAL";
         break;
     case EM_TYPE_COUNT_:
         break;
@@ -178,7 +183,6 @@ int em_type_parse(const char *name, em_type *out, em_error *err)
     static const char *const timestamps[] = {"timestamp", "datetime", "timestamp without time zone",
                                              NULL};
     static const char *const unsupported[] = {"time",
-                                              "interval",
                                               "blob",
                                               "bytea",
                                               "binary",
@@ -231,6 +235,8 @@ int em_type_parse(const char *name, em_type *out, em_error *err)
         *out = em_type_make(EM_TYPE_DATE);
     } else if (name_in(buf, timestamps)) {
         *out = em_type_make(EM_TYPE_TIMESTAMP);
+    } else if (strcmp(buf, "interval") == 0) {
+        *out = em_type_make(EM_TYPE_INTERVAL);
     } else if (name_in(buf, unsupported)) {
         return em_error_set(err, EM_EUNSUPPORTED, "type '%s' is not supported", buf);
     } else {

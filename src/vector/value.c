@@ -87,6 +87,13 @@ em_value em_value_timestamp(int64_t micros)
     return v;
 }
 
+em_value em_value_interval(em_interval iv)
+{
+    em_value v = make(EM_TYPE_INTERVAL);
+    v.v.iv = iv;
+    return v;
+}
+
 em_value em_value_copy(em_arena *a, em_value v)
 {
     if (!v.is_null && v.type.id == EM_TYPE_VARCHAR) {
@@ -186,6 +193,16 @@ int em_value_compare(const em_value *a, const em_value *b)
         if (c != 0) return c < 0 ? -1 : 1;
         return CMP(la, lb);
     }
+    case EM_TYPE_INTERVAL: {
+        /* Equal spans ('1 month', '30 days') are told apart by their fields so
+         * that only identical constants are equal expressions. */
+        const em_interval *x = &a->v.iv, *y = &b->v.iv;
+        int c = em_interval_compare(*x, *y);
+        if (c != 0) return c;
+        if (x->months != y->months) return CMP(x->months, y->months);
+        if (x->days != y->days) return CMP(x->days, y->days);
+        return CMP(x->micros, y->micros);
+    }
     case EM_TYPE_COUNT_:
         break;
     }
@@ -196,7 +213,7 @@ int em_value_compare(const em_value *a, const em_value *b)
 
 void em_value_format(const em_value *v, em_strbuf *out)
 {
-    char buf[64];
+    char buf[128]; /* the longest INTERVAL text is about 70 bytes */
     if (v->is_null) {
         em_strbuf_puts(out, "NULL");
         return;
@@ -228,6 +245,9 @@ void em_value_format(const em_value *v, em_strbuf *out)
         break;
     case EM_TYPE_TIMESTAMP:
         em_format_timestamp(v->v.i64, buf, sizeof(buf));
+        break;
+    case EM_TYPE_INTERVAL:
+        em_format_interval(v->v.iv, buf, sizeof(buf));
         break;
     case EM_TYPE_COUNT_:
         return;
@@ -380,6 +400,14 @@ static int cast_from_string(em_value in, em_type to, em_value *out, em_error *er
         } else {
             return err_string(err, &in, to);
         }
+        return 0;
+    }
+    case EM_TYPE_INTERVAL: {
+        em_interval iv;
+        int rc = em_parse_interval(s, n, NULL, &iv);
+        if (rc == -2) return err_range(err, &in, to);
+        if (rc < 0) return err_string(err, &in, to);
+        *out = em_value_interval(iv);
         return 0;
     }
     default:

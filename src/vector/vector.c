@@ -163,6 +163,9 @@ void em_vector_append_null(em_vector *v)
     case EM_TYPE_DATE:
         EM_VEC_I32(v)[i] = 0;
         break;
+    case EM_TYPE_INTERVAL:
+        memset(&EM_VEC_IV(v)[i], 0, sizeof(em_interval));
+        break;
     default:
         EM_VEC_I64(v)[i] = 0;
         break;
@@ -199,6 +202,13 @@ void em_vector_append_f64(em_vector *v, double x)
     grow_one(v);
     mark_valid(v, v->length);
     EM_VEC_F64(v)[v->length++] = x;
+}
+
+void em_vector_append_interval(em_vector *v, em_interval x)
+{
+    grow_one(v);
+    mark_valid(v, v->length);
+    EM_VEC_IV(v)[v->length++] = x;
 }
 
 /* Arrow utf8 offsets are int32, so one vector holds at most 2 GiB of
@@ -253,6 +263,9 @@ void em_vector_append_value(em_vector *v, const em_value *val)
     case EM_TYPE_VARCHAR:
         em_vector_append_str(v, val->v.str.ptr, val->v.str.len);
         break;
+    case EM_TYPE_INTERVAL:
+        em_vector_append_interval(v, val->v.iv);
+        break;
     case EM_TYPE_COUNT_:
         break;
     }
@@ -289,6 +302,9 @@ void em_vector_append_from(em_vector *v, const em_vector *src, int64_t i)
         em_vector_append_str(v, p, len);
         break;
     }
+    case EM_TYPE_INTERVAL:
+        em_vector_append_interval(v, EM_VEC_IV(src)[i]);
+        break;
     case EM_TYPE_COUNT_:
         break;
     }
@@ -321,6 +337,9 @@ em_value em_vector_get(const em_vector *v, int64_t i)
         break;
     case EM_TYPE_VARCHAR:
         val.v.str.ptr = em_vector_str(v, i, &val.v.str.len);
+        break;
+    case EM_TYPE_INTERVAL:
+        val.v.iv = EM_VEC_IV(v)[i];
         break;
     case EM_TYPE_COUNT_:
         break;
@@ -359,6 +378,9 @@ em_vector *em_vector_from_value(const em_value *val, int64_t n)
         break;
     case EM_TYPE_DOUBLE:
         for (int64_t i = 0; i < n; i++) EM_VEC_F64(v)[i] = val->v.f64;
+        break;
+    case EM_TYPE_INTERVAL:
+        for (int64_t i = 0; i < n; i++) EM_VEC_IV(v)[i] = val->v.iv;
         break;
     case EM_TYPE_VARCHAR: {
         int32_t len = val->v.str.len;
@@ -450,6 +472,12 @@ em_vector *em_vector_gather(const em_vector *src, const int32_t *sel, int64_t n)
             d[i + 1] = (int32_t)pos;
         }
         dst->chars_len = pos;
+        break;
+    }
+    case EM_TYPE_INTERVAL: {
+        const em_interval *s = EM_VEC_IV(src);
+        em_interval *d = EM_VEC_IV(dst);
+        for (int64_t i = 0; i < n; i++) d[i] = s[sel[i]];
         break;
     }
     case EM_TYPE_COUNT_:

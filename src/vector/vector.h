@@ -6,13 +6,17 @@
  *   - validity: an Arrow bitmap (bit i set = row i is valid, LSB first); NULL
  *     means "every row valid";
  *   - fixed-width values in `data` (int32 for INTEGER and DATE, int64 for
- *     BIGINT, DECIMAL and TIMESTAMP, double for DOUBLE);
+ *     BIGINT, DECIMAL and TIMESTAMP, double for DOUBLE, em_interval for INTERVAL);
  *   - VARCHAR: int32 offsets[length + 1] in `data`, bytes in `chars` (Arrow utf8).
  * One deliberate difference: BOOLEAN is one byte per value (0 or 1) inside the
  * engine, which keeps predicates branch-free; export packs it into bits.
  *
  * DECIMAL(p,s) with p <= 18 is an int64 holding value * 10^s.
  * DATE is days since 1970-01-01; TIMESTAMP is microseconds since the epoch (no zone).
+ * INTERVAL is 16 bytes {int32 months; int32 days; int64 micros} (em_interval), kept
+ * apart because a month has no fixed length in days, nor a day in microseconds
+ * once time zones come in; comparisons count a month as 30 days and a day as
+ * 24 hours, as PostgreSQL does.
  *
  * Vectors are reference counted so that a projection can pass a column through
  * without copying: em_vector_ref / em_vector_unref. A vector with refcount > 1
@@ -36,6 +40,7 @@ typedef enum em_type_id {
     EM_TYPE_VARCHAR,
     EM_TYPE_DATE,      /* int32 days since epoch */
     EM_TYPE_TIMESTAMP, /* int64 microseconds since epoch */
+    EM_TYPE_INTERVAL,  /* em_interval: months, days, microseconds */
     EM_TYPE_COUNT_
 } em_type_id;
 
@@ -46,6 +51,15 @@ typedef struct em_type {
 } em_type;
 
 #define EM_DECIMAL_MAX_PRECISION 18
+
+/* An INTERVAL value: the three fields are independent (1 month 40 days is not
+ * normalized), and each may be negative. Arrow's month_day_nano layout, but in
+ * microseconds. */
+typedef struct em_interval {
+    int32_t months;
+    int32_t days;
+    int64_t micros;
+} em_interval;
 
 static inline em_type em_type_make(em_type_id id)
 {
@@ -86,6 +100,7 @@ typedef struct em_value {
             const char *ptr;
             int32_t len;
         } str;
+        em_interval iv; /* INTERVAL */
     } v;
 } em_value;
 
@@ -98,8 +113,11 @@ em_value em_value_decimal(int64_t unscaled, int precision, int scale);
 em_value em_value_varchar(const char *p, int32_t len);
 em_value em_value_date(int32_t days);
 em_value em_value_timestamp(int64_t micros);
+em_value em_value_interval(em_interval iv);
 em_value em_value_copy(em_arena *a, em_value v);
-/* Total order used by sort and comparisons of same-typed values (NULLs not handled). */
+/* Total order used by sort and comparisons of same-typed values (NULLs not handled).
+ * INTERVALs order by em_interval_compare and, among equal spans, by their fields,
+ * so that only identical intervals compare 0 here. */
 int em_value_compare(const em_value *a, const em_value *b);
 /* Text form as SQL prints it (DATE as YYYY-MM-DD, DECIMAL with its scale, ...). */
 void em_value_format(const em_value *v, em_strbuf *out);
@@ -121,6 +139,45 @@ void em_format_double(double v, char *buf, size_t cap); /* shortest round-trip f
 int32_t em_days_from_civil(int64_t y, unsigned m, unsigned d);
 void em_civil_from_days(int32_t days, int *y, int *m, int *d);
 extern const int64_t em_pow10[19];
+
+/* ---- intervals (vector/interval.c) ------------------------------------- */
+
+#define EM_MICROS_PER_DAY 86400000000LL
+
+/* Parse interval text as PostgreSQL accepts it: '1 day', '3 months',
+ * '1 year 2 mons', '-1 week', '2 days ago', '01:30:00', '1 day 02:00',
+ * '1-2' (years-months), '@ 1 hour', ISO 8601 'P1Y2M3DT4H5M6S'. `unit` is the
+ * field keyword written after an INTERVAL literal ("day", "year to month", ...)
+ * or NULL: a bare number is a count of that unit's smallest field (of seconds
+ * without one), and fields below the unit are dropped (INTERVAL '1 day 02:00'
+ * DAY is 1 day). Returns 0, -1 when malformed, -2 when a field overflows. */
+int em_parse_interval(const char *s, size_t n, const char *unit, em_interval *out);
+/* DuckDB's text form: "1 year 2 months 3 days 04:05:06.5", "-7 days", "00:00:00". */
+void em_format_interval(em_interval iv, char *buf, size_t cap);
+/* The interval's length in microseconds counting a month as 30 days: the key
+ * that orders, equates and hashes intervals (PostgreSQL's interval_cmp_value). */
+static inline __int128 em_interval_span(em_interval iv)
+{
+    return ((__int128)iv.months * 30 + iv.days) * EM_MICROS_PER_DAY + iv.micros;
+}
+/* -1, 0, 1 by span: '1 month' equals '30 days' and '1 day' equals '24:00:00'. */
+int em_interval_compare(em_interval a, em_interval b);
+/* A hash consistent with em_interval_compare's equality. */
+uint64_t em_interval_hash(em_interval iv, uint64_t seed);
+/* Arithmetic; each returns 0, or -1 when the result leaves its type's range. */
+int em_interval_add(em_interval a, em_interval b, em_interval *out);
+int em_interval_sub(em_interval a, em_interval b, em_interval *out);
+int em_interval_neg(em_interval a, em_interval *out);
+/* Multiply or divide by a number, carrying fractions down as PostgreSQL does
+ * (half a month is 15 days, half a day 12 hours). Division by zero is the
+ * caller's to report. */
+int em_interval_mul(em_interval a, double factor, em_interval *out);
+int em_interval_div(em_interval a, double divisor, em_interval *out);
+/* TIMESTAMP + INTERVAL: months first (the day is clamped to the length of the
+ * target month: Jan 31 + 1 month is Feb 28/29), then days, then microseconds. */
+int em_timestamp_add_interval(int64_t ts, em_interval iv, int64_t *out);
+/* TIMESTAMP - TIMESTAMP: whole days and the rest (both with the sign of the difference). */
+int em_timestamp_diff(int64_t a, int64_t b, em_interval *out);
 
 /* ---- vectors ----------------------------------------------------------- */
 
@@ -159,6 +216,7 @@ int64_t em_vector_null_count(em_vector *v);
 #define EM_VEC_F64(v) ((double *)(v)->data)
 #define EM_VEC_BOOL(v) ((uint8_t *)(v)->data)
 #define EM_VEC_OFFSETS(v) ((int32_t *)(v)->data)
+#define EM_VEC_IV(v) ((em_interval *)(v)->data)
 
 static inline const char *em_vector_str(const em_vector *v, int64_t i, int32_t *len)
 {
@@ -174,6 +232,7 @@ void em_vector_append_i32(em_vector *v, int32_t x);
 void em_vector_append_i64(em_vector *v, int64_t x);
 void em_vector_append_f64(em_vector *v, double x);
 void em_vector_append_str(em_vector *v, const char *p, int32_t len);
+void em_vector_append_interval(em_vector *v, em_interval x);
 /* Append a value of the vector's own type (or NULL). */
 void em_vector_append_value(em_vector *v, const em_value *val);
 /* Append row `i` of `src` (same type). */

@@ -130,23 +130,57 @@ static int column_not_found(em__binder *b, const em__scope *scope, const em_ast 
     return EM_EBIND;
 }
 
+/* Find `name` in one scope: hidden columns only by qualified name, the
+ * preferred range first. Returns the index, -1 when absent, -2 when ambiguous. */
+static int lookup(const em__scope *scope, const char *q, const char *name, int from, int to)
+{
+    int found = -1;
+    for (int i = from; i < to; i++) {
+        const em__scope_col *c = &scope->cols[i];
+        if (!em_str_ieq(c->name, name)) continue;
+        if (q && (!c->qualifier || !em_str_ieq(q, c->qualifier))) continue;
+        if (!q && c->hidden) continue;
+        if (found >= 0) return -2;
+        found = i;
+    }
+    return found;
+}
+
 static int resolve_column(em__binder *b, const em__scope *scope, const em_ast *ast, int *index,
                           em_error *err)
 {
     const char *q = ast->u.column.qualifier, *name = ast->u.column.name;
-    int found = -1;
-    for (int i = 0; i < scope->ncols; i++) {
-        const em__scope_col *c = &scope->cols[i];
-        if (!em_str_ieq(c->name, name)) continue;
-        if (q && (!c->qualifier || !em_str_ieq(q, c->qualifier))) continue;
-        if (found >= 0)
-            return em_error_set_pos(err, EM_EBIND, em__pos(ast),
-                                    "column reference \"%s\" is ambiguous", name);
-        found = i;
+    int found = lookup(scope, q, name, scope->prefer, scope->ncols);
+    if (found == -1 && scope->prefer > 0) found = lookup(scope, q, name, 0, scope->prefer);
+    if (found == -2)
+        return em_error_set_pos(err, EM_EBIND, em__pos(ast),
+                                "column reference \"%s\" is ambiguous", name);
+    if (found < 0) {
+        /* A column of an enclosing query: the caller re-binds the expression
+         * as a correlated join condition; the index here is a placeholder. */
+        for (em__outer *o = b->outer; o; o = o->next) {
+            int i = lookup(o->scope, q, name, 0, o->scope->ncols);
+            if (i >= 0) {
+                b->saw_outer = true;
+                *index = -1 - i;
+                return 0;
+            }
+        }
+        return column_not_found(b, scope, ast, err);
     }
-    if (found < 0) return column_not_found(b, scope, ast, err);
     *index = found;
     return 0;
+}
+
+/* The type of the column resolve_column found (also for outer placeholders). */
+static em_type resolved_type(em__binder *b, const em__scope *scope, const em_ast *ast, int idx)
+{
+    if (idx >= 0) return scope->cols[idx].type;
+    for (em__outer *o = b->outer; o; o = o->next) {
+        int i = lookup(o->scope, ast->u.column.qualifier, ast->u.column.name, 0, o->scope->ncols);
+        if (i >= 0) return o->scope->cols[i].type;
+    }
+    return em_type_make(EM_TYPE_NULL);
 }
 
 /* ---- coercion ------------------------------------------------------------ */
@@ -240,8 +274,8 @@ static int require_bool(em__binder *b, em_expr **e, const em_ast *ast, const cha
 
 /* ---- function calls ------------------------------------------------------ */
 
-static int make_call(em__binder *b, const char *name, int nargs, em_expr **args, const em_ast *ast,
-                     em_expr **out, em_error *err)
+int em__make_call(em__binder *b, const char *name, int nargs, em_expr **args, const em_ast *ast,
+                  em_expr **out, em_error *err)
 {
     em_type types[16] = {0}, cast_to[16] = {0}, ret = {0};
     if (nargs > 16)
@@ -260,8 +294,38 @@ static int make_call(em__binder *b, const char *name, int nargs, em_expr **args,
     return 0;
 }
 
+/* The fraction of a percentile: a constant number in [0, 1]. */
+static int bind_fraction(em__binder *b, em__agg_ctx *agg, const em_ast *ast, const char *name,
+                         double *out, em_error *err)
+{
+    em_expr *e;
+    if (em__ast_has_agg(ast))
+        return em_error_set_pos(err, EM_EBIND, em__pos(ast),
+                                "aggregate function calls cannot be nested");
+    EM_TRY(bind(b, agg->from, NULL, ast, &e, err));
+    em_value v, d;
+    if (!em_expr_is_foldable(e) || (!em_type_is_numeric(e->type) && e->type.id != EM_TYPE_NULL))
+        return em_error_set_pos(err, EM_EBIND, em__pos(ast),
+                                "the fraction of %s must be a constant number", name);
+    if (em_expr_eval_const(e, arena(b), &v, err) < 0 ||
+        em_value_cast(arena(b), v, em_type_make(EM_TYPE_DOUBLE), &d, err) < 0) {
+        if (!err->sql_pos) err->sql_pos = em__pos(ast);
+        return err->code;
+    }
+    if (d.is_null || !(d.v.f64 >= 0 && d.v.f64 <= 1)) {
+        char buf[64] = "NULL";
+        if (!d.is_null) em_format_double(d.v.f64, buf, sizeof(buf));
+        return em_error_set_pos(err, EM_EINVAL, em__pos(ast),
+                                "the fraction of %s must be between 0 and 1, not %s", name, buf);
+    }
+    *out = d.v.f64;
+    return 0;
+}
+
 /* Bind an aggregate call (only valid with an aggregation context) and return
- * a reference to its result column. */
+ * a reference to its result column. Percentiles take their value and fraction
+ * in one of three forms: median(x), quantile_cont(x, f), and
+ * percentile_cont(f) WITHIN GROUP (ORDER BY x [DESC]). */
 static int bind_agg_call(em__binder *b, em__agg_ctx *agg, const em_ast *ast, em_expr **out,
                          em_error *err)
 {
@@ -276,11 +340,42 @@ static int bind_agg_call(em__binder *b, em__agg_ctx *agg, const em_ast *ast, em_
     em__agg_ctx inner = {.from = agg->from, .clause = "the argument of an aggregate"};
     em_agg_call call = {0};
     em_type arg_type = em_type_make(EM_TYPE_NULL);
+    em_agg_form form = em_agg_form_of(name);
+    const em_ast *frac = NULL;
+    if (ast->u.func.within_group && form != EM_AGG_FORM_WITHIN_GROUP)
+        return em_error_set_pos(err, EM_EBIND, em__pos(ast),
+                                "WITHIN GROUP is only allowed with percentile_cont and "
+                                "percentile_disc, not %s",
+                                name);
+    if (!ast->u.func.within_group && form == EM_AGG_FORM_WITHIN_GROUP)
+        return em_error_set_pos(err, EM_EBIND, em__pos(ast),
+                                "%s needs WITHIN GROUP (ORDER BY ...): %s(0.5) WITHIN GROUP "
+                                "(ORDER BY x)",
+                                name, name);
     if (!ast->u.func.star) {
-        if (ast->u.func.args.n != 1)
-            return em_error_set_pos(err, EM_EBIND, em__pos(ast),
-                                    "%s takes exactly one argument", name);
-        const em_ast *a = ast->u.func.args.items[0];
+        const em_ast *a;
+        if (form == EM_AGG_FORM_WITHIN_GROUP) {
+            if (ast->u.func.args.n != 1 || ast->u.func.norder != 1)
+                return em_error_set_pos(err, EM_EBIND, em__pos(ast),
+                                        "%s takes one fraction and WITHIN GROUP (ORDER BY one "
+                                        "expression)",
+                                        name);
+            frac = ast->u.func.args.items[0];
+            a = ast->u.func.order_by[0].expr;
+            call.desc = ast->u.func.order_by[0].desc;
+        } else if (form == EM_AGG_FORM_FRACTION) {
+            if (ast->u.func.args.n != 2)
+                return em_error_set_pos(err, EM_EBIND, em__pos(ast),
+                                        "%s takes exactly two arguments (a value and a fraction)",
+                                        name);
+            a = ast->u.func.args.items[0];
+            frac = ast->u.func.args.items[1];
+        } else {
+            if (ast->u.func.args.n != 1)
+                return em_error_set_pos(err, EM_EBIND, em__pos(ast),
+                                        "%s takes exactly one argument", name);
+            a = ast->u.func.args.items[0];
+        }
         if (em__ast_has_agg(a))
             return em_error_set_pos(err, EM_EBIND, em__pos(a),
                                     "aggregate function calls cannot be nested");
@@ -292,8 +387,15 @@ static int bind_agg_call(em__binder *b, em__agg_ctx *agg, const em_ast *ast, em_
         if (!err->sql_pos) err->sql_pos = em__pos(ast);
         return err->code;
     }
+    if (em_agg_is_holistic(call.kind)) {
+        call.fraction = 0.5; /* median */
+        if (frac != NULL) EM_TRY(bind_fraction(b, agg, frac, name, &call.fraction, err));
+    }
     call.distinct = ast->u.func.distinct;
-    if (call.kind == EM_AGG_MIN || call.kind == EM_AGG_MAX) call.distinct = false;
+    /* DISTINCT changes nothing for these (a sketch ignores repeats by nature). */
+    if (call.kind == EM_AGG_MIN || call.kind == EM_AGG_MAX ||
+        call.kind == EM_AGG_APPROX_COUNT_DISTINCT)
+        call.distinct = false;
     if (call.arg && !em_type_equal(call.arg->type, arg_type))
         call.arg = em_expr_cast(arena(b), call.arg, arg_type);
     if (ast->u.func.filter) {
@@ -305,6 +407,7 @@ static int bind_agg_call(em__binder *b, em__agg_ctx *agg, const em_ast *ast, em_
     for (int i = 0; i < agg->naggs && idx < 0; i++) {
         em_agg_call *c = &agg->aggs[i];
         if (c->kind == call.kind && c->distinct == call.distinct &&
+            c->fraction == call.fraction && c->desc == call.desc &&
             ((!c->arg && !call.arg) || (c->arg && call.arg && em_expr_equal(c->arg, call.arg))) &&
             ((!c->filter && !call.filter) ||
              (c->filter && call.filter && em_expr_equal(c->filter, call.filter))))
@@ -332,13 +435,15 @@ static int bind_args(em__binder *b, const em__scope *scope, em__agg_ctx *agg,
     return 0;
 }
 
+static int bind_window(em__binder *b, const em__scope *scope, em__agg_ctx *agg, const em_ast *ast,
+                       em_expr **out, em_error *err);
+static bool ast_has_window(const em_ast *ast);
+
 static int bind_func(em__binder *b, const em__scope *scope, em__agg_ctx *agg, const em_ast *ast,
                      em_expr **out, em_error *err)
 {
     const char *name = ast->u.func.name;
-    if (ast->u.func.over)
-        return em_error_set_pos(err, EM_EUNSUPPORTED, em__pos(ast),
-                                "window functions are not supported yet (%s OVER ...)", name);
+    if (ast->u.func.over) return bind_window(b, scope, agg, ast, out, err);
     if (em_agg_exists(name)) return bind_agg_call(b, agg, ast, out, err);
     if (ast->u.func.star || ast->u.func.distinct)
         return em_error_set_pos(err, EM_EBIND, em__pos(ast), "%s is not an aggregate function",
@@ -374,7 +479,262 @@ static int bind_func(em__binder *b, const em__scope *scope, em__agg_ctx *agg, co
     }
     /* String literals passed to date/time functions adopt the type the overload
      * wants, e.g. year('2024-01-02'). Resolution decides; literals stay VARCHAR. */
-    return make_call(b, name, n, args, ast, out, err);
+    return em__make_call(b, name, n, args, ast, out, err);
+}
+
+
+/* ---- window functions ------------------------------------------------------ */
+
+static bool ast_has_window(const em_ast *ast);
+
+static int frame_offset(em__binder *b, const em_ast *e, em_value *out, em_error *err)
+{
+    em__scope none = {0};
+    em_expr *x;
+    EM_TRY(bind(b, &none, NULL, e, &x, err));
+    if (!em_expr_is_foldable(x))
+        return em_error_set_pos(err, EM_EINVAL, em__pos(e), "a frame offset must be a constant");
+    EM_TRY(em_expr_eval_const(x, arena(b), out, err));
+    if (out->is_null)
+        return em_error_set_pos(err, EM_EINVAL, em__pos(e), "a frame offset cannot be NULL");
+    return 0;
+}
+
+static em_frame_bound frame_bound(em_frame_bound_kind k)
+{
+    switch (k) {
+    case EM_FRAME_UNBOUNDED_PRECEDING:
+        return EM_BOUND_UNBOUNDED_PRECEDING;
+    case EM_FRAME_PRECEDING:
+        return EM_BOUND_PRECEDING;
+    case EM_FRAME_CURRENT_ROW:
+        return EM_BOUND_CURRENT_ROW;
+    case EM_FRAME_FOLLOWING:
+        return EM_BOUND_FOLLOWING;
+    default:
+        return EM_BOUND_UNBOUNDED_FOLLOWING;
+    }
+}
+
+static int const_int_arg(em__binder *b, const em_ast *e, int64_t *out, em_error *err)
+{
+    em_value v;
+    EM_TRY(frame_offset(b, e, &v, err));
+    if (!em_type_is_integral(v.type))
+        return em_error_set_pos(err, EM_ETYPE, em__pos(e), "expected an integer constant");
+    *out = v.type.id == EM_TYPE_INTEGER ? v.v.i32 : v.v.i64;
+    return 0;
+}
+
+static int bind_window(em__binder *b, const em__scope *scope, em__agg_ctx *agg, const em_ast *ast,
+                       em_expr **out, em_error *err)
+{
+    const char *name = ast->u.func.name;
+    em__win_ctx *w = b->win;
+    if (!w)
+        return em_error_set_pos(err, EM_EBIND, em__pos(ast),
+                                "window functions are not allowed here (only in the select list "
+                                "and ORDER BY)");
+    const em_ast_window *ov = ast->u.func.over;
+    em_window_call call = {0};
+    int nargs = ast->u.func.args.n;
+    static const struct {
+        const char *name;
+        em_window_kind kind;
+        int args;
+    } ranking[] = {{"row_number", EM_WINDOW_ROW_NUMBER, 0}, {"rank", EM_WINDOW_RANK, 0},
+                   {"dense_rank", EM_WINDOW_DENSE_RANK, 0}, {"percent_rank", EM_WINDOW_PERCENT_RANK, 0},
+                   {"cume_dist", EM_WINDOW_CUME_DIST, 0},    {"ntile", EM_WINDOW_NTILE, 1},
+                   {"lag", EM_WINDOW_LAG, -1},               {"lead", EM_WINDOW_LEAD, -1},
+                   {"first_value", EM_WINDOW_FIRST_VALUE, 1}, {"last_value", EM_WINDOW_LAST_VALUE, 1},
+                   {"nth_value", EM_WINDOW_NTH_VALUE, 2}};
+    int found = -1;
+    for (size_t i = 0; i < EM_ARRAY_LEN(ranking); i++)
+        if (strcmp(ranking[i].name, name) == 0) found = (int)i;
+    if (found >= 0) {
+        call.kind = ranking[found].kind;
+        int want = ranking[found].args;
+        if (want >= 0 && nargs != want)
+            return em_error_set_pos(err, EM_EBIND, em__pos(ast), "%s takes %d argument%s", name,
+                                    want, want == 1 ? "" : "s");
+        switch (call.kind) {
+        case EM_WINDOW_NTILE:
+            EM_TRY(const_int_arg(b, ast->u.func.args.items[0], &call.offset, err));
+            if (call.offset <= 0)
+                return em_error_set_pos(err, EM_EINVAL, em__pos(ast),
+                                        "ntile needs a positive bucket count");
+            call.type = em_type_make(EM_TYPE_BIGINT);
+            break;
+        case EM_WINDOW_LAG:
+        case EM_WINDOW_LEAD: {
+            if (nargs < 1 || nargs > 3)
+                return em_error_set_pos(err, EM_EBIND, em__pos(ast),
+                                        "%s takes 1 to 3 arguments", name);
+            em_expr *arg;
+            EM_TRY(bind(b, scope, agg, ast->u.func.args.items[0], &arg, err));
+            call.arg = arg;
+            call.type = arg->type;
+            call.offset = 1;
+            if (nargs >= 2) EM_TRY(const_int_arg(b, ast->u.func.args.items[1], &call.offset, err));
+            if (nargs == 3) {
+                em_value v;
+                EM_TRY(frame_offset(b, ast->u.func.args.items[2], &v, err));
+                em_value cv;
+                EM_TRY(em_value_cast(arena(b), v, call.type, &cv, err));
+                call.deflt = em_expr_const(arena(b), cv);
+            }
+            break;
+        }
+        case EM_WINDOW_FIRST_VALUE:
+        case EM_WINDOW_LAST_VALUE:
+        case EM_WINDOW_NTH_VALUE: {
+            em_expr *arg;
+            EM_TRY(bind(b, scope, agg, ast->u.func.args.items[0], &arg, err));
+            call.arg = arg;
+            call.type = arg->type;
+            if (call.kind == EM_WINDOW_NTH_VALUE) {
+                EM_TRY(const_int_arg(b, ast->u.func.args.items[1], &call.offset, err));
+                if (call.offset <= 0)
+                    return em_error_set_pos(err, EM_EINVAL, em__pos(ast),
+                                            "nth_value needs a positive position");
+            }
+            break;
+        }
+        case EM_WINDOW_PERCENT_RANK:
+        case EM_WINDOW_CUME_DIST:
+            call.type = em_type_make(EM_TYPE_DOUBLE);
+            break;
+        default:
+            call.type = em_type_make(EM_TYPE_BIGINT);
+        }
+    } else if (em_agg_exists(name)) {
+        call.kind = EM_WINDOW_AGG;
+        em_type at = em_type_make(EM_TYPE_NULL);
+        if (!ast->u.func.star) {
+            if (nargs != 1)
+                return em_error_set_pos(err, EM_EBIND, em__pos(ast),
+                                        "%s takes exactly one argument", name);
+            em_expr *arg;
+            EM_TRY(bind(b, scope, agg, ast->u.func.args.items[0], &arg, err));
+            call.arg = arg;
+            at = arg->type;
+        }
+        if (em_agg_resolve(name, ast->u.func.star, at, &call.agg, &call.type, err) < 0) {
+            if (!err->sql_pos) err->sql_pos = em__pos(ast);
+            return err->code;
+        }
+        call.distinct = ast->u.func.distinct;
+    } else {
+        return em_error_set_pos(err, EM_ENOENT, em__pos(ast), "window function %s does not exist",
+                                name);
+    }
+
+    /* The window spec. */
+    em__win_spec spec = {0};
+    spec.npart = ov->partition_by.n;
+    spec.part = em_arena_alloc(arena(b), sizeof(em_expr *) * (size_t)(spec.npart + 1));
+    for (int i = 0; i < spec.npart; i++)
+        EM_TRY(bind(b, scope, agg, ov->partition_by.items[i], &spec.part[i], err));
+    spec.norder = ov->norder;
+    spec.order = em_arena_alloc(arena(b), sizeof(em_expr *) * (size_t)(spec.norder + 1));
+    spec.dirs = em_arena_calloc(arena(b), sizeof(em_sort_key) * (size_t)(spec.norder + 1));
+    for (int i = 0; i < spec.norder; i++) {
+        EM_TRY(bind(b, scope, agg, ov->order_by[i].expr, &spec.order[i], err));
+        spec.dirs[i].desc = ov->order_by[i].desc;
+        int nf = ov->order_by[i].nulls_first;
+        spec.dirs[i].nulls_first = nf < 0 ? ov->order_by[i].desc : nf == 1;
+    }
+    /* The frame: SQL's default unless written. */
+    em_window_frame *f = &call.frame;
+    if (ov->has_frame) {
+        f->rows = ov->frame_rows;
+        f->start = frame_bound(ov->start_kind);
+        f->end = frame_bound(ov->end_kind);
+        if (ov->start_offset) EM_TRY(frame_offset(b, ov->start_offset, &f->start_offset, err));
+        if (ov->end_offset) EM_TRY(frame_offset(b, ov->end_offset, &f->end_offset, err));
+        if (!f->rows && (ov->start_offset || ov->end_offset) && spec.norder != 1)
+            return em_error_set_pos(err, EM_EBIND, em__pos(ast),
+                                    "RANGE with an offset needs exactly one ORDER BY column");
+    } else {
+        f->rows = false;
+        f->start = EM_BOUND_UNBOUNDED_PRECEDING;
+        f->end = spec.norder ? EM_BOUND_CURRENT_ROW : EM_BOUND_UNBOUNDED_FOLLOWING;
+    }
+
+    int si = -1;
+    for (int i = 0; i < w->nspecs && si < 0; i++) {
+        em__win_spec *o = &w->specs[i];
+        bool same = o->npart == spec.npart && o->norder == spec.norder;
+        for (int k = 0; same && k < spec.npart; k++) same = em_expr_equal(o->part[k], spec.part[k]);
+        for (int k = 0; same && k < spec.norder; k++)
+            same = em_expr_equal(o->order[k], spec.order[k]) &&
+                   o->dirs[k].desc == spec.dirs[k].desc &&
+                   o->dirs[k].nulls_first == spec.dirs[k].nulls_first;
+        if (same) si = i;
+    }
+    if (si < 0) {
+        if (w->nspecs == w->capspecs) {
+            int ncap = w->capspecs ? w->capspecs * 2 : 4;
+            em__win_spec *n = em_arena_alloc(arena(b), sizeof(em__win_spec) * (size_t)ncap);
+            if (w->nspecs) memcpy(n, w->specs, sizeof(em__win_spec) * (size_t)w->nspecs);
+            w->specs = n;
+            w->capspecs = ncap;
+        }
+        si = w->nspecs++;
+        w->specs[si] = spec;
+    }
+    if (w->ncalls == w->cap) {
+        int ncap = w->cap ? w->cap * 2 : 8;
+        em_window_call *n = em_arena_alloc(arena(b), sizeof(em_window_call) * (size_t)ncap);
+        int *sn = em_arena_alloc(arena(b), sizeof(int) * (size_t)ncap);
+        if (w->ncalls) {
+            memcpy(n, w->calls, sizeof(em_window_call) * (size_t)w->ncalls);
+            memcpy(sn, w->spec_of, sizeof(int) * (size_t)w->ncalls);
+        }
+        w->calls = n;
+        w->spec_of = sn;
+        w->cap = ncap;
+    }
+    w->calls[w->ncalls] = call;
+    w->spec_of[w->ncalls] = si;
+    *out = em_expr_column(arena(b), EM__WIN_BASE + w->ncalls, call.type);
+    w->ncalls++;
+    return 0;
+}
+
+static bool ast_has_window(const em_ast *ast)
+{
+    if (!ast) return false;
+    switch (ast->kind) {
+    case EM_AST_FUNC:
+        if (ast->u.func.over) return true;
+        for (int i = 0; i < ast->u.func.args.n; i++)
+            if (ast_has_window(ast->u.func.args.items[i])) return true;
+        return false;
+    case EM_AST_BINARY:
+    case EM_AST_IS_DISTINCT:
+        return ast_has_window(ast->u.binary.left) || ast_has_window(ast->u.binary.right);
+    case EM_AST_UNARY:
+    case EM_AST_NOT:
+        return ast_has_window(ast->u.unary.arg);
+    case EM_AST_AND:
+    case EM_AST_OR:
+        for (int i = 0; i < ast->u.bool_args.n; i++)
+            if (ast_has_window(ast->u.bool_args.items[i])) return true;
+        return false;
+    case EM_AST_CAST:
+        return ast_has_window(ast->u.cast.arg);
+    case EM_AST_CASE:
+        if (ast_has_window(ast->u.case_.operand) || ast_has_window(ast->u.case_.else_result))
+            return true;
+        for (int i = 0; i < ast->u.case_.whens.n; i++)
+            if (ast_has_window(ast->u.case_.whens.items[i]) ||
+                ast_has_window(ast->u.case_.thens.items[i]))
+                return true;
+        return false;
+    default:
+        return false;
+    }
 }
 
 /* ---- the main switch ----------------------------------------------------- */
@@ -404,7 +764,7 @@ static int bind_plain(em__binder *b, const em__scope *scope, em__agg_ctx *agg, c
         }
         int idx;
         EM_TRY(resolve_column(b, scope, ast, &idx, err));
-        *out = em_expr_column(a, idx, scope->cols[idx].type);
+        *out = em_expr_column(a, idx < 0 ? 0 : idx, resolved_type(b, scope, ast, idx));
         return 0;
     }
     case EM_AST_STAR:
@@ -424,7 +784,7 @@ static int bind_plain(em__binder *b, const em__scope *scope, em__agg_ctx *agg, c
              * portable form, but DATE '...' arrives as a cast already. */
         }
         em_expr *args[2] = {l, r};
-        return make_call(b, ops[op], 2, args, ast, out, err);
+        return em__make_call(b, ops[op], 2, args, ast, out, err);
     }
     case EM_AST_IS_DISTINCT: {
         em_expr *l, *r;
@@ -432,7 +792,7 @@ static int bind_plain(em__binder *b, const em__scope *scope, em__agg_ctx *agg, c
         EM_TRY(bind(b, scope, agg, ast->u.binary.right, &r, err));
         EM_TRY(em__coerce_pair(b, &l, ast->u.binary.left, &r, ast->u.binary.right, err));
         em_expr *args[2] = {l, r};
-        return make_call(b, ast->u.binary.negated ? "is_not_distinct" : "is_distinct", 2, args,
+        return em__make_call(b, ast->u.binary.negated ? "is_not_distinct" : "is_distinct", 2, args,
                          ast, out, err);
     }
     case EM_AST_UNARY: {
@@ -449,7 +809,7 @@ static int bind_plain(em__binder *b, const em__scope *scope, em__agg_ctx *agg, c
             *out = e;
             return 0;
         }
-        return make_call(b, "neg", 1, &x, ast, out, err);
+        return em__make_call(b, "neg", 1, &x, ast, out, err);
     }
     case EM_AST_NOT: {
         em_expr *x;
@@ -532,7 +892,7 @@ static int bind_plain(em__binder *b, const em__scope *scope, em__agg_ctx *agg, c
                 em_expr *l = operand, *r = cond;
                 EM_TRY(em__coerce_pair(b, &l, ast->u.case_.operand, &r, wa, err));
                 em_expr *args[2] = {l, r};
-                EM_TRY(make_call(b, "=", 2, args, wa, &cond, err));
+                EM_TRY(em__make_call(b, "=", 2, args, wa, &cond, err));
             } else {
                 EM_TRY(require_bool(b, &cond, wa, "CASE WHEN", err));
             }
@@ -611,8 +971,8 @@ static int bind_plain(em__binder *b, const em__scope *scope, em__agg_ctx *agg, c
         EM_TRY(em__coerce_pair(b, &x, ast->u.between.arg, &lo, ast->u.between.low, err));
         EM_TRY(em__coerce_pair(b, &x2, ast->u.between.arg, &hi, ast->u.between.high, err));
         em_expr *a1[2] = {x, lo}, *a2[2] = {x2, hi};
-        EM_TRY(make_call(b, ">=", 2, a1, ast, &c1, err));
-        EM_TRY(make_call(b, "<=", 2, a2, ast, &c2, err));
+        EM_TRY(em__make_call(b, ">=", 2, a1, ast, &c1, err));
+        EM_TRY(em__make_call(b, "<=", 2, a2, ast, &c2, err));
         em_expr *e = em_expr_new(a, EM_EXPR_AND, em_type_make(EM_TYPE_BOOLEAN), 2);
         e->args[0] = c1;
         e->args[1] = c2;
@@ -629,16 +989,35 @@ static int bind_plain(em__binder *b, const em__scope *scope, em__agg_ctx *agg, c
         args[0] = em_expr_const(
             a, em_value_varchar(ast->u.extract.field, (int32_t)strlen(ast->u.extract.field)));
         EM_TRY(bind(b, scope, agg, ast->u.extract.arg, &args[1], err));
-        return make_call(b, "date_part", 2, args, ast, out, err);
+        return em__make_call(b, "date_part", 2, args, ast, out, err);
     }
     case EM_AST_SUBQUERY:
+        for (em__subst *sb = b->subst; sb; sb = sb->next)
+            if (sb->ast == ast) {
+                *out = em_expr_copy(a, sb->expr);
+                return 0;
+            }
+        return em__scalar_subquery(b, agg ? agg->from : scope, ast, out, err);
     case EM_AST_IN_SUBQUERY:
     case EM_AST_EXISTS:
         return em_error_set_pos(err, EM_EUNSUPPORTED, em__pos(ast),
-                                "subqueries in expressions are not supported yet");
-    case EM_AST_INTERVAL:
-        return em_error_set_pos(err, EM_EUNSUPPORTED, em__pos(ast),
-                                "INTERVAL values are not supported yet");
+                                "IN and EXISTS subqueries are supported as conditions of WHERE "
+                                "(joined by AND), not here");
+    case EM_AST_INTERVAL: {
+        const char *text = ast->u.interval.text ? ast->u.interval.text : "";
+        const char *unit = ast->u.interval.unit;
+        em_interval iv;
+        int rc = em_parse_interval(text, strlen(text), unit, &iv);
+        if (rc == -2)
+            return em_error_set_pos(err, EM_EOVERFLOW, em__pos(ast),
+                                    "interval out of range: '%.200s'", text);
+        if (rc < 0)
+            return em_error_set_pos(err, EM_ETYPE, em__pos(ast),
+                                    "invalid INTERVAL '%.200s'%s%s", text, unit ? " " : "",
+                                    unit ? unit : "");
+        *out = em_expr_const(a, em_value_interval(iv));
+        return 0;
+    }
     default:
         return em_error_set_pos(err, EM_EINTERNAL, em__pos(ast),
                                 "unexpected node in an expression (kind %d)", (int)ast->kind);
@@ -650,7 +1029,7 @@ static int bind_plain(em__binder *b, const em__scope *scope, em__agg_ctx *agg, c
 static int bind(em__binder *b, const em__scope *scope, em__agg_ctx *agg, const em_ast *ast,
                 em_expr **out, em_error *err)
 {
-    if (agg && !em__ast_has_agg(ast) && ast->kind != EM_AST_CONST) {
+    if (agg && !em__ast_has_agg(ast) && !ast_has_window(ast) && ast->kind != EM_AST_CONST) {
         em_expr *plain;
         EM_TRY(bind_plain(b, agg->from, NULL, ast, &plain, err));
         for (int i = 0; i < agg->nkeys; i++) {

@@ -15,6 +15,11 @@
 
 static int bind_query(em__binder *b, const em_ast *q, em_lop **out, em_error *err);
 
+int em__bind_query(em__binder *b, const em_ast *q, em_lop **out, em_error *err)
+{
+    return bind_query(b, q, out, err);
+}
+
 void em_bind_ctx_release(em_bind_ctx *ctx)
 {
     for (int i = 0; i < ctx->nscans; i++) em_scan_desc_destroy(ctx->scans[i]);
@@ -65,12 +70,27 @@ static void scope_from_schema(em__binder *b, const em_schema *s, const char *qua
                               em__scope *scope)
 {
     scope->ncols = s->nfields;
+    scope->prefer = 0;
     scope->cols = em_arena_alloc(arena(b), sizeof(em__scope_col) * (size_t)(s->nfields + 1));
     for (int i = 0; i < s->nfields; i++) {
         scope->cols[i].qualifier = qualifier;
         scope->cols[i].name = s->fields[i].name;
         scope->cols[i].type = s->fields[i].type;
+        scope->cols[i].hidden = false;
     }
+}
+
+/* Index of the visible column `name` in a scope, -1 when absent, -2 when
+ * there are several. */
+static int lookup_visible(const em__scope *s, const char *name)
+{
+    int found = -1;
+    for (int i = 0; i < s->ncols; i++) {
+        if (s->cols[i].hidden || !em_str_ieq(s->cols[i].name, name)) continue;
+        if (found >= 0) return -2;
+        found = i;
+    }
+    return found;
 }
 
 /* Rename the output columns of a plan (FROM x AS t(a, b)). */
@@ -314,6 +334,148 @@ static int bind_table_func(em__binder *b, const em_ast *at, em_lop **out, const 
                                 err);
 }
 
+static em_lop *make_join(em__binder *b, em_lop *l, em_lop *r, em_join_kind kind, em_expr *cond)
+{
+    em_lop *j = em_lop_new(arena(b), EM_LOP_JOIN, 2);
+    j->children[0] = l;
+    j->children[1] = r;
+    j->u.join.kind = kind;
+    j->u.join.cond = cond;
+    int L = l->schema->nfields, R = kind < EM_JOIN_KIND_SEMI ? r->schema->nfields : 0;
+    j->schema = em_lop_schema(arena(b), L + R);
+    for (int i = 0; i < L; i++) j->schema->fields[i] = l->schema->fields[i];
+    for (int i = 0; i < R; i++) j->schema->fields[L + i] = r->schema->fields[i];
+    double le = l->est_rows >= 0 ? l->est_rows : 1e6, re = r->est_rows >= 0 ? r->est_rows : 1e6;
+    if (kind >= EM_JOIN_KIND_SEMI)
+        j->est_rows = le * 0.5;
+    else if (!cond)
+        j->est_rows = le * re;
+    else
+        j->est_rows = EM_MAX(le, re);
+    return j;
+}
+
+static em__scope concat_scopes(em__binder *b, const em__scope *l, const em__scope *r)
+{
+    em__scope s = {.ncols = l->ncols + r->ncols};
+    s.cols = em_arena_alloc(arena(b), sizeof(em__scope_col) * (size_t)(s.ncols + 1));
+    for (int i = 0; i < l->ncols; i++) s.cols[i] = l->cols[i];
+    for (int i = 0; i < r->ncols; i++) s.cols[l->ncols + i] = r->cols[i];
+    return s;
+}
+
+static int bind_from_item(em__binder *b, const em_ast *item, em_lop **out, em__scope *scope,
+                          em_error *err);
+
+/* l.c = r.c for a USING / NATURAL column, with the sides' types reconciled. */
+static int using_equality(em__binder *b, const em__scope *both, int li, int ri, const em_ast *at,
+                          em_expr **out, em_error *err)
+{
+    em_expr *l = em_expr_column(arena(b), li, both->cols[li].type);
+    em_expr *r = em_expr_column(arena(b), ri, both->cols[ri].type);
+    EM_TRY(em__coerce_pair(b, &l, NULL, &r, NULL, err));
+    em_expr *args[2] = {l, r};
+    return em__make_call(b, "=", 2, args, at, out, err);
+}
+
+static int bind_join(em__binder *b, const em_ast *item, em_lop **out, em__scope *scope,
+                     em_error *err)
+{
+    em_lop *l, *r;
+    em__scope ls, rs;
+    EM_TRY(bind_from_item(b, item->u.join.left, &l, &ls, err));
+    EM_TRY(bind_from_item(b, item->u.join.right, &r, &rs, err));
+    em__scope both = concat_scopes(b, &ls, &rs);
+    static const em_join_kind kinds[] = {EM_JOIN_KIND_INNER, EM_JOIN_KIND_LEFT, EM_JOIN_KIND_RIGHT,
+                                         EM_JOIN_KIND_FULL, EM_JOIN_KIND_INNER};
+    em_join_kind kind = kinds[item->u.join.type <= EM_JOIN_CROSS ? item->u.join.type : 0];
+    int L = ls.ncols;
+
+    /* USING (a, b) or NATURAL: the named columns must exist once on each side. */
+    int nusing = item->u.join.nusing;
+    const char **using = item->u.join.using_cols;
+    if (item->u.join.natural) {
+        using = em_arena_alloc(arena(b), sizeof(char *) * (size_t)(L + 1));
+        nusing = 0;
+        for (int i = 0; i < L; i++)
+            if (!ls.cols[i].hidden && lookup_visible(&rs, ls.cols[i].name) >= 0)
+                using[nusing++] = ls.cols[i].name;
+    }
+    em_expr *cond = NULL;
+    int *lidx = NULL, *ridx = NULL;
+    if (nusing > 0) {
+        lidx = em_arena_alloc(arena(b), sizeof(int) * (size_t)nusing);
+        ridx = em_arena_alloc(arena(b), sizeof(int) * (size_t)nusing);
+        em_expr **eqs = em_arena_alloc(arena(b), sizeof(em_expr *) * (size_t)nusing);
+        for (int k = 0; k < nusing; k++) {
+            lidx[k] = lookup_visible(&ls, using[k]);
+            int ri = lookup_visible(&rs, using[k]);
+            if (lidx[k] < 0 || ri < 0)
+                return em_error_set_pos(err, EM_EBIND, em__pos(item),
+                                        "column \"%s\" in USING is not on %s side of the join",
+                                        using[k], lidx[k] < 0 ? "the left" : "the right");
+            if (lidx[k] == -2 || ri == -2)
+                return em_error_set_pos(err, EM_EBIND, em__pos(item),
+                                        "column \"%s\" in USING is ambiguous", using[k]);
+            ridx[k] = L + ri;
+            EM_TRY(using_equality(b, &both, lidx[k], ridx[k], item, &eqs[k], err));
+        }
+        if (nusing == 1)
+            cond = eqs[0];
+        else {
+            cond = em_expr_new(arena(b), EM_EXPR_AND, em_type_make(EM_TYPE_BOOLEAN), nusing);
+            memcpy(cond->args, eqs, sizeof(em_expr *) * (size_t)nusing);
+        }
+    } else if (item->u.join.on) {
+        if (em__ast_has_agg(item->u.join.on))
+            return em_error_set_pos(err, EM_EBIND, em__pos(item->u.join.on),
+                                    "aggregate functions are not allowed in JOIN conditions");
+        EM_TRY(em__bind_expr(b, &both, NULL, item->u.join.on, &cond, err));
+        if (cond->type.id != EM_TYPE_BOOLEAN)
+            return em_error_set_pos(err, EM_ETYPE, em__pos(item->u.join.on),
+                                    "argument of JOIN/ON must be BOOLEAN");
+    }
+    em_lop *j = make_join(b, l, r, kind, cond);
+    if (nusing == 0) {
+        *out = j;
+        *scope = both;
+        return 0;
+    }
+    /* USING columns appear once, first; the sides' copies stay reachable by
+     * qualified name (t1.a) but not by * or a bare name. */
+    int n = both.ncols;
+    em_expr **ex = em_arena_alloc(arena(b), sizeof(em_expr *) * (size_t)(nusing + n));
+    const char **names = em_arena_alloc(arena(b), sizeof(char *) * (size_t)(nusing + n));
+    em__scope ns = {.ncols = nusing + n};
+    ns.cols = em_arena_alloc(arena(b), sizeof(em__scope_col) * (size_t)(nusing + n));
+    for (int k = 0; k < nusing; k++) {
+        const em_expr *eq = nusing == 1 ? cond : cond->args[k];
+        em_expr *le = eq->args[0], *re = eq->args[1]; /* cast to the common type */
+        em_expr *m;
+        if (kind == EM_JOIN_KIND_RIGHT)
+            m = re;
+        else if (kind == EM_JOIN_KIND_FULL) {
+            m = em_expr_new(arena(b), EM_EXPR_COALESCE, le->type, 2);
+            m->args[0] = le;
+            m->args[1] = re;
+        } else
+            m = le;
+        ex[k] = m;
+        names[k] = using[k];
+        ns.cols[k] = (em__scope_col){.qualifier = NULL, .name = using[k], .type = m->type};
+    }
+    for (int i = 0; i < n; i++) {
+        ex[nusing + i] = em_expr_column(arena(b), i, both.cols[i].type);
+        names[nusing + i] = both.cols[i].name;
+        ns.cols[nusing + i] = both.cols[i];
+        for (int k = 0; k < nusing; k++)
+            if (i == lidx[k] || i == ridx[k]) ns.cols[nusing + i].hidden = true;
+    }
+    *out = make_project(b, j, nusing + n, ex, names);
+    *scope = ns;
+    return 0;
+}
+
 static int bind_from_item(em__binder *b, const em_ast *item, em_lop **out, em__scope *scope,
                           em_error *err)
 {
@@ -332,11 +494,27 @@ static int bind_from_item(em__binder *b, const em_ast *item, em_lop **out, em__s
         qual = item->u.derived.alias;
         break;
     case EM_AST_JOIN:
-        return em_error_set_pos(err, EM_EUNSUPPORTED, em__pos(item), "joins are not supported yet");
+        return bind_join(b, item, out, scope, err);
     default:
         return em_error_set_pos(err, EM_EINTERNAL, em__pos(item), "unexpected FROM item");
     }
     scope_from_schema(b, (*out)->schema, qual, scope);
+    return 0;
+}
+
+/* FROM a, b, c: cross joins, whose conditions the WHERE clause supplies (the
+ * optimizer moves them into the joins and orders the joins). */
+static int bind_from_list(em__binder *b, const em_ast_list *from, em_lop **out, em__scope *scope,
+                          em_error *err)
+{
+    EM_TRY(bind_from_item(b, from->items[0], out, scope, err));
+    for (int i = 1; i < from->n; i++) {
+        em_lop *r;
+        em__scope rs;
+        EM_TRY(bind_from_item(b, from->items[i], &r, &rs, err));
+        *out = make_join(b, *out, r, EM_JOIN_KIND_INNER, NULL);
+        *scope = concat_scopes(b, scope, &rs);
+    }
     return 0;
 }
 
@@ -663,6 +841,509 @@ static int bind_setop(em__binder *b, const em_ast *q, em_lop **out, em_error *er
     return 0;
 }
 
+
+/* ---- subqueries ---------------------------------------------------------- */
+
+int em__bind_subquery(em__binder *b, const em__scope *outer, const em_ast *query, em_lop **out,
+                      bool *correlated, em_error *err)
+{
+    em__outer o = {.scope = outer, .next = b->outer};
+    bool saved = b->saw_outer;
+    b->outer = &o;
+    b->saw_outer = false;
+    int rc = bind_query(b, query, out, err);
+    *correlated = b->saw_outer;
+    b->outer = o.next;
+    b->saw_outer = saved;
+    return rc;
+}
+
+int em__scalar_subquery(em__binder *b, const em__scope *outer, const em_ast *ast, em_expr **out,
+                        em_error *err)
+{
+    em_lop *plan;
+    bool corr;
+    EM_TRY(em__bind_subquery(b, outer, ast->u.subquery.query, &plan, &corr, err));
+    if (corr)
+        return em_error_set_pos(err, EM_EUNSUPPORTED, em__pos(ast),
+                                "correlated scalar subqueries are supported in WHERE conditions "
+                                "(joined by AND) only");
+    if (plan->schema->nfields != 1)
+        return em_error_set_pos(err, EM_EBIND, em__pos(ast),
+                                "subquery must return only one column");
+    if (!b->ctx->run_scalar)
+        return em_error_set_pos(err, EM_EUNSUPPORTED, em__pos(ast),
+                                "scalar subqueries cannot run here");
+    em_value v;
+    if (b->ctx->run_scalar(b->ctx->run_ctx, plan, &v, err) < 0) {
+        if (!err->sql_pos) err->sql_pos = em__pos(ast);
+        return err->code;
+    }
+    *out = em_expr_const(arena(b), v);
+    (*out)->type = plan->schema->fields[0].type;
+    return 0;
+}
+
+static em_ast *ast_new(em__binder *b, em_ast_kind kind, int location)
+{
+    em_ast *a = em_arena_calloc(arena(b), sizeof(em_ast));
+    a->kind = kind;
+    a->location = location;
+    return a;
+}
+
+static void split_ast_and(em__binder *b, const em_ast *e, const em_ast ***items, int *n, int *cap)
+{
+    if (e->kind == EM_AST_AND) {
+        for (int i = 0; i < e->u.bool_args.n; i++) split_ast_and(b, e->u.bool_args.items[i], items, n, cap);
+        return;
+    }
+    if (*n == *cap) {
+        int ncap = *cap ? *cap * 2 : 8;
+        const em_ast **m = em_arena_alloc(arena(b), sizeof(em_ast *) * (size_t)ncap);
+        if (*n) memcpy(m, *items, sizeof(em_ast *) * (size_t)*n);
+        *items = m;
+        *cap = ncap;
+    }
+    (*items)[(*n)++] = e;
+}
+
+/* Does binding `e` over `scope` (with the outer query's scope visible) refer
+ * to the outer query? Binding errors other than that are reported. */
+static int refers_outer(em__binder *b, const em__scope *scope, const em__scope *outer,
+                        const em_ast *e, bool *result, em_error *err)
+{
+    em__outer o = {.scope = outer, .next = b->outer};
+    bool saved = b->saw_outer;
+    b->outer = &o;
+    b->saw_outer = false;
+    em_expr *tmp;
+    int rc = em__bind_expr(b, scope, NULL, e, &tmp, err);
+    *result = b->saw_outer;
+    b->outer = o.next;
+    b->saw_outer = saved;
+    return rc;
+}
+
+/* A correlated subquery's FROM and WHERE, with the WHERE conditions that refer
+ * to the outer query taken out (to become the join condition). */
+typedef struct corr_parts {
+    em_lop *plan;
+    em__scope scope;
+    int ncorr;
+    const em_ast **corr;
+    int ninner;
+    const em_ast **inner;
+} corr_parts;
+
+static int split_correlated(em__binder *b, const em__scope *outer, const em_ast *q,
+                            corr_parts *out, em_error *err)
+{
+    if (q->kind != EM_AST_SELECT || q->u.select.op != EM_SETOP_NONE ||
+        q->u.select.nvalues_rows > 0 || q->u.select.from.n == 0 || q->u.select.having ||
+        q->u.select.limit || q->u.select.offset || q->u.select.distinct || q->u.select.nctes)
+        return em_error_set_pos(err, EM_EUNSUPPORTED, em__pos(q),
+                                "this correlated subquery form is not supported (only SELECT ... "
+                                "FROM ... WHERE ...)");
+    memset(out, 0, sizeof *out);
+    EM_TRY(bind_from_list(b, &q->u.select.from, &out->plan, &out->scope, err));
+    const em_ast **conj = NULL;
+    int n = 0, cap = 0;
+    if (q->u.select.where) split_ast_and(b, q->u.select.where, &conj, &n, &cap);
+    out->corr = em_arena_alloc(arena(b), sizeof(em_ast *) * (size_t)(n + 1));
+    out->inner = em_arena_alloc(arena(b), sizeof(em_ast *) * (size_t)(n + 1));
+    for (int i = 0; i < n; i++) {
+        bool outer_ref;
+        EM_TRY(refers_outer(b, &out->scope, outer, conj[i], &outer_ref, err));
+        if (outer_ref)
+            out->corr[out->ncorr++] = conj[i];
+        else
+            out->inner[out->ninner++] = conj[i];
+    }
+    return 0;
+}
+
+static int filter_by(em__binder *b, em_lop **plan, const em__scope *scope, int n,
+                     const em_ast *const *conj, em_error *err)
+{
+    for (int i = 0; i < n; i++) {
+        em_expr *e;
+        EM_TRY(em__bind_expr(b, scope, NULL, conj[i], &e, err));
+        if (e->type.id != EM_TYPE_BOOLEAN)
+            return em_error_set_pos(err, EM_ETYPE, em__pos(conj[i]), "argument of WHERE must be BOOLEAN");
+        *plan = make_filter(b, *plan, e);
+    }
+    return 0;
+}
+
+/* The join condition of a correlated subquery: its outer-referring conditions
+ * over [outer columns..., subquery columns...], plus `extra` (IN's equality). */
+static int corr_condition(em__binder *b, const em__scope *outer, const corr_parts *cp,
+                          em_expr *extra, em_expr **out, em_error *err)
+{
+    em__scope both = concat_scopes(b, outer, &cp->scope);
+    both.prefer = outer->ncols; /* the subquery's own names shadow the outer ones */
+    int n = cp->ncorr + (extra != NULL);
+    em_expr **items = em_arena_alloc(arena(b), sizeof(em_expr *) * (size_t)(n + 1));
+    int k = 0;
+    if (extra) items[k++] = extra;
+    for (int i = 0; i < cp->ncorr; i++) {
+        EM_TRY(em__bind_expr(b, &both, NULL, cp->corr[i], &items[k], err));
+        k++;
+    }
+    if (n == 1) {
+        *out = items[0];
+        return 0;
+    }
+    *out = em_expr_new(arena(b), EM_EXPR_AND, em_type_make(EM_TYPE_BOOLEAN), n);
+    memcpy((*out)->args, items, sizeof(em_expr *) * (size_t)n);
+    return 0;
+}
+
+static em_lop *limit_one(em__binder *b, em_lop *p)
+{
+    em_lop *l = em_lop_new(arena(b), EM_LOP_LIMIT, 1);
+    l->children[0] = p;
+    l->schema = p->schema;
+    l->u.limit.limit = 1;
+    l->est_rows = 1;
+    return l;
+}
+
+/* outer_expr = sub column `col` (a column of the subquery plan, placed after the
+ * L outer columns), with types reconciled. */
+static int equal_to_column(em__binder *b, em_expr *left, const em_ast *left_ast, const em_lop *sub,
+                           int col, int L, const em_ast *at, em_expr **out, em_error *err)
+{
+    em_expr *r = em_expr_column(arena(b), L + col, sub->schema->fields[col].type);
+    EM_TRY(em__coerce_pair(b, &left, left_ast, &r, NULL, err));
+    em_expr *args[2] = {left, r};
+    return em__make_call(b, "=", 2, args, at, out, err);
+}
+
+/* WHERE [NOT] EXISTS (subquery): a semi (anti) join. */
+static int rewrite_exists(em__binder *b, em_lop **plan, const em__scope *scope, const em_ast *sq,
+                          bool negated, em_error *err)
+{
+    em_join_kind kind = negated ? EM_JOIN_KIND_ANTI : EM_JOIN_KIND_SEMI;
+    em_lop *sp;
+    bool corr;
+    EM_TRY(em__bind_subquery(b, scope, sq->u.subquery.query, &sp, &corr, err));
+    if (!corr) {
+        *plan = make_join(b, *plan, limit_one(b, sp), kind, NULL);
+        return 0;
+    }
+    corr_parts cp;
+    EM_TRY(split_correlated(b, scope, sq->u.subquery.query, &cp, err));
+    EM_TRY(filter_by(b, &cp.plan, &cp.scope, cp.ninner, cp.inner, err));
+    em_expr *cond;
+    EM_TRY(corr_condition(b, scope, &cp, NULL, &cond, err));
+    *plan = make_join(b, *plan, cp.plan, kind, cond);
+    return 0;
+}
+
+/* WHERE x [NOT] IN (subquery): a semi join on x = the subquery's column; NOT IN
+ * is a null-aware anti join (NULLs make NOT IN unknown, as SQL requires). */
+static int rewrite_in(em__binder *b, em_lop **plan, const em__scope *scope, const em_ast *sq,
+                      em_error *err)
+{
+    bool negated = sq->u.subquery.negated;
+    const em_ast *q = sq->u.subquery.query;
+    em_expr *x;
+    EM_TRY(em__bind_expr(b, scope, NULL, sq->u.subquery.arg, &x, err));
+    int L = scope->ncols;
+    em_lop *sp;
+    bool corr;
+    EM_TRY(em__bind_subquery(b, scope, q, &sp, &corr, err));
+    if (!corr) {
+        if (sp->schema->nfields != 1)
+            return em_error_set_pos(err, EM_EBIND, em__pos(sq),
+                                    "subquery has too many columns for IN");
+        em_expr *cond;
+        EM_TRY(equal_to_column(b, x, sq->u.subquery.arg, sp, 0, L, sq, &cond, err));
+        *plan = make_join(b, *plan, sp,
+                          negated ? EM_JOIN_KIND_ANTI_NULL_AWARE : EM_JOIN_KIND_SEMI, cond);
+        return 0;
+    }
+    if (negated)
+        return em_error_set_pos(err, EM_EUNSUPPORTED, em__pos(sq),
+                                "NOT IN with a correlated subquery is not supported; use NOT "
+                                "EXISTS");
+    if (q->u.select.ntargets != 1 || q->u.select.group_by.n)
+        return em_error_set_pos(err, EM_EUNSUPPORTED, em__pos(sq),
+                                "this correlated IN subquery form is not supported");
+    corr_parts cp;
+    EM_TRY(split_correlated(b, scope, q, &cp, err));
+    EM_TRY(filter_by(b, &cp.plan, &cp.scope, cp.ninner, cp.inner, err));
+    /* The subquery's rows: its FROM columns plus the IN expression. */
+    em_expr *ie;
+    EM_TRY(em__bind_expr(b, &cp.scope, NULL, q->u.select.targets[0].expr, &ie, err));
+    int n = cp.scope.ncols;
+    em_expr **ex = em_arena_alloc(arena(b), sizeof(em_expr *) * (size_t)(n + 1));
+    const char **names = em_arena_alloc(arena(b), sizeof(char *) * (size_t)(n + 1));
+    for (int i = 0; i < n; i++) {
+        ex[i] = em_expr_column(arena(b), i, cp.scope.cols[i].type);
+        names[i] = cp.scope.cols[i].name;
+    }
+    ex[n] = ie;
+    names[n] = "__in";
+    cp.plan = make_project(b, cp.plan, n + 1, ex, names);
+    em_expr *eq, *cond;
+    EM_TRY(equal_to_column(b, x, sq->u.subquery.arg, cp.plan, n, L, sq, &eq, err));
+    EM_TRY(corr_condition(b, scope, &cp, eq, &cond, err));
+    *plan = make_join(b, *plan, cp.plan, EM_JOIN_KIND_SEMI, cond);
+    return 0;
+}
+
+static bool is_count(const em_ast *e)
+{
+    return e->kind == EM_AST_FUNC && !e->u.func.over && strcmp(e->u.func.name, "count") == 0;
+}
+
+/* A correlated scalar subquery (SELECT agg(...) FROM ... WHERE inner = outer AND
+ * ...): aggregated per correlation key and left-joined; its value becomes a
+ * column of the outer query. */
+static int rewrite_scalar(em__binder *b, em_lop **plan, em__scope *scope, const em_ast *sq,
+                          em_error *err)
+{
+    const em_ast *q = sq->u.subquery.query;
+    if (q->u.select.ntargets != 1 || q->u.select.group_by.n ||
+        q->u.select.targets[0].expr->kind == EM_AST_STAR)
+        return em_error_set_pos(err, EM_EUNSUPPORTED, em__pos(sq),
+                                "this correlated scalar subquery form is not supported (one "
+                                "aggregate expression, no GROUP BY)");
+    corr_parts cp;
+    EM_TRY(split_correlated(b, scope, q, &cp, err));
+    /* Every correlated condition must be inner_expr = outer_expr. */
+    const em_ast **inner_keys = em_arena_alloc(arena(b), sizeof(em_ast *) * (size_t)(cp.ncorr + 1));
+    const em_ast **outer_keys = em_arena_alloc(arena(b), sizeof(em_ast *) * (size_t)(cp.ncorr + 1));
+    em__scope none = {0};
+    for (int i = 0; i < cp.ncorr; i++) {
+        const em_ast *c = cp.corr[i];
+        bool ok = c->kind == EM_AST_BINARY && c->u.binary.op == EM_OP_EQ;
+        if (ok) {
+            bool lo, ro;
+            em_error tmp = {0};
+            ok = refers_outer(b, &cp.scope, scope, c->u.binary.left, &lo, &tmp) == 0 &&
+                 refers_outer(b, &cp.scope, scope, c->u.binary.right, &ro, &tmp) == 0 && lo != ro;
+            if (ok) {
+                inner_keys[i] = lo ? c->u.binary.right : c->u.binary.left;
+                outer_keys[i] = lo ? c->u.binary.left : c->u.binary.right;
+                /* the outer side must not use the subquery's columns */
+                em_expr *t;
+                ok = em__bind_expr(b, scope, NULL, outer_keys[i], &t, &tmp) == 0;
+            }
+        }
+        if (!ok)
+            return em_error_set_pos(err, EM_EUNSUPPORTED, em__pos(c),
+                                    "a correlated scalar subquery may refer to the outer query "
+                                    "only in equalities (inner = outer)");
+    }
+    EM_UNUSED(none);
+    /* SELECT k1, ..., kn, <expr> FROM ... WHERE <inner conditions> GROUP BY k1, ..., kn */
+    em_ast *g = ast_new(b, EM_AST_SELECT, q->location);
+    g->u.select.from = q->u.select.from;
+    if (cp.ninner == 1)
+        g->u.select.where = (em_ast *)cp.inner[0];
+    else if (cp.ninner > 1) {
+        em_ast *and = ast_new(b, EM_AST_AND, q->location);
+        and->u.bool_args.n = cp.ninner;
+        and->u.bool_args.items = (em_ast **)cp.inner;
+        g->u.select.where = and;
+    }
+    g->u.select.ntargets = cp.ncorr + 1;
+    g->u.select.targets = em_arena_calloc(arena(b), sizeof(em_ast_target) * (size_t)(cp.ncorr + 1));
+    g->u.select.group_by.n = cp.ncorr;
+    g->u.select.group_by.items = (em_ast **)inner_keys;
+    for (int i = 0; i < cp.ncorr; i++) g->u.select.targets[i].expr = (em_ast *)inner_keys[i];
+    g->u.select.targets[cp.ncorr] = q->u.select.targets[0];
+    em_lop *sp;
+    EM_TRY(bind_query(b, g, &sp, err));
+    int L = scope->ncols;
+    em_expr **eqs = em_arena_alloc(arena(b), sizeof(em_expr *) * (size_t)(cp.ncorr + 1));
+    for (int i = 0; i < cp.ncorr; i++) {
+        em_expr *ok;
+        EM_TRY(em__bind_expr(b, scope, NULL, outer_keys[i], &ok, err));
+        EM_TRY(equal_to_column(b, ok, outer_keys[i], sp, i, L, cp.corr[i], &eqs[i], err));
+    }
+    em_expr *cond = eqs[0];
+    if (cp.ncorr > 1) {
+        cond = em_expr_new(arena(b), EM_EXPR_AND, em_type_make(EM_TYPE_BOOLEAN), cp.ncorr);
+        memcpy(cond->args, eqs, sizeof(em_expr *) * (size_t)cp.ncorr);
+    }
+    *plan = make_join(b, *plan, sp, EM_JOIN_KIND_LEFT, cond);
+    em__scope ss;
+    scope_from_schema(b, sp->schema, "__subquery", &ss);
+    for (int i = 0; i < ss.ncols; i++) ss.cols[i].hidden = true;
+    *scope = concat_scopes(b, scope, &ss);
+    /* The value; a count over no rows is 0, not NULL. */
+    em_type t = sp->schema->fields[cp.ncorr].type;
+    em_expr *v = em_expr_column(arena(b), L + cp.ncorr, t);
+    if (is_count(q->u.select.targets[0].expr)) {
+        em_expr *co = em_expr_new(arena(b), EM_EXPR_COALESCE, t, 2);
+        co->args[0] = v;
+        co->args[1] = em_expr_const(arena(b), em_value_bigint(0));
+        v = co;
+    }
+    em__subst *sb = em_arena_alloc(arena(b), sizeof(em__subst));
+    sb->ast = sq;
+    sb->expr = v;
+    sb->next = b->subst;
+    b->subst = sb;
+    return 0;
+}
+
+/* Find correlated scalar subqueries inside a WHERE condition and plan them as
+ * joins (uncorrelated ones are run ahead as constants when bound). */
+static int rewrite_scalars_in(em__binder *b, em_lop **plan, em__scope *scope, const em_ast *e,
+                              em_error *err)
+{
+    if (!e) return 0;
+    switch (e->kind) {
+    case EM_AST_SUBQUERY: {
+        em_lop *sp;
+        bool corr;
+        EM_TRY(em__bind_subquery(b, scope, e->u.subquery.query, &sp, &corr, err));
+        return corr ? rewrite_scalar(b, plan, scope, e, err) : 0;
+    }
+    case EM_AST_BINARY:
+    case EM_AST_IS_DISTINCT:
+        EM_TRY(rewrite_scalars_in(b, plan, scope, e->u.binary.left, err));
+        return rewrite_scalars_in(b, plan, scope, e->u.binary.right, err);
+    case EM_AST_UNARY:
+    case EM_AST_NOT:
+        return rewrite_scalars_in(b, plan, scope, e->u.unary.arg, err);
+    case EM_AST_CAST:
+        return rewrite_scalars_in(b, plan, scope, e->u.cast.arg, err);
+    case EM_AST_BETWEEN:
+        EM_TRY(rewrite_scalars_in(b, plan, scope, e->u.between.arg, err));
+        EM_TRY(rewrite_scalars_in(b, plan, scope, e->u.between.low, err));
+        return rewrite_scalars_in(b, plan, scope, e->u.between.high, err);
+    case EM_AST_FUNC:
+        for (int i = 0; i < e->u.func.args.n; i++)
+            EM_TRY(rewrite_scalars_in(b, plan, scope, e->u.func.args.items[i], err));
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+static bool has_subquery(const em_ast *e);
+
+/* WHERE: subquery conditions become joins; the rest a filter over the result. */
+static int bind_where(em__binder *b, const em_ast *where, em_lop **plan, em__scope *scope,
+                      em_error *err)
+{
+    if (em__ast_has_agg(where))
+        return em_error_set_pos(err, EM_EBIND, em__pos(where),
+                                "aggregate functions are not allowed in WHERE");
+    const em_ast **conj = NULL;
+    int n = 0, cap = 0;
+    split_ast_and(b, where, &conj, &n, &cap);
+    const em_ast **rest = em_arena_alloc(arena(b), sizeof(em_ast *) * (size_t)(n + 1));
+    int nrest = 0;
+    for (int i = 0; i < n; i++) {
+        const em_ast *c = conj[i];
+        if (c->kind == EM_AST_EXISTS)
+            EM_TRY(rewrite_exists(b, plan, scope, c, false, err));
+        else if (c->kind == EM_AST_NOT && c->u.unary.arg->kind == EM_AST_EXISTS)
+            EM_TRY(rewrite_exists(b, plan, scope, c->u.unary.arg, true, err));
+        else if (c->kind == EM_AST_IN_SUBQUERY)
+            EM_TRY(rewrite_in(b, plan, scope, c, err));
+        else {
+            if (has_subquery(c)) EM_TRY(rewrite_scalars_in(b, plan, scope, c, err));
+            rest[nrest++] = c;
+        }
+    }
+    return filter_by(b, plan, scope, nrest, rest, err);
+}
+
+static bool has_subquery(const em_ast *e)
+{
+    if (!e) return false;
+    switch (e->kind) {
+    case EM_AST_SUBQUERY:
+    case EM_AST_IN_SUBQUERY:
+    case EM_AST_EXISTS:
+        return true;
+    case EM_AST_BINARY:
+    case EM_AST_IS_DISTINCT:
+        return has_subquery(e->u.binary.left) || has_subquery(e->u.binary.right);
+    case EM_AST_UNARY:
+    case EM_AST_NOT:
+        return has_subquery(e->u.unary.arg);
+    case EM_AST_AND:
+    case EM_AST_OR:
+        for (int i = 0; i < e->u.bool_args.n; i++)
+            if (has_subquery(e->u.bool_args.items[i])) return true;
+        return false;
+    case EM_AST_CAST:
+        return has_subquery(e->u.cast.arg);
+    case EM_AST_BETWEEN:
+        return has_subquery(e->u.between.arg) || has_subquery(e->u.between.low) ||
+               has_subquery(e->u.between.high);
+    case EM_AST_FUNC:
+        for (int i = 0; i < e->u.func.args.n; i++)
+            if (has_subquery(e->u.func.args.items[i])) return true;
+        return false;
+    default:
+        return false;
+    }
+}
+
+
+/* ---- window functions ------------------------------------------------------ */
+
+/* Renumber window-call placeholders (EM__WIN_BASE + k) to their columns. */
+static void fix_window_refs(em_expr *e, int base, const int *pos)
+{
+    if (!e) return;
+    if (e->kind == EM_EXPR_COLUMN && e->column >= EM__WIN_BASE)
+        e->column = base + pos[e->column - EM__WIN_BASE];
+    for (int i = 0; i < e->nargs; i++) fix_window_refs(e->args[i], base, pos);
+}
+
+/* One window operator per distinct PARTITION BY / ORDER BY, chained; their
+ * calls' columns follow the input's, in spec order. */
+static em_lop *add_windows(em__binder *b, em_lop *plan, const em__win_ctx *w, int nexprs,
+                           em_expr **exprs)
+{
+    int nin = plan->schema->nfields;
+    int *pos = em_arena_alloc(arena(b), sizeof(int) * (size_t)(w->ncalls + 1));
+    int next = 0;
+    for (int s = 0; s < w->nspecs; s++) {
+        const em__win_spec *sp = &w->specs[s];
+        int n = 0;
+        for (int k = 0; k < w->ncalls; k++) n += w->spec_of[k] == s;
+        em_lop *wl = em_lop_new(arena(b), EM_LOP_WINDOW, 1);
+        wl->children[0] = plan;
+        wl->u.window.npartition = sp->npart;
+        wl->u.window.partition = sp->part;
+        wl->u.window.norder = sp->norder;
+        wl->u.window.order = sp->order;
+        wl->u.window.order_dirs = sp->dirs;
+        wl->u.window.ncalls = n;
+        wl->u.window.calls = em_arena_alloc(arena(b), sizeof(em_window_call) * (size_t)(n + 1));
+        int width = plan->schema->nfields;
+        wl->schema = em_lop_schema(arena(b), width + n);
+        for (int i = 0; i < width; i++) wl->schema->fields[i] = plan->schema->fields[i];
+        int c = 0;
+        for (int k = 0; k < w->ncalls; k++) {
+            if (w->spec_of[k] != s) continue;
+            wl->u.window.calls[c] = w->calls[k];
+            wl->schema->fields[width + c].name = em_arena_printf(arena(b), "__win%d", k);
+            wl->schema->fields[width + c].type = w->calls[k].type;
+            wl->schema->fields[width + c].nullable = true;
+            pos[k] = next++;
+            c++;
+        }
+        wl->est_rows = plan->est_rows;
+        plan = wl;
+    }
+    for (int i = 0; i < nexprs; i++) fix_window_refs(exprs[i], nin, pos);
+    return plan;
+}
+
 /* ---- SELECT -------------------------------------------------------------- */
 
 typedef struct target {
@@ -684,6 +1365,7 @@ static int expand_targets(em__binder *b, const em_ast *q, const em__scope *scope
             for (int c = 0; c < scope->ncols; c++) {
                 if (ql && (!scope->cols[c].qualifier || !em_str_ieq(ql, scope->cols[c].qualifier)))
                     continue;
+                if (!ql && scope->cols[c].hidden) continue; /* USING copies, subquery columns */
                 if (n == cap) {
                     cap *= 2;
                     target *nt = em_arena_calloc(arena(b), sizeof(target) * (size_t)cap);
@@ -738,8 +1420,13 @@ static int bind_group_key(em__binder *b, const em_ast *g, const em__scope *scope
     if (em__ast_has_agg(g))
         return em_error_set_pos(err, EM_EBIND, em__pos(g),
                                 "aggregate functions are not allowed in GROUP BY");
+    /* Input columns first, then select-list aliases (never an enclosing query's
+     * columns: SELECT a AS k ... GROUP BY k means the alias even inside a subquery). */
     em_error tmp = {0};
+    em__outer *outer = b->outer;
+    b->outer = NULL;
     int rc = em__bind_expr(b, scope, NULL, g, out, &tmp);
+    b->outer = outer;
     if (rc == 0) return 0;
     /* A bare name that is not an input column may be a select-list alias. */
     if (g->kind == EM_AST_COLUMN && !g->u.column.qualifier) {
@@ -758,29 +1445,11 @@ static int bind_select(em__binder *b, const em_ast *q, em_lop **out, em_error *e
     em_arena *a = arena(b);
     em_lop *plan;
     em__scope scope = {0};
-    if (q->u.select.from.n == 0) {
+    if (q->u.select.from.n == 0)
         plan = single_row(b);
-    } else {
-        if (q->u.select.from.n > 1)
-            return em_error_set_pos(err, EM_EUNSUPPORTED, em__pos(q->u.select.from.items[1]),
-                                    "joins (several FROM items) are not supported yet");
-        EM_TRY(bind_from_item(b, q->u.select.from.items[0], &plan, &scope, err));
-    }
-
-    if (q->u.select.where) {
-        if (em__ast_has_agg(q->u.select.where))
-            return em_error_set_pos(err, EM_EBIND, em__pos(q->u.select.where),
-                                    "aggregate functions are not allowed in WHERE");
-        em_expr *pred;
-        EM_TRY(em__bind_expr(b, &scope, NULL, q->u.select.where, &pred, err));
-        if (pred->type.id != EM_TYPE_BOOLEAN) {
-            char buf[64];
-            return em_error_set_pos(err, EM_ETYPE, em__pos(q->u.select.where),
-                                    "argument of WHERE must be BOOLEAN, not %s",
-                                    em_type_name(pred->type, buf, sizeof buf));
-        }
-        plan = make_filter(b, plan, pred);
-    }
+    else
+        EM_TRY(bind_from_list(b, &q->u.select.from, &plan, &scope, err));
+    if (q->u.select.where) EM_TRY(bind_where(b, q->u.select.where, &plan, &scope, err));
 
     target *targets = NULL;
     int ntargets = 0;
@@ -822,13 +1491,25 @@ static int bind_select(em__binder *b, const em_ast *q, em_lop **out, em_error *e
     }
 
     const em__scope *tscope = &scope;
+    em__win_ctx win = {0};
+    em__win_ctx *saved_win = b->win;
+    b->win = &win;
     for (int i = 0; i < ntargets; i++) {
         if (!targets[i].ast) continue;
-        EM_TRY(em__bind_expr(b, tscope, actx, targets[i].ast, &targets[i].expr, err));
+        int rc = em__bind_expr(b, tscope, actx, targets[i].ast, &targets[i].expr, err);
+        if (rc < 0) {
+            b->win = saved_win;
+            return rc;
+        }
     }
+    b->win = NULL;
     em_expr *having = NULL;
     if (q->u.select.having) {
-        EM_TRY(em__bind_expr(b, tscope, actx, q->u.select.having, &having, err));
+        int rc = em__bind_expr(b, tscope, actx, q->u.select.having, &having, err);
+        if (rc < 0) {
+            b->win = saved_win;
+            return rc;
+        }
         if (having->type.id != EM_TYPE_BOOLEAN)
             return em_error_set_pos(err, EM_ETYPE, em__pos(q->u.select.having),
                                     "argument of HAVING must be BOOLEAN");
@@ -846,6 +1527,7 @@ static int bind_select(em__binder *b, const em_ast *q, em_lop **out, em_error *e
         pexprs[i] = targets[i].expr;
         pnames[i] = targets[i].name;
     }
+    b->win = &win;
     for (int i = 0; i < norder; i++) {
         const em_ast_sort *s = &q->u.select.order_by[i];
         em_schema tmp = {.nfields = ntargets};
@@ -860,7 +1542,11 @@ static int bind_select(em__binder *b, const em_ast *q, em_lop **out, em_error *e
         EM_TRY(rc);
         if (rc == 0) {
             em_expr *e;
-            EM_TRY(em__bind_expr(b, tscope, actx, s->expr, &e, err));
+            rc = em__bind_expr(b, tscope, actx, s->expr, &e, err);
+            if (rc < 0) {
+                b->win = saved_win;
+                return rc;
+            }
             col = -1;
             for (int j = 0; j < nout && col < 0; j++)
                 if (em_expr_equal(pexprs[j], e)) col = j;
@@ -877,6 +1563,7 @@ static int bind_select(em__binder *b, const em_ast *q, em_lop **out, em_error *e
         }
         sort_key_init(&keys[i], col, s);
     }
+    b->win = saved_win;
 
     if (aggregating) {
         em_lop *ag = em_lop_new(a, EM_LOP_AGGREGATE, 1);
@@ -901,6 +1588,7 @@ static int bind_select(em__binder *b, const em_ast *q, em_lop **out, em_error *e
         plan = ag;
         if (having) plan = make_filter(b, plan, having);
     }
+    if (win.ncalls > 0) plan = add_windows(b, plan, &win, nout, pexprs);
 
     plan = make_project(b, plan, nout, pexprs, pnames);
     if (q->u.select.distinct) plan = make_distinct(b, plan);

@@ -29,6 +29,10 @@ typedef struct em_bind_ctx {
     int ntables;
     em_table **tables;
     int view_depth;
+    /* Runs an uncorrelated scalar subquery (planned by the binder) and returns
+     * its single value, copied into the statement's arena. */
+    int (*run_scalar)(void *run_ctx, em_lop *plan, em_value *out, em_error *err);
+    void *run_ctx;
 } em_bind_ctx;
 
 void em_bind_ctx_release(em_bind_ctx *ctx);

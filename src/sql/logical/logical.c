@@ -27,16 +27,28 @@ em_schema *em_lop_schema(em_arena *a, int nfields)
 
 const char *em_lop_kind_name(em_lop_kind k)
 {
-    static const char *names[] = {"Scan", "TableScan", "Values", "Filter", "Project",
-                                  "Aggregate", "Sort", "Limit", "Union"};
-    return k <= EM_LOP_UNION ? names[k] : "?";
+    static const char *names[] = {"Scan",  "TableScan", "Values", "Filter", "Project", "Aggregate",
+                                  "Sort",  "Limit",     "Union",  "Join",   "Window"};
+    return k <= EM_LOP_WINDOW ? names[k] : "?";
+}
+
+const char *em_join_kind_name(em_join_kind k)
+{
+    static const char *names[] = {"inner", "left", "right", "full", "semi", "anti", "anti (null-aware)"};
+    return k <= EM_JOIN_KIND_ANTI_NULL_AWARE ? names[k] : "?";
 }
 
 static const char **child_names(const em_lop *p, em_arena *a)
 {
     const em_schema *s = p->nchildren ? p->children[0]->schema : p->schema;
-    const char **names = em_arena_alloc(a, sizeof(char *) * (size_t)(s->nfields + 1));
+    int n = s->nfields;
+    if (p->kind == EM_LOP_JOIN) n += p->children[1]->schema->nfields;
+    const char **names = em_arena_alloc(a, sizeof(char *) * (size_t)(n + 1));
     for (int i = 0; i < s->nfields; i++) names[i] = s->fields[i].name;
+    if (p->kind == EM_LOP_JOIN) {
+        const em_schema *r = p->children[1]->schema;
+        for (int i = 0; i < r->nfields; i++) names[s->nfields + i] = r->fields[i].name;
+    }
     return names;
 }
 
@@ -125,6 +137,25 @@ static void format_node(const em_lop *p, int depth, em_arena *a, em_strbuf *out)
         break;
     case EM_LOP_UNION:
         em_strbuf_puts(out, " ALL");
+        break;
+    case EM_LOP_JOIN:
+        em_strbuf_printf(out, " %s", em_join_kind_name(p->u.join.kind));
+        if (p->u.join.cond) {
+            em_strbuf_puts(out, " on ");
+            em_expr_format(p->u.join.cond, in, out);
+        }
+        break;
+    case EM_LOP_WINDOW:
+        em_strbuf_printf(out, " %d function%s", p->u.window.ncalls,
+                         p->u.window.ncalls == 1 ? "" : "s");
+        if (p->u.window.npartition) {
+            em_strbuf_puts(out, " partition by [");
+            for (int i = 0; i < p->u.window.npartition; i++) {
+                if (i) em_strbuf_puts(out, ", ");
+                em_expr_format(p->u.window.partition[i], in, out);
+            }
+            em_strbuf_puts(out, "]");
+        }
         break;
     }
     em_strbuf_putc(out, '\n');

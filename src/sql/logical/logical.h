@@ -26,6 +26,8 @@ typedef enum em_lop_kind {
     EM_LOP_SORT,       /* u.sort */
     EM_LOP_LIMIT,      /* u.limit */
     EM_LOP_UNION,      /* UNION ALL of children (same schema) */
+    EM_LOP_JOIN,       /* u.join: children[0] left, children[1] right */
+    EM_LOP_WINDOW,     /* u.window: input columns + one column per call */
 } em_lop_kind;
 
 typedef struct em_lop em_lop;
@@ -71,6 +73,19 @@ struct em_lop {
             int64_t limit; /* -1 = no limit */
             int64_t offset;
         } limit;
+        struct {
+            em_join_kind kind;
+            em_expr *cond; /* over [left..., right...]; NULL = every pair (cross join) */
+        } join; /* output: left then right columns (SEMI/ANTI: left only) */
+        struct {
+            int npartition;
+            em_expr **partition; /* over the input */
+            int norder;
+            em_expr **order;     /* over the input */
+            em_sort_key *order_dirs; /* desc/nulls_first per order expression (column unused) */
+            int ncalls;
+            em_window_call *calls; /* args over the input */
+        } window;
     } u;
 };
 
@@ -80,5 +95,6 @@ em_schema *em_lop_schema(em_arena *a, int nfields);
 /* EXPLAIN text of a plan tree, indented by depth. */
 void em_lop_format(const em_lop *p, em_strbuf *out);
 const char *em_lop_kind_name(em_lop_kind k);
+const char *em_join_kind_name(em_join_kind k);
 
 #endif

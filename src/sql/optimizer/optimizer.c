@@ -47,6 +47,9 @@ static void fold_plan(em_arena *a, em_lop *p)
         for (int i = 0; i < p->u.project.nexprs; i++)
             p->u.project.exprs[i] = fold(a, p->u.project.exprs[i]);
         break;
+    case EM_LOP_JOIN:
+        p->u.join.cond = fold(a, p->u.join.cond);
+        break;
     case EM_LOP_AGGREGATE:
         for (int i = 0; i < p->u.agg.nkeys; i++) p->u.agg.keys[i] = fold(a, p->u.agg.keys[i]);
         for (int i = 0; i < p->u.agg.naggs; i++) {
@@ -78,11 +81,58 @@ static void conj_push(em_arena *a, conj_list *l, em_expr *e)
     l->items[l->n++] = e;
 }
 
+static void split_conjuncts(em_arena *a, em_expr *e, conj_list *out);
+static em_expr *and_all(em_arena *a, em_expr **items, int n);
+
+/* (A AND B) OR (A AND C) is A AND (B OR C): a join condition repeated in every
+ * branch of an OR (TPC-H Q19) becomes a join key instead of a cross product. */
+static em_expr *factor_or(em_arena *a, em_expr *e, conj_list *common)
+{
+    int n = e->nargs;
+    conj_list *br = em_arena_calloc(a, sizeof(conj_list) * (size_t)n);
+    for (int i = 0; i < n; i++) split_conjuncts(a, e->args[i], &br[i]);
+    bool **used = em_arena_alloc(a, sizeof(bool *) * (size_t)n);
+    for (int i = 0; i < n; i++) used[i] = em_arena_calloc(a, sizeof(bool) * (size_t)(br[i].n + 1));
+    for (int k = 0; k < br[0].n; k++) {
+        int *at = em_arena_alloc(a, sizeof(int) * (size_t)n);
+        bool everywhere = true;
+        for (int i = 1; i < n && everywhere; i++) {
+            at[i] = -1;
+            for (int j = 0; j < br[i].n && at[i] < 0; j++)
+                if (!used[i][j] && em_expr_equal(br[0].items[k], br[i].items[j])) at[i] = j;
+            everywhere = at[i] >= 0;
+        }
+        if (!everywhere) continue;
+        used[0][k] = true;
+        for (int i = 1; i < n; i++) used[i][at[i]] = true;
+        conj_push(a, common, br[0].items[k]);
+    }
+    if (common->n == 0) return e;
+    em_expr *o = em_expr_new(a, EM_EXPR_OR, e->type, n);
+    for (int i = 0; i < n; i++) {
+        conj_list rest = {0};
+        for (int j = 0; j < br[i].n; j++)
+            if (!used[i][j]) conj_push(a, &rest, br[i].items[j]);
+        if (rest.n == 0) return NULL; /* a branch is only the common part: the OR is true */
+        o->args[i] = and_all(a, rest.items, rest.n);
+    }
+    return o;
+}
+
 static void split_conjuncts(em_arena *a, em_expr *e, conj_list *out)
 {
     if (e->kind == EM_EXPR_AND) {
         for (int i = 0; i < e->nargs; i++) split_conjuncts(a, e->args[i], out);
         return;
+    }
+    if (e->kind == EM_EXPR_OR && e->nargs > 1) {
+        conj_list common = {0};
+        em_expr *rest = factor_or(a, e, &common);
+        if (common.n > 0) {
+            for (int i = 0; i < common.n; i++) conj_push(a, out, common.items[i]);
+            if (rest) conj_push(a, out, rest);
+            return;
+        }
     }
     /* A constant TRUE conjunct filters nothing. */
     if (e->kind == EM_EXPR_CONST && !e->value.is_null && e->type.id == EM_TYPE_BOOLEAN &&
@@ -136,6 +186,29 @@ static int max_column(const em_expr *e)
     max_col m = {-1};
     em_expr_visit_columns(e, note_max, &m);
     return m.max;
+}
+
+static void note_min(void *ctx, int c)
+{
+    max_col *m = ctx;
+    if (c < m->max) m->max = c;
+}
+/* Smallest column referenced, or INT32_MAX when none. */
+static int min_column(const em_expr *e)
+{
+    max_col m = {INT32_MAX};
+    em_expr_visit_columns(e, note_min, &m);
+    return m.max;
+}
+
+/* A copy of e with every column c renumbered to c - shift. */
+static em_expr *shifted(em_arena *a, const em_expr *e, int ncols, int shift)
+{
+    int *map = em_arena_alloc(a, sizeof(int) * (size_t)(ncols + 1));
+    for (int i = 0; i < ncols; i++) map[i] = i - shift;
+    em_expr *c = em_expr_copy(a, e);
+    em_expr_remap_columns(c, map);
+    return c;
 }
 
 static em_lop *copy_node(em_arena *a, const em_lop *p)
@@ -223,6 +296,61 @@ static em_lop *push_down(em_arena *a, em_lop *p, conj_list *pending)
     }
     case EM_LOP_VALUES:
         return wrap_filter(a, p, pending);
+    case EM_LOP_JOIN: {
+        int L = p->children[0]->schema->nfields, R = p->children[1]->schema->nfields;
+        em_join_kind k = p->u.join.kind;
+        conj_list left = {0}, right = {0}, cond = {0}, above = {0};
+        /* Predicates from above (over the join's output). */
+        for (int i = 0; i < pending->n; i++) {
+            em_expr *e = pending->items[i];
+            int lo = min_column(e), hi = max_column(e);
+            bool only_left = hi < L, only_right = lo >= L && lo != INT32_MAX;
+            if (k == EM_JOIN_KIND_INNER) {
+                if (only_left)
+                    conj_push(a, &left, e);
+                else if (only_right)
+                    conj_push(a, &right, shifted(a, e, L + R, L));
+                else
+                    conj_push(a, &cond, e);
+            } else if ((k == EM_JOIN_KIND_LEFT || k >= EM_JOIN_KIND_SEMI) && only_left) {
+                conj_push(a, &left, e);
+            } else if (k == EM_JOIN_KIND_RIGHT && only_right) {
+                conj_push(a, &right, shifted(a, e, L + R, L));
+            } else {
+                conj_push(a, &above, e);
+            }
+        }
+        /* The join's own condition. */
+        if (p->u.join.cond) {
+            conj_list own = {0};
+            split_conjuncts(a, p->u.join.cond, &own);
+            for (int i = 0; i < own.n; i++) {
+                em_expr *e = own.items[i];
+                int lo = min_column(e), hi = max_column(e);
+                bool only_left = hi < L && lo != INT32_MAX, only_right = lo >= L && lo != INT32_MAX;
+                bool push_left = only_left && (k == EM_JOIN_KIND_INNER || k == EM_JOIN_KIND_RIGHT ||
+                                               k == EM_JOIN_KIND_SEMI);
+                bool push_right = only_right && (k == EM_JOIN_KIND_INNER || k == EM_JOIN_KIND_LEFT ||
+                                                 k == EM_JOIN_KIND_SEMI || k == EM_JOIN_KIND_ANTI);
+                if (push_left)
+                    conj_push(a, &left, e);
+                else if (push_right)
+                    conj_push(a, &right, shifted(a, e, L + R, L));
+                else
+                    conj_push(a, &cond, e);
+            }
+        }
+        em_lop *c = copy_node(a, p);
+        c->children[0] = push_down(a, p->children[0], &left);
+        c->children[1] = push_down(a, p->children[1], &right);
+        c->u.join.cond = cond.n ? and_all(a, cond.items, cond.n) : NULL;
+        return wrap_filter(a, c, &above);
+    }
+    case EM_LOP_WINDOW: {
+        em_lop *c = copy_node(a, p);
+        c->children[0] = push_fresh(a, p->children[0]);
+        return wrap_filter(a, c, pending);
+    }
     }
     return wrap_filter(a, p, pending);
 }
@@ -382,6 +510,58 @@ static em_lop *prune(em_arena *a, const em_lop *p, const bool *need, int **map_o
         for (int i = 0; i < nout; i++) map[i] = i;
         return c;
     }
+    case EM_LOP_JOIN: {
+        const em_lop *l = p->children[0], *r = p->children[1];
+        int L = l->schema->nfields, R = r->schema->nfields;
+        bool has_right = p->u.join.kind < EM_JOIN_KIND_SEMI;
+        bool *both = em_arena_calloc(a, sizeof(bool) * (size_t)(L + R + 1));
+        for (int i = 0; i < nout; i++) both[i] = need[i];
+        need_expr(both, p->u.join.cond);
+        int *lmap, *rmap;
+        c->children[0] = prune(a, l, both, &lmap);
+        c->children[1] = prune(a, r, both + L, &rmap);
+        int nl = c->children[0]->schema->nfields, nr = c->children[1]->schema->nfields;
+        int *cmap = em_arena_alloc(a, sizeof(int) * (size_t)(L + R + 1));
+        for (int i = 0; i < L; i++) cmap[i] = lmap[i];
+        for (int i = 0; i < R; i++) cmap[L + i] = rmap[i] >= 0 ? nl + rmap[i] : -1;
+        c->u.join.cond = remapped(a, p->u.join.cond, cmap);
+        c->schema = em_lop_schema(a, has_right ? nl + nr : nl);
+        for (int i = 0; i < nl; i++) c->schema->fields[i] = c->children[0]->schema->fields[i];
+        for (int i = 0; has_right && i < nr; i++)
+            c->schema->fields[nl + i] = c->children[1]->schema->fields[i];
+        memcpy(map, cmap, sizeof(int) * (size_t)nout);
+        return c;
+    }
+    case EM_LOP_WINDOW: {
+        const em_lop *ch = p->children[0];
+        int nin = ch->schema->nfields;
+        bool *cn = em_arena_calloc(a, sizeof(bool) * (size_t)(nin + 1));
+        for (int i = 0; i < nin; i++) cn[i] = need[i];
+        for (int i = 0; i < p->u.window.npartition; i++) need_expr(cn, p->u.window.partition[i]);
+        for (int i = 0; i < p->u.window.norder; i++) need_expr(cn, p->u.window.order[i]);
+        for (int i = 0; i < p->u.window.ncalls; i++) need_expr(cn, p->u.window.calls[i].arg);
+        int *cmap;
+        c->children[0] = prune(a, ch, cn, &cmap);
+        int nn = c->children[0]->schema->nfields;
+        c->u.window.partition = em_arena_alloc(a, sizeof(em_expr *) * (size_t)(p->u.window.npartition + 1));
+        for (int i = 0; i < p->u.window.npartition; i++)
+            c->u.window.partition[i] = remapped(a, p->u.window.partition[i], cmap);
+        c->u.window.order = em_arena_alloc(a, sizeof(em_expr *) * (size_t)(p->u.window.norder + 1));
+        for (int i = 0; i < p->u.window.norder; i++)
+            c->u.window.order[i] = remapped(a, p->u.window.order[i], cmap);
+        c->u.window.calls = em_arena_alloc(a, sizeof(em_window_call) * (size_t)(p->u.window.ncalls + 1));
+        for (int i = 0; i < p->u.window.ncalls; i++) {
+            c->u.window.calls[i] = p->u.window.calls[i];
+            c->u.window.calls[i].arg = remapped(a, p->u.window.calls[i].arg, cmap);
+        }
+        c->schema = em_lop_schema(a, nn + p->u.window.ncalls);
+        for (int i = 0; i < nn; i++) c->schema->fields[i] = c->children[0]->schema->fields[i];
+        for (int i = 0; i < p->u.window.ncalls; i++)
+            c->schema->fields[nn + i] = p->schema->fields[nin + i];
+        for (int i = 0; i < nin; i++) map[i] = cmap[i];
+        for (int i = 0; i < p->u.window.ncalls; i++) map[nin + i] = nn + i;
+        return c;
+    }
     }
     for (int i = 0; i < nout; i++) map[i] = i;
     return c;
@@ -393,6 +573,7 @@ int em_optimize(em_arena *a, em_lop *plan, em_lop **out, em_error *err)
     fold_plan(a, plan);
     em_lop *p = push_fresh(a, plan);
     fold_plan(a, p);
+    p = em_optimize_join_order(a, p);
     bool *need = em_arena_alloc(a, sizeof(bool) * (size_t)(p->schema->nfields + 1));
     for (int i = 0; i < p->schema->nfields; i++) need[i] = true;
     int *map;

@@ -7,5 +7,7 @@
 #include "sql/logical/logical.h"
 
 int em_optimize(em_arena *a, em_lop *plan, em_lop **out, em_error *err) EM_MUST_CHECK;
+/* Reorder clusters of inner joins (join_order.c). */
+em_lop *em_optimize_join_order(em_arena *a, em_lop *plan);
 
 #endif

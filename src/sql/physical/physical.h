@@ -121,12 +121,15 @@ const char *em_pop_kind_name(em_pop_kind k);
 /* ---- planning ---------------------------------------------------------- */
 
 typedef struct em_plan_conf {
-    int shuffle_partitions; /* ember.sql.shuffle.partitions */
-    int parallelism;        /* executor threads (local[N]) */
+    int shuffle_partitions;     /* ember.sql.shuffle.partitions */
+    int parallelism;            /* executor threads (local[N]) */
+    int64_t broadcast_threshold; /* ember.sql.autoBroadcastJoinThreshold (bytes; <= 0: never) */
 } em_plan_conf;
 
 int em_physical_plan(em_arena *a, const em_lop *logical, const em_plan_conf *conf, em_pop **out,
                      em_error *err) EM_MUST_CHECK;
+/* The plan's rows gathered into one partition (a single-partition exchange). */
+em_pop *em_physical_single(em_arena *a, em_pop *plan);
 
 /* ---- stages ------------------------------------------------------------ */
 

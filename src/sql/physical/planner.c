@@ -65,14 +65,14 @@ static em_schema *agg_schema(planner *pl, const em_lop *lp, bool partial)
     int nk = lp->u.agg.nkeys, n = nk;
     if (!partial) return lp->schema;
     for (int i = 0; i < lp->u.agg.naggs; i++) {
-        em_type st[2];
+        em_type st[EM_AGG_MAX_STATES];
         n += em_agg_state_types(&lp->u.agg.aggs[i], st);
     }
     em_schema *s = em_lop_schema(pl->a, n);
     for (int i = 0; i < nk; i++) s->fields[i] = lp->schema->fields[i];
     int c = nk;
     for (int i = 0; i < lp->u.agg.naggs; i++) {
-        em_type st[2];
+        em_type st[EM_AGG_MAX_STATES];
         int k = em_agg_state_types(&lp->u.agg.aggs[i], st);
         for (int j = 0; j < k; j++) {
             s->fields[c].name = em_arena_printf(pl->a, "__state%d_%d", i, j);
@@ -104,7 +104,8 @@ static int plan_aggregate(planner *pl, const em_lop *lp, em_pop *child, em_pop *
     em_arena *a = pl->a;
     int nk = lp->u.agg.nkeys, na = lp->u.agg.naggs;
     bool distinct = false;
-    for (int i = 0; i < na; i++) distinct |= lp->u.agg.aggs[i].distinct;
+    for (int i = 0; i < na; i++)
+        distinct |= lp->u.agg.aggs[i].distinct || em_agg_is_holistic(lp->u.agg.aggs[i].kind);
     int nparts = nk > 0 ? pl->conf->shuffle_partitions : 1;
 
     if (child->nparts == 1) {
@@ -193,10 +194,284 @@ static em_pop *make_limit(planner *pl, em_pop *child, int64_t limit, int64_t off
     return l;
 }
 
+
+/* ---- joins ----------------------------------------------------------------- */
+
+static double row_bytes(const em_schema *s)
+{
+    double w = 8;
+    for (int i = 0; i < s->nfields; i++)
+        w += s->fields[i].type.id == EM_TYPE_VARCHAR ? 24 : (double)em_type_width(s->fields[i].type);
+    return w;
+}
+
+static double est_bytes(const em_lop *lp)
+{
+    double rows = lp->est_rows >= 0 ? lp->est_rows : 1e9;
+    return rows * row_bytes(lp->schema);
+}
+
+typedef struct colset {
+    int lo, hi;
+} colset;
+static void colset_note(void *ctx, int c)
+{
+    colset *s = ctx;
+    if (c < s->lo) s->lo = c;
+    if (c > s->hi) s->hi = c;
+}
+static colset cols_of(const em_expr *e)
+{
+    colset s = {1 << 30, -1};
+    em_expr_visit_columns(e, colset_note, &s);
+    return s;
+}
+
+static void flatten_and(em_arena *a, em_expr *e, em_expr ***items, int *n, int *cap)
+{
+    if (e->kind == EM_EXPR_AND) {
+        for (int i = 0; i < e->nargs; i++) flatten_and(a, e->args[i], items, n, cap);
+        return;
+    }
+    if (*n == *cap) {
+        int ncap = *cap ? *cap * 2 : 8;
+        em_expr **m = em_arena_alloc(a, sizeof(em_expr *) * (size_t)ncap);
+        if (*n) memcpy(m, *items, sizeof(em_expr *) * (size_t)*n);
+        *items = m;
+        *cap = ncap;
+    }
+    (*items)[(*n)++] = e;
+}
+
+/* Append computed key columns to a side: [its columns..., keys that are not
+ * plain columns]; key_cols receives each key's column. */
+static em_pop *key_columns(planner *pl, em_pop *side, int nkeys, em_expr **keys, int *key_cols)
+{
+    int n = side->schema->nfields, extra = 0;
+    for (int k = 0; k < nkeys; k++) extra += keys[k]->kind != EM_EXPR_COLUMN;
+    if (extra == 0) {
+        for (int k = 0; k < nkeys; k++) key_cols[k] = keys[k]->column;
+        return side;
+    }
+    em_schema *s = em_lop_schema(pl->a, n + extra);
+    em_pop *p = unary(pl, EM_POP_PROJECT, side, s);
+    p->u.project.nexprs = n + extra;
+    p->u.project.exprs = em_arena_alloc(pl->a, sizeof(em_expr *) * (size_t)(n + extra));
+    for (int i = 0; i < n; i++) {
+        s->fields[i] = side->schema->fields[i];
+        p->u.project.exprs[i] = em_expr_column(pl->a, i, side->schema->fields[i].type);
+    }
+    int c = n;
+    for (int k = 0; k < nkeys; k++) {
+        if (keys[k]->kind == EM_EXPR_COLUMN) {
+            key_cols[k] = keys[k]->column;
+            continue;
+        }
+        s->fields[c].name = em_arena_printf(pl->a, "__jk%d", k);
+        s->fields[c].type = keys[k]->type;
+        s->fields[c].nullable = true;
+        p->u.project.exprs[c] = keys[k];
+        key_cols[k] = c++;
+    }
+    return p;
+}
+
+static int plan_join(planner *pl, const em_lop *lp, em_pop **out, em_error *err)
+{
+    em_arena *a = pl->a;
+    em_pop *lpop, *rpop;
+    EM_TRY(plan(pl, lp->children[0], &lpop, err));
+    EM_TRY(plan(pl, lp->children[1], &rpop, err));
+    int L = lpop->schema->nfields, R = rpop->schema->nfields;
+    em_join_kind kind = lp->u.join.kind;
+
+    /* Split the condition into equi-key pairs (left expr = right expr) and the rest. */
+    em_expr **conj = NULL;
+    int nconj = 0, cap = 0;
+    if (lp->u.join.cond) flatten_and(a, lp->u.join.cond, &conj, &nconj, &cap);
+    em_expr **lkeys = em_arena_alloc(a, sizeof(em_expr *) * (size_t)(nconj + 1));
+    em_expr **rkeys = em_arena_alloc(a, sizeof(em_expr *) * (size_t)(nconj + 1));
+    em_expr **rest = em_arena_alloc(a, sizeof(em_expr *) * (size_t)(nconj + 1));
+    int nkeys = 0, nrest = 0;
+    int *shift = em_arena_alloc(a, sizeof(int) * (size_t)(L + R + 1));
+    for (int i = 0; i < L + R; i++) shift[i] = i - L;
+    for (int i = 0; i < nconj; i++) {
+        em_expr *e = conj[i];
+        bool eq = e->kind == EM_EXPR_CALL && strcmp(e->func->name, "=") == 0 && e->nargs == 2;
+        if (eq) {
+            colset x = cols_of(e->args[0]), y = cols_of(e->args[1]);
+            em_expr *lk = NULL, *rk = NULL;
+            if (x.hi >= 0 && x.hi < L && y.hi >= 0 && y.lo >= L)
+                lk = e->args[0], rk = e->args[1];
+            else if (y.hi >= 0 && y.hi < L && x.hi >= 0 && x.lo >= L)
+                lk = e->args[1], rk = e->args[0];
+            if (lk && em_type_equal(lk->type, rk->type)) {
+                lkeys[nkeys] = lk;
+                rkeys[nkeys] = em_expr_copy(a, rk);
+                em_expr_remap_columns(rkeys[nkeys], shift);
+                nkeys++;
+                continue;
+            }
+        }
+        rest[nrest++] = e;
+    }
+    if (kind == EM_JOIN_KIND_ANTI_NULL_AWARE && nkeys != 1)
+        return em_error_set(err, EM_EUNSUPPORTED,
+                            "NOT IN with a correlated or multi-column subquery is not supported");
+
+    int *lcols = em_arena_alloc(a, sizeof(int) * (size_t)(nkeys + 1));
+    int *rcols = em_arena_alloc(a, sizeof(int) * (size_t)(nkeys + 1));
+    lpop = key_columns(pl, lpop, nkeys, lkeys, lcols);
+    rpop = key_columns(pl, rpop, nkeys, rkeys, rcols);
+    int L2 = lpop->schema->nfields, R2 = rpop->schema->nfields;
+    em_expr *residual = NULL;
+    if (nrest > 0) {
+        int *map = em_arena_alloc(a, sizeof(int) * (size_t)(L + R + 1));
+        for (int i = 0; i < L; i++) map[i] = i;
+        for (int i = 0; i < R; i++) map[L + i] = L2 + i;
+        residual = nrest == 1 ? em_expr_copy(a, rest[0]) : NULL;
+        if (!residual) {
+            residual = em_expr_new(a, EM_EXPR_AND, em_type_make(EM_TYPE_BOOLEAN), nrest);
+            for (int i = 0; i < nrest; i++) residual->args[i] = em_expr_copy(a, rest[i]);
+        }
+        em_expr_remap_columns(residual, map);
+    }
+
+    /* Strategy: broadcast the build side when it is small (and not a side whose
+     * unmatched rows must be kept), else shuffle both sides on the keys. */
+    double lb = est_bytes(lp->children[0]), rb = est_bytes(lp->children[1]);
+    int64_t thr = pl->conf->broadcast_threshold;
+    bool build_right = true, broadcast = false;
+    switch (kind) {
+    case EM_JOIN_KIND_INNER:
+        build_right = rb <= lb;
+        broadcast = nkeys == 0 || (thr > 0 && (build_right ? rb : lb) <= (double)thr);
+        break;
+    case EM_JOIN_KIND_LEFT:
+        broadcast = nkeys == 0 || (thr > 0 && rb <= (double)thr);
+        break;
+    case EM_JOIN_KIND_RIGHT:
+        build_right = false;
+        broadcast = nkeys == 0 || (thr > 0 && lb <= (double)thr);
+        break;
+    case EM_JOIN_KIND_FULL:
+        build_right = rb <= lb;
+        break;
+    case EM_JOIN_KIND_SEMI:
+    case EM_JOIN_KIND_ANTI:
+        broadcast = nkeys == 0 || (thr > 0 && rb <= (double)thr);
+        break;
+    case EM_JOIN_KIND_ANTI_NULL_AWARE:
+        broadcast = true; /* every task must see the whole right side and its NULLs */
+        break;
+    }
+    em_pop *probe = build_right ? lpop : rpop, *build = build_right ? rpop : lpop;
+    int *pkeys = build_right ? lcols : rcols, *bkeys = build_right ? rcols : lcols;
+    em_pop *bx;
+    int nparts;
+    if (broadcast) {
+        bx = exchange(pl, build, 0, NULL, 1);
+        bx->u.exchange.broadcast = true;
+        nparts = probe->nparts;
+    } else if (nkeys == 0) { /* FULL without keys: everything in one task */
+        probe = exchange(pl, probe, 0, NULL, 1);
+        bx = exchange(pl, build, 0, NULL, 1);
+        nparts = 1;
+    } else {
+        nparts = pl->conf->shuffle_partitions;
+        probe = exchange(pl, probe, nkeys, pkeys, nparts);
+        bx = exchange(pl, build, nkeys, bkeys, nparts);
+    }
+    bool has_right = kind < EM_JOIN_KIND_SEMI;
+    em_schema *js = em_lop_schema(a, has_right ? L2 + R2 : L2);
+    for (int i = 0; i < L2; i++) js->fields[i] = lpop->schema->fields[i];
+    for (int i = 0; has_right && i < R2; i++) js->fields[L2 + i] = rpop->schema->fields[i];
+    em_pop *j = em_pop_new(a, EM_POP_HASH_JOIN, 2);
+    j->children[0] = probe;
+    j->children[1] = bx;
+    j->schema = js;
+    j->nparts = nparts;
+    em_join_spec *sp = &j->u.join.spec;
+    sp->kind = kind;
+    sp->build_right = build_right;
+    sp->nkeys = nkeys;
+    sp->left_keys = lcols;
+    sp->right_keys = rcols;
+    sp->residual = residual;
+    sp->left_ncols = L2;
+    sp->right_ncols = R2;
+    em_type *lt = em_arena_alloc(a, sizeof(em_type) * (size_t)(L2 + 1));
+    em_type *rt = em_arena_alloc(a, sizeof(em_type) * (size_t)(R2 + 1));
+    for (int i = 0; i < L2; i++) lt[i] = lpop->schema->fields[i].type;
+    for (int i = 0; i < R2; i++) rt[i] = rpop->schema->fields[i].type;
+    sp->left_types = lt;
+    sp->right_types = rt;
+    if (L2 == L && R2 == R) {
+        *out = j;
+        return 0;
+    }
+    /* Drop the computed key columns again. */
+    int n = has_right ? L + R : L;
+    em_pop *p = unary(pl, EM_POP_PROJECT, j, lp->schema);
+    p->u.project.nexprs = n;
+    p->u.project.exprs = em_arena_alloc(a, sizeof(em_expr *) * (size_t)(n + 1));
+    for (int i = 0; i < L; i++) p->u.project.exprs[i] = em_expr_column(a, i, js->fields[i].type);
+    for (int i = 0; has_right && i < R; i++)
+        p->u.project.exprs[L + i] = em_expr_column(a, L2 + i, js->fields[L2 + i].type);
+    *out = p;
+    return 0;
+}
+
+/* ---- window functions ------------------------------------------------------ */
+
+static int plan_window(planner *pl, const em_lop *lp, em_pop *child, em_pop **out, em_error *err)
+{
+    em_arena *a = pl->a;
+    int nin = child->schema->nfields, np = lp->u.window.npartition, no = lp->u.window.norder;
+    em_expr **all = em_arena_alloc(a, sizeof(em_expr *) * (size_t)(np + no + 1));
+    for (int i = 0; i < np; i++) all[i] = lp->u.window.partition[i];
+    for (int i = 0; i < no; i++) all[np + i] = lp->u.window.order[i];
+    int *cols = em_arena_alloc(a, sizeof(int) * (size_t)(np + no + 1));
+    em_pop *in = key_columns(pl, child, np + no, all, cols);
+    int nin2 = in->schema->nfields;
+    em_pop *x = np > 0 ? exchange(pl, in, np, cols, pl->conf->shuffle_partitions)
+                       : exchange(pl, in, 0, NULL, 1);
+    if (in->nparts == 1 && np == 0) x = in; /* already a single partition */
+    int nc = lp->u.window.ncalls;
+    em_schema *s = em_lop_schema(a, nin2 + nc);
+    for (int i = 0; i < nin2; i++) s->fields[i] = in->schema->fields[i];
+    for (int i = 0; i < nc; i++) s->fields[nin2 + i] = lp->schema->fields[nin + i];
+    em_pop *w = unary(pl, EM_POP_WINDOW, x, s);
+    w->u.window.npartition = np;
+    w->u.window.partition_cols = cols;
+    w->u.window.norder = no;
+    w->u.window.order = em_arena_alloc(a, sizeof(em_sort_key) * (size_t)(no + 1));
+    for (int i = 0; i < no; i++) {
+        w->u.window.order[i] = lp->u.window.order_dirs[i];
+        w->u.window.order[i].column = cols[np + i];
+    }
+    w->u.window.ncalls = nc;
+    w->u.window.calls = lp->u.window.calls;
+    if (nin2 == nin) {
+        *out = w;
+        return 0;
+    }
+    em_pop *p = unary(pl, EM_POP_PROJECT, w, lp->schema);
+    p->u.project.nexprs = nin + nc;
+    p->u.project.exprs = em_arena_alloc(a, sizeof(em_expr *) * (size_t)(nin + nc));
+    for (int i = 0; i < nin; i++) p->u.project.exprs[i] = em_expr_column(a, i, s->fields[i].type);
+    for (int i = 0; i < nc; i++)
+        p->u.project.exprs[nin + i] = em_expr_column(a, nin2 + i, s->fields[nin2 + i].type);
+    *out = p;
+    EM_UNUSED(err);
+    return 0;
+}
+
 static int plan(planner *pl, const em_lop *lp, em_pop **out, em_error *err)
 {
     em_arena *a = pl->a;
     em_pop *child = NULL;
+    if (lp->kind == EM_LOP_JOIN) return plan_join(pl, lp, out, err);
     if (lp->kind != EM_LOP_UNION && lp->nchildren > 0 &&
         !(lp->kind == EM_LOP_LIMIT && lp->children[0]->kind == EM_LOP_SORT))
         EM_TRY(plan(pl, lp->children[0], &child, err));
@@ -278,6 +553,10 @@ static int plan(planner *pl, const em_lop *lp, em_pop **out, em_error *err)
         *out = make_limit(pl, x, limit, offset);
         return 0;
     }
+    case EM_LOP_JOIN:
+        return plan_join(pl, lp, out, err);
+    case EM_LOP_WINDOW:
+        return plan_window(pl, lp, child, out, err);
     case EM_LOP_UNION: {
         em_pop *u = em_pop_new(a, EM_POP_UNION, lp->nchildren);
         u->schema = lp->schema;
@@ -297,4 +576,10 @@ int em_physical_plan(em_arena *a, const em_lop *logical, const em_plan_conf *con
 {
     planner pl = {a, conf};
     return plan(&pl, logical, out, err);
+}
+
+em_pop *em_physical_single(em_arena *a, em_pop *plan)
+{
+    planner pl = {a, NULL};
+    return exchange(&pl, plan, 0, NULL, 1);
 }

@@ -56,6 +56,7 @@ static void cut(cutter *c, em_pop *p, id_list *parents)
         rd->u.shuffle_read.nmaps = ch->children[0]->nparts;
         rd->u.shuffle_read.nmerge = ch->u.exchange.nmerge;
         rd->u.shuffle_read.merge_keys = ch->u.exchange.merge_keys;
+        rd->u.shuffle_read.broadcast = ch->u.exchange.broadcast;
         p->children[i] = rd;
         id_push(c->a, parents, sid);
     }
@@ -141,8 +142,33 @@ static void format_pop(const em_pop *p, int depth, em_arena *a, em_strbuf *out)
         em_strbuf_printf(out, " %d rows", p->u.values.nrows);
         break;
     case EM_POP_SHUFFLE_READ:
-        em_strbuf_printf(out, " shuffle %d from %d maps%s", p->u.shuffle_read.shuffle_id,
-                         p->u.shuffle_read.nmaps, p->u.shuffle_read.nmerge ? ", merging sorted runs" : "");
+        em_strbuf_printf(out, " shuffle %d from %d maps%s%s", p->u.shuffle_read.shuffle_id,
+                         p->u.shuffle_read.nmaps,
+                         p->u.shuffle_read.nmerge ? ", merging sorted runs" : "",
+                         p->u.shuffle_read.broadcast ? ", broadcast" : "");
+        break;
+    case EM_POP_HASH_JOIN: {
+        const em_join_spec *j = &p->u.join.spec;
+        const em_schema *l = j->build_right ? p->children[0]->schema : p->children[1]->schema;
+        const em_schema *r = j->build_right ? p->children[1]->schema : p->children[0]->schema;
+        em_strbuf_printf(out, " %s, build %s", em_join_kind_name(j->kind),
+                         j->build_right ? "right" : "left");
+        for (int k = 0; k < j->nkeys; k++)
+            em_strbuf_printf(out, "%s%s = %s", k ? " AND " : " on ",
+                             l->fields[j->left_keys[k]].name, r->fields[j->right_keys[k]].name);
+        if (j->residual) {
+            const char **both = em_arena_alloc(a, sizeof(char *) * (size_t)(l->nfields + r->nfields + 1));
+            for (int i = 0; i < l->nfields; i++) both[i] = l->fields[i].name;
+            for (int i = 0; i < r->nfields; i++) both[l->nfields + i] = r->fields[i].name;
+            em_strbuf_puts(out, j->nkeys ? " AND " : " on ");
+            em_expr_format(j->residual, both, out);
+        }
+        break;
+    }
+    case EM_POP_WINDOW:
+        em_strbuf_printf(out, " %d function%s, partition by %d column%s", p->u.window.ncalls,
+                         p->u.window.ncalls == 1 ? "" : "s", p->u.window.npartition,
+                         p->u.window.npartition == 1 ? "" : "s");
         break;
     case EM_POP_FILTER:
         em_strbuf_puts(out, " ");

@@ -161,9 +161,27 @@ static em_op *make_op(em_task_ctx *ctx, const em_pop *p)
         return em_op_sort_create(ctx, p->u.sort.nkeys, p->u.sort.keys, p->u.sort.limit);
     case EM_POP_LIMIT:
         return em_op_limit_create(ctx, p->u.limit.limit, p->u.limit.offset);
+    case EM_POP_WINDOW:
+        return em_op_window_create(ctx, p->u.window.npartition, p->u.window.partition_cols,
+                                   p->u.window.norder, p->u.window.order, p->u.window.ncalls,
+                                   p->u.window.calls);
     default:
         return NULL;
     }
+}
+
+/* The build side of a join is a shuffle read: all of partition 0 when it was
+ * broadcast, else this task's partition. */
+static int join_op(em_task_ctx *ctx, const em_pop *p, int partition, em_op **out, em_error *err)
+{
+    const em_pop *b = p->children[1];
+    if (b->kind != EM_POP_SHUFFLE_READ)
+        return em_error_set(err, EM_EINTERNAL, "the build side of a join must be a shuffle read");
+    em_source *build = em_shuffle_reader_create(
+        ctx->env->shuffles, b->u.shuffle_read.shuffle_id,
+        b->u.shuffle_read.broadcast ? 0 : partition, 0, NULL);
+    *out = em_op_hash_join_create(ctx, &p->u.join.spec, build);
+    return 0;
 }
 
 int em_task_build(em_task_ctx *ctx, const em_stage *stage, int partition, em_op *sink,
@@ -181,7 +199,11 @@ int em_task_build(em_task_ctx *ctx, const em_stage *stage, int partition, em_op 
             p = p->children[i];
             continue;
         }
-        em_op *op = make_op(ctx, p);
+        em_op *op = NULL;
+        if (p->kind == EM_POP_HASH_JOIN)
+            EM_TRY(join_op(ctx, p, partition, &op, err));
+        else
+            op = make_op(ctx, p);
         if (!op) break;
         op->next = head;
         head = op;

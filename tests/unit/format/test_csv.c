@@ -718,7 +718,7 @@ static void test_desc_lifecycle(void **state)
     (void)state;
     assert_ptr_equal(em_format_lookup("CSV"), &em_format_csv);
     assert_ptr_equal(em_format_lookup("ndjson"), &em_format_json);
-    assert_null(em_format_lookup("parquet"));
+    assert_null(em_format_lookup("orc"));
     assert_string_equal(em_format_guess("data/x.TSV"), "csv");
     assert_string_equal(em_format_guess("x.jsonl"), "json");
     assert_null(em_format_guess("x.csv.gz"));

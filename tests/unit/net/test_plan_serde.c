@@ -5,7 +5,10 @@
  * bound expression appears. Each one is serialized, rebuilt and serialized
  * again: the two byte strings must be identical, and the rebuilt tree must
  * carry the same kinds, types, values, columns and scan descriptions. Garbage,
- * truncated, mutated and hand-corrupted messages must fail cleanly.
+ * truncated, mutated and hand-corrupted messages must fail cleanly. A second
+ * pair of stages covers joins (every kind of key list, residuals, building
+ * either side, broadcast reads and exchanges) and window functions (every
+ * frame shape and function kind).
  */
 #include <math.h>
 #include <setjmp.h>
@@ -142,6 +145,8 @@ typedef struct fixture {
     lookup_ctx lookup;
     em_stage stage;   /* LIMIT over SORT over PROJECT over FILTER over UNION of the sources */
     em_stage_dag dag; /* three stages: partial agg -> final agg -> exchange fragment */
+    em_stage wstage;  /* WINDOW over a LEFT join of two shuffle reads */
+    em_stage jstage;  /* EXCHANGE over three nested joins */
 } fixture;
 
 static em_scan_desc *make_desc(void)
@@ -315,15 +320,19 @@ static void make_stage(fixture *f)
 static em_agg_call *make_aggs(em_arena *a, int *n)
 {
     em_agg_call *g = em_arena_calloc(a, 6 * sizeof(em_agg_call));
-    g[0] = (em_agg_call){EM_AGG_COUNT_STAR, NULL, false, NULL, T(EM_TYPE_BIGINT)};
+    g[0] = (em_agg_call){EM_AGG_COUNT_STAR, NULL, false, NULL, T(EM_TYPE_BIGINT), 0, false};
     g[1] = (em_agg_call){
         EM_AGG_COUNT, col(a, 1, EM_TYPE_BIGINT), true,
         call(a, ">", 2, col(a, 0, EM_TYPE_BIGINT), em_expr_const(a, em_value_bigint(5))),
-        T(EM_TYPE_BIGINT)};
-    g[2] = (em_agg_call){EM_AGG_SUM, col(a, 0, EM_TYPE_BIGINT), false, NULL, T(EM_TYPE_BIGINT)};
-    g[3] = (em_agg_call){EM_AGG_AVG, col(a, 1, EM_TYPE_BIGINT), false, NULL, T(EM_TYPE_DOUBLE)};
-    g[4] = (em_agg_call){EM_AGG_MIN, col(a, 2, EM_TYPE_VARCHAR), false, NULL, T(EM_TYPE_VARCHAR)};
-    g[5] = (em_agg_call){EM_AGG_MAX, col(a, 0, EM_TYPE_BIGINT), false, NULL, T(EM_TYPE_BIGINT)};
+        T(EM_TYPE_BIGINT), 0, false};
+    g[2] = (em_agg_call){EM_AGG_SUM, col(a, 0, EM_TYPE_BIGINT), false, NULL, T(EM_TYPE_BIGINT),
+                         0, false};
+    g[3] = (em_agg_call){EM_AGG_AVG, col(a, 1, EM_TYPE_BIGINT), false, NULL, T(EM_TYPE_DOUBLE),
+                         0, false};
+    g[4] = (em_agg_call){EM_AGG_MIN, col(a, 2, EM_TYPE_VARCHAR), false, NULL, T(EM_TYPE_VARCHAR),
+                         0, false};
+    g[5] = (em_agg_call){EM_AGG_MAX, col(a, 0, EM_TYPE_BIGINT), false, NULL, T(EM_TYPE_BIGINT),
+                         0, false};
     *n = 6;
     return g;
 }
@@ -418,6 +427,191 @@ static void make_dag(fixture *f)
     f->dag = (em_stage_dag){.nstages = 3, .stages = s, .nshuffles = 2};
 }
 
+/* ---- fixtures: joins and window functions ------------------------------ */
+
+static em_schema *concat_schema(em_arena *a, const em_schema *l, const em_schema *r)
+{
+    em_schema *s = em_arena_calloc(a, sizeof(*s));
+    s->nfields = l->nfields + r->nfields;
+    s->fields = em_arena_calloc(a, sizeof(em_field) * (size_t)s->nfields);
+    for (int i = 0; i < l->nfields; i++) s->fields[i] = l->fields[i];
+    for (int i = 0; i < r->nfields; i++) {
+        s->fields[l->nfields + i] = r->fields[i];
+        s->fields[l->nfields + i].name = em_arena_printf(a, "r_%s", r->fields[i].name);
+    }
+    return s;
+}
+
+static em_type *schema_types(em_arena *a, const em_schema *s)
+{
+    em_type *t = em_arena_alloc(a, sizeof(em_type) * (size_t)s->nfields);
+    for (int i = 0; i < s->nfields; i++) t[i] = s->fields[i].type;
+    return t;
+}
+
+static em_pop *shuffle_read(em_arena *a, int id, int nparts, bool broadcast)
+{
+    em_pop *r = pop(a, EM_POP_SHUFFLE_READ, abc_schema(a), nparts, 0);
+    r->u.shuffle_read.shuffle_id = id;
+    r->u.shuffle_read.nmaps = 3;
+    r->u.shuffle_read.broadcast = broadcast;
+    return r;
+}
+
+/* A join node over [probe, build] whose left and right inputs follow from build_right. */
+static em_pop *join(em_arena *a, em_join_kind kind, bool build_right, int nkeys, const int *lk,
+                    const int *rk, em_expr *residual, em_pop *probe, em_pop *build)
+{
+    em_schema *ls = build_right ? probe->schema : build->schema;
+    em_schema *rs = build_right ? build->schema : probe->schema;
+    bool semi = kind >= EM_JOIN_KIND_SEMI;
+    em_pop *j = pop(a, EM_POP_HASH_JOIN, semi ? ls : concat_schema(a, ls, rs), 4, 2, probe, build);
+    em_join_spec *s = &j->u.join.spec;
+    s->kind = kind;
+    s->build_right = build_right;
+    s->nkeys = nkeys;
+    s->left_keys = nkeys > 0 ? ints(a, nkeys, lk) : NULL;
+    s->right_keys = nkeys > 0 ? ints(a, nkeys, rk) : NULL;
+    s->residual = residual;
+    s->left_ncols = ls->nfields;
+    s->left_types = schema_types(a, ls);
+    s->right_ncols = rs->nfields;
+    s->right_types = schema_types(a, rs);
+    return j;
+}
+
+static em_window_frame frame(bool rows, em_frame_bound start, em_frame_bound end, em_value so,
+                             em_value eo)
+{
+    em_window_frame f;
+    memset(&f, 0, sizeof(f));
+    f.rows = rows;
+    f.start = start;
+    f.end = end;
+    f.start_offset = so;
+    f.end_offset = eo;
+    return f;
+}
+
+/* Every function kind and frame shape, over the join's six columns (a, b, c,
+ * r_a, r_b, r_c). */
+static em_window_call *make_window_calls(em_arena *a, int *n)
+{
+    em_window_call *w = em_arena_calloc(a, 9 * sizeof(em_window_call));
+    em_value none;
+    memset(&none, 0, sizeof(none));
+    em_window_frame dflt =
+        frame(false, EM_BOUND_UNBOUNDED_PRECEDING, EM_BOUND_CURRENT_ROW, none, none);
+    w[0] = (em_window_call){.kind = EM_WINDOW_ROW_NUMBER, .frame = dflt, .type = T(EM_TYPE_BIGINT)};
+    w[1] = (em_window_call){.kind = EM_WINDOW_LAG,
+                            .arg = col(a, 2, EM_TYPE_VARCHAR),
+                            .offset = 2,
+                            .deflt = str_const(a, "x"),
+                            .frame = dflt,
+                            .type = T(EM_TYPE_VARCHAR)};
+    w[2] = (em_window_call){.kind = EM_WINDOW_AGG,
+                            .agg = EM_AGG_SUM,
+                            .arg = col(a, 0, EM_TYPE_BIGINT),
+                            .frame = frame(true, EM_BOUND_PRECEDING, EM_BOUND_FOLLOWING,
+                                           em_value_bigint(3), em_value_bigint(1)),
+                            .type = T(EM_TYPE_BIGINT)};
+    w[3] = (em_window_call){.kind = EM_WINDOW_AGG,
+                            .agg = EM_AGG_COUNT,
+                            .distinct = true,
+                            .arg = col(a, 1, EM_TYPE_BIGINT),
+                            .frame = frame(false, EM_BOUND_UNBOUNDED_PRECEDING,
+                                           EM_BOUND_UNBOUNDED_FOLLOWING, none, none),
+                            .type = T(EM_TYPE_BIGINT)};
+    w[4] = (em_window_call){.kind = EM_WINDOW_AGG,
+                            .agg = EM_AGG_AVG,
+                            .arg = col(a, 4, EM_TYPE_BIGINT),
+                            .frame = frame(false, EM_BOUND_PRECEDING, EM_BOUND_CURRENT_ROW,
+                                           em_value_decimal(25, 3, 1), none),
+                            .type = T(EM_TYPE_DOUBLE)};
+    w[5] = (em_window_call){
+        .kind = EM_WINDOW_NTILE, .offset = 4, .frame = dflt, .type = T(EM_TYPE_BIGINT)};
+    w[6] = (em_window_call){
+        .kind = EM_WINDOW_NTH_VALUE,
+        .arg = col(a, 5, EM_TYPE_VARCHAR),
+        .offset = 2,
+        .frame = frame(true, EM_BOUND_CURRENT_ROW, EM_BOUND_FOLLOWING, none, em_value_int(2)),
+        .type = T(EM_TYPE_VARCHAR)};
+    w[7] = (em_window_call){
+        .kind = EM_WINDOW_AGG,
+        .agg = EM_AGG_COUNT_STAR,
+        .frame = frame(false, EM_BOUND_CURRENT_ROW, EM_BOUND_FOLLOWING, none, em_value_double(0.5)),
+        .type = T(EM_TYPE_BIGINT)};
+    w[8] = (em_window_call){.kind = EM_WINDOW_LEAD,
+                            .arg = col(a, 1, EM_TYPE_BIGINT),
+                            .offset = 1,
+                            .frame = dflt,
+                            .type = T(EM_TYPE_BIGINT)};
+    *n = 9;
+    return w;
+}
+
+/* Stage 5: WINDOW partitioned by (a, r_a), ordered by (b DESC NULLS FIRST, r_b),
+ * over a LEFT join on a = r_b AND b < r_a, building the broadcast right side. */
+static void make_window_stage(fixture *f)
+{
+    em_arena *a = f->a;
+    em_expr *residual = call(a, "<", 2, col(a, 1, EM_TYPE_BIGINT), col(a, 3, EM_TYPE_BIGINT));
+    em_pop *j = join(a, EM_JOIN_KIND_LEFT, true, 1, (int[]){0}, (int[]){1}, residual,
+                     shuffle_read(a, 1, 4, false), shuffle_read(a, 2, 1, true));
+    int ncalls;
+    em_window_call *calls = make_window_calls(a, &ncalls);
+    em_schema *ws = em_arena_calloc(a, sizeof(*ws));
+    ws->nfields = 6 + ncalls;
+    ws->fields = em_arena_calloc(a, sizeof(em_field) * (size_t)ws->nfields);
+    for (int i = 0; i < 6; i++) ws->fields[i] = j->schema->fields[i];
+    for (int i = 0; i < ncalls; i++) {
+        ws->fields[6 + i].name = em_arena_printf(a, "w%d", i);
+        ws->fields[6 + i].type = calls[i].type;
+    }
+    em_pop *w = pop(a, EM_POP_WINDOW, ws, 4, 1, j);
+    w->u.window.npartition = 2;
+    w->u.window.partition_cols = ints(a, 2, (int[]){0, 3});
+    w->u.window.norder = 2;
+    w->u.window.order = sort_keys(a, 2, (em_sort_key[]){{1, true, true}, {4, false, false}});
+    w->u.window.ncalls = ncalls;
+    w->u.window.calls = calls;
+    f->wstage = (em_stage){.id = 5,
+                           .root = w,
+                           .nparts = 4,
+                           .is_result = true,
+                           .shuffle_id = -1,
+                           .nparents = 2,
+                           .parents = ints(a, 2, (int[]){1, 2})};
+}
+
+/* Stage 6: a broadcast SINGLE exchange over
+ *   INNER cross join (residual r_c = c) of
+ *     NOT IN (b of) the FULL join on (a, c) building the left side
+ *     and a broadcast read. */
+static void make_join_stage(fixture *f)
+{
+    em_arena *a = f->a;
+    em_pop *full = join(a, EM_JOIN_KIND_FULL, false, 2, (int[]){0, 2}, (int[]){0, 2}, NULL,
+                        shuffle_read(a, 3, 4, false), shuffle_read(a, 4, 4, false));
+    em_pop *naaj = join(a, EM_JOIN_KIND_ANTI_NULL_AWARE, true, 1, (int[]){1}, (int[]){0}, NULL,
+                        full, shuffle_read(a, 5, 1, true));
+    em_expr *residual = call(a, "=", 2, col(a, 8, EM_TYPE_VARCHAR), col(a, 2, EM_TYPE_VARCHAR));
+    em_pop *cross = join(a, EM_JOIN_KIND_INNER, true, 0, NULL, NULL, residual, naaj,
+                         shuffle_read(a, 6, 1, true));
+    em_pop *x = pop(a, EM_POP_EXCHANGE, cross->schema, 1, 1, cross);
+    x->u.exchange.kind = EM_EXCHANGE_SINGLE;
+    x->u.exchange.shuffle_id = 7;
+    x->u.exchange.broadcast = true;
+    f->jstage = (em_stage){.id = 6,
+                           .root = x,
+                           .nparts = 4,
+                           .shuffle_id = 8,
+                           .out_kind = EM_EXCHANGE_SINGLE,
+                           .out_nparts = 1,
+                           .nparents = 1,
+                           .parents = ints(a, 1, (int[]){5})};
+}
+
 static int setup(void **state)
 {
     fixture *f = em_calloc(1, sizeof(*f));
@@ -427,6 +621,8 @@ static int setup(void **state)
     f->lookup.table = &f->table;
     make_stage(f);
     make_dag(f);
+    make_window_stage(f);
+    make_join_stage(f);
     *state = f;
     return 0;
 }
@@ -563,9 +759,41 @@ static void assert_pop(const em_pop *a, const em_pop *b)
     assert_int_equal(a->nchildren, b->nchildren);
     for (int i = 0; i < a->nchildren; i++) assert_pop(a->children[i], b->children[i]);
     switch (a->kind) {
-    case EM_POP_HASH_JOIN:
+    case EM_POP_HASH_JOIN: {
+        const em_join_spec *x = &a->u.join.spec, *y = &b->u.join.spec;
+        assert_int_equal(x->kind, y->kind);
+        assert_int_equal(x->build_right, y->build_right);
+        assert_int_equal(x->nkeys, y->nkeys);
+        assert_ints(x->nkeys, x->left_keys, y->left_keys);
+        assert_ints(x->nkeys, x->right_keys, y->right_keys);
+        assert_expr(x->residual, y->residual);
+        assert_int_equal(x->left_ncols, y->left_ncols);
+        for (int i = 0; i < x->left_ncols; i++) assert_type(x->left_types[i], y->left_types[i]);
+        assert_int_equal(x->right_ncols, y->right_ncols);
+        for (int i = 0; i < x->right_ncols; i++) assert_type(x->right_types[i], y->right_types[i]);
+        break;
+    }
     case EM_POP_WINDOW:
-        fail_msg("no serialization of %s yet", em_pop_kind_name(a->kind));
+        assert_int_equal(a->u.window.npartition, b->u.window.npartition);
+        assert_ints(a->u.window.npartition, a->u.window.partition_cols, b->u.window.partition_cols);
+        assert_int_equal(a->u.window.norder, b->u.window.norder);
+        assert_sort_keys(a->u.window.norder, a->u.window.order, b->u.window.order);
+        assert_int_equal(a->u.window.ncalls, b->u.window.ncalls);
+        for (int i = 0; i < a->u.window.ncalls; i++) {
+            const em_window_call *x = &a->u.window.calls[i], *y = &b->u.window.calls[i];
+            assert_int_equal(x->kind, y->kind);
+            assert_int_equal(x->agg, y->agg);
+            assert_int_equal(x->distinct, y->distinct);
+            assert_expr(x->arg, y->arg);
+            assert_true(x->offset == y->offset);
+            assert_expr(x->deflt, y->deflt);
+            assert_int_equal(x->frame.rows, y->frame.rows);
+            assert_int_equal(x->frame.start, y->frame.start);
+            assert_int_equal(x->frame.end, y->frame.end);
+            assert_value(&x->frame.start_offset, &y->frame.start_offset);
+            assert_value(&x->frame.end_offset, &y->frame.end_offset);
+            assert_type(x->type, y->type);
+        }
         break;
     case EM_POP_SCAN_FILE:
     case EM_POP_SCAN_TABLE:
@@ -591,6 +819,7 @@ static void assert_pop(const em_pop *a, const em_pop *b)
         assert_int_equal(a->u.shuffle_read.nmerge, b->u.shuffle_read.nmerge);
         assert_sort_keys(a->u.shuffle_read.nmerge, a->u.shuffle_read.merge_keys,
                          b->u.shuffle_read.merge_keys);
+        assert_int_equal(a->u.shuffle_read.broadcast, b->u.shuffle_read.broadcast);
         break;
     case EM_POP_FILTER:
         assert_expr(a->u.filter.pred, b->u.filter.pred);
@@ -632,6 +861,7 @@ static void assert_pop(const em_pop *a, const em_pop *b)
         assert_int_equal(a->u.exchange.nmerge, b->u.exchange.nmerge);
         assert_sort_keys(a->u.exchange.nmerge, a->u.exchange.merge_keys, b->u.exchange.merge_keys);
         assert_int_equal(a->u.exchange.shuffle_id, b->u.exchange.shuffle_id);
+        assert_int_equal(a->u.exchange.broadcast, b->u.exchange.broadcast);
         break;
     }
 }
@@ -708,6 +938,114 @@ static void test_task_round_trip(void **state)
     assert_null(uni->children[0]->u.scan.desc);
     em_free(buf2);
     em_free(buf);
+    em_arena_destroy(a);
+}
+
+/* Serialize a stage as a task, rebuild it, compare, and serialize again: the
+ * same bytes. Returns the rebuilt stage (release with em_plan_serde_release). */
+static em_stage *round_trip(fixture *f, const em_stage *stage, em_arena *a)
+{
+    uint8_t *buf, *buf2;
+    size_t len, len2;
+    serialize_task(stage, 3, 1, &buf, &len);
+    em_task_desc t;
+    em_stage *s = NULL;
+    em_error err;
+    int rc = em_task_desc_deserialize(buf, len, a, lookup, &f->lookup, &t, &s, &err);
+    if (rc != 0) fail_msg("deserialize: %s", err.message);
+    assert_int_equal(t.partition, 3);
+    assert_int_equal(t.attempt, 1);
+    assert_stage(stage, s);
+    serialize_task(s, 3, 1, &buf2, &len2);
+    assert_int_equal(len, len2);
+    assert_memory_equal(buf, buf2, len);
+    em_free(buf);
+    em_free(buf2);
+    return s;
+}
+
+static void test_window_round_trip(void **state)
+{
+    fixture *f = *state;
+    em_arena *a = em_arena_create(4096);
+    em_stage *s = round_trip(f, &f->wstage, a);
+    const em_pop *w = s->root, *j = w->children[0];
+    assert_int_equal(w->kind, EM_POP_WINDOW);
+    assert_int_equal(w->u.window.ncalls, 9);
+    assert_int_equal(w->u.window.partition_cols[1], 3);
+    assert_true(w->u.window.order[0].desc && w->u.window.order[0].nulls_first);
+    const em_window_call *c = w->u.window.calls;
+    assert_int_equal(c[1].kind, EM_WINDOW_LAG);
+    assert_true(c[1].offset == 2);
+    assert_string_equal(c[1].deflt->value.v.str.ptr, "x");
+    assert_true(c[2].frame.rows);
+    assert_int_equal(c[2].frame.start, EM_BOUND_PRECEDING);
+    assert_true(c[2].frame.start_offset.v.i64 == 3 && c[2].frame.end_offset.v.i64 == 1);
+    assert_true(c[3].distinct);
+    assert_int_equal(c[3].agg, EM_AGG_COUNT);
+    assert_int_equal(c[4].frame.start_offset.type.id, EM_TYPE_DECIMAL);
+    assert_true(c[4].frame.start_offset.v.i64 == 25);
+    assert_int_equal(c[4].frame.end_offset.type.id, EM_TYPE_NULL);
+    assert_int_equal(c[6].frame.end_offset.v.i32, 2);
+    assert_null(c[7].arg);
+    assert_int_equal(c[7].agg, EM_AGG_COUNT_STAR);
+    assert_true(c[7].frame.end_offset.v.f64 == 0.5);
+    assert_int_equal(j->kind, EM_POP_HASH_JOIN);
+    const em_join_spec *sp = &j->u.join.spec;
+    assert_int_equal(sp->kind, EM_JOIN_KIND_LEFT);
+    assert_true(sp->build_right);
+    assert_int_equal(sp->nkeys, 1);
+    assert_int_equal(sp->left_keys[0], 0);
+    assert_int_equal(sp->right_keys[0], 1);
+    assert_string_equal(sp->residual->func->name, "<");
+    assert_int_equal(sp->right_types[2].id, EM_TYPE_VARCHAR);
+    assert_false(j->children[0]->u.shuffle_read.broadcast);
+    assert_true(j->children[1]->u.shuffle_read.broadcast);
+    em_plan_serde_release(s);
+    em_arena_destroy(a);
+}
+
+static void test_join_round_trip(void **state)
+{
+    fixture *f = *state;
+    em_arena *a = em_arena_create(4096);
+    em_stage *s = round_trip(f, &f->jstage, a);
+    const em_pop *x = s->root, *cross = x->children[0], *naaj = cross->children[0];
+    const em_pop *full = naaj->children[0];
+    assert_true(x->u.exchange.broadcast);
+    assert_int_equal(cross->u.join.spec.nkeys, 0);
+    assert_null(cross->u.join.spec.left_keys);
+    assert_int_equal(cross->u.join.spec.left_ncols, 6);
+    assert_int_equal(cross->schema->nfields, 9);
+    assert_int_equal(naaj->u.join.spec.kind, EM_JOIN_KIND_ANTI_NULL_AWARE);
+    assert_int_equal(naaj->schema->nfields, 6);
+    assert_int_equal(full->u.join.spec.kind, EM_JOIN_KIND_FULL);
+    assert_false(full->u.join.spec.build_right);
+    assert_int_equal(full->u.join.spec.right_keys[1], 2);
+    /* Building the left side: the left input is the second child. */
+    assert_int_equal(full->children[1]->u.shuffle_read.shuffle_id, 4);
+    assert_null(full->u.join.spec.residual);
+    em_plan_serde_release(s);
+
+    /* Also inside a whole DAG. */
+    em_stage stages[2] = {f->wstage, f->jstage};
+    stages[0].nparents = 0;
+    stages[1].parents = ints(f->a, 1, (int[]){0});
+    em_stage_dag dag = {.nstages = 2, .stages = stages, .nshuffles = 9};
+    uint8_t *buf, *buf2;
+    size_t len, len2;
+    em_error err;
+    assert_int_equal(em_stage_dag_serialize(&dag, &buf, &len, &err), 0);
+    em_stage_dag back;
+    if (em_stage_dag_deserialize(buf, len, a, lookup, &f->lookup, &back, &err) != 0)
+        fail_msg("deserialize: %s", err.message);
+    for (int i = 0; i < 2; i++) assert_stage(&stages[i], &back.stages[i]);
+    assert_int_equal(em_stage_dag_serialize(&back, &buf2, &len2, &err), 0);
+    assert_int_equal(len, len2);
+    assert_memory_equal(buf, buf2, len);
+    em_plan_serde_release_dag(&back);
+    em_free(buf);
+    em_free(buf2);
     em_arena_destroy(a);
 }
 
@@ -861,12 +1199,11 @@ static void test_garbage(void **state)
     em_arena_destroy(a);
 }
 
-static void test_truncated(void **state)
+static void truncated(fixture *f, const em_stage *stage)
 {
-    fixture *f = *state;
     uint8_t *buf;
     size_t len;
-    serialize_task(&f->stage, 1, 0, &buf, &len);
+    serialize_task(stage, 1, 0, &buf, &len);
     em_arena *a = em_arena_create(4096);
     for (size_t n = 0; n < len; n++) {
         /* A private copy of exactly n bytes so that ASan sees any overread. */
@@ -884,13 +1221,20 @@ static void test_truncated(void **state)
     em_arena_destroy(a);
 }
 
-/* Random byte changes in a valid message: any outcome but a crash or a leak. */
-static void test_mutated(void **state)
+static void test_truncated(void **state)
 {
     fixture *f = *state;
+    truncated(f, &f->stage);
+    truncated(f, &f->wstage);
+    truncated(f, &f->jstage);
+}
+
+/* Random byte changes in a valid message: any outcome but a crash or a leak. */
+static void mutated(fixture *f, const em_stage *stage)
+{
     uint8_t *buf;
     size_t len;
-    serialize_task(&f->stage, 1, 0, &buf, &len);
+    serialize_task(stage, 1, 0, &buf, &len);
     em_arena *a = em_arena_create(4096);
     uint8_t *copy = em_malloc(len);
     int ok = 0;
@@ -923,6 +1267,14 @@ static void test_mutated(void **state)
     em_arena_destroy(a);
 }
 
+static void test_mutated(void **state)
+{
+    fixture *f = *state;
+    mutated(f, &f->stage);
+    mutated(f, &f->wstage);
+    mutated(f, &f->jstage);
+}
+
 /* Decode the fixture's task into protobuf structs, let `edit` corrupt them,
  * pack again and deserialize: must be malformed with `needle` in the message. */
 typedef void (*edit_fn)(Emberpb__TaskDescription *m);
@@ -939,11 +1291,12 @@ static void shrink(size_t *count, size_t n)
     *count = n;
 }
 
-static void expect_rejected(fixture *f, edit_fn edit, int code, const char *needle)
+static void expect_rejected_in(fixture *f, const em_stage *stage, edit_fn edit, int code,
+                               const char *needle)
 {
     uint8_t *buf;
     size_t len;
-    serialize_task(&f->stage, 1, 0, &buf, &len);
+    serialize_task(stage, 1, 0, &buf, &len);
     Emberpb__TaskDescription *m = emberpb__task_description__unpack(NULL, len, buf);
     assert_non_null(m);
     edit(m);
@@ -965,6 +1318,11 @@ static void expect_rejected(fixture *f, edit_fn edit, int code, const char *need
     em_free(out);
     em_free(buf);
     em_arena_destroy(a);
+}
+
+static void expect_rejected(fixture *f, edit_fn edit, int code, const char *needle)
+{
+    expect_rejected_in(f, &f->stage, edit, code, needle);
 }
 
 /* Path to nodes of the fixture: LIMIT > SORT > PROJECT > FILTER > UNION > sources. */
@@ -1076,6 +1434,230 @@ static void test_rejected(void **state)
     expect_rejected(f, edit_stage_id, EM_EINVAL, "stage id 5 does not match");
     expect_rejected(f, edit_exchange_kind, EM_EINVAL, "unknown exchange kind 5");
     expect_rejected(f, edit_value_case, EM_EINVAL, "value does not match its type");
+}
+
+/* The window stage: WINDOW > HASH_JOIN > [read, read]; the join stage:
+ * EXCHANGE > INNER > [NAAJ > [FULL > [read, read], read], read]. */
+static Emberpb__HashJoinNode *pb_join(Emberpb__TaskDescription *m)
+{
+    return m->stage->root->children[0]->join;
+}
+static Emberpb__WindowCall *pb_call(Emberpb__TaskDescription *m, int i)
+{
+    return m->stage->root->window->calls[i];
+}
+static void edit_join_left_key(Emberpb__TaskDescription *m)
+{
+    pb_join(m)->left_keys[0] = 3;
+}
+static void edit_join_right_key(Emberpb__TaskDescription *m)
+{
+    pb_join(m)->right_keys[0] = -1;
+}
+static void edit_join_kind(Emberpb__TaskDescription *m)
+{
+    pb_join(m)->kind = (Emberpb__JoinKind)42;
+}
+static void edit_join_children(Emberpb__TaskDescription *m)
+{
+    shrink(&m->stage->root->children[0]->n_children, 1);
+}
+static void edit_join_key_count(Emberpb__TaskDescription *m)
+{
+    shrink(&pb_join(m)->n_right_keys, 0);
+}
+static void edit_join_types(Emberpb__TaskDescription *m)
+{
+    pb_join(m)->left_types[1]->id = EMBERPB__TYPE_ID__TYPE_DATE;
+}
+static void edit_join_type_count(Emberpb__TaskDescription *m)
+{
+    shrink(&pb_join(m)->n_right_types, 2);
+}
+static void edit_join_key_types(Emberpb__TaskDescription *m)
+{
+    pb_join(m)->right_keys[0] = 2; /* BIGINT = VARCHAR */
+}
+static void edit_join_semi_left(Emberpb__TaskDescription *m)
+{
+    pb_join(m)->kind = EMBERPB__JOIN_KIND__JOIN_SEMI;
+    pb_join(m)->build_right = false;
+}
+static void edit_join_residual(Emberpb__TaskDescription *m)
+{
+    pb_join(m)->residual->args[1]->column = 6;
+}
+static void edit_join_width(Emberpb__TaskDescription *m)
+{
+    /* A SEMI join outputs the left columns only: six are too many. */
+    pb_join(m)->kind = EMBERPB__JOIN_KIND__JOIN_SEMI;
+}
+static void edit_naaj_keys(Emberpb__TaskDescription *m)
+{
+    /* The FULL join under the NOT IN has two keys. */
+    Emberpb__HashJoinNode *full = m->stage->root->children[0]->children[0]->children[0]->join;
+    full->kind = EMBERPB__JOIN_KIND__JOIN_ANTI_NULL_AWARE;
+    full->build_right = true;
+}
+static void edit_window_partition(Emberpb__TaskDescription *m)
+{
+    m->stage->root->window->partition_cols[1] = 6;
+}
+static void edit_window_order(Emberpb__TaskDescription *m)
+{
+    m->stage->root->window->order[0]->column = 9;
+}
+static void edit_window_kind(Emberpb__TaskDescription *m)
+{
+    pb_call(m, 0)->kind = (Emberpb__WindowKind)99;
+}
+static void edit_window_agg(Emberpb__TaskDescription *m)
+{
+    pb_call(m, 2)->agg = (Emberpb__AggKind)17;
+}
+static void edit_window_bound(Emberpb__TaskDescription *m)
+{
+    pb_call(m, 2)->frame->end = (Emberpb__FrameBound)9;
+}
+static void edit_window_no_offset(Emberpb__TaskDescription *m)
+{
+    Emberpb__WindowFrame *f = pb_call(m, 2)->frame;
+    emberpb__value__free_unpacked(f->start_offset, NULL);
+    f->start_offset = NULL;
+}
+static void edit_window_extra_offset(Emberpb__TaskDescription *m)
+{
+    /* CURRENT ROW carries no offset. */
+    pb_call(m, 4)->frame->end = EMBERPB__FRAME_BOUND__BOUND_CURRENT_ROW;
+    pb_call(m, 2)->frame->end = EMBERPB__FRAME_BOUND__BOUND_CURRENT_ROW;
+}
+static void edit_window_null_offset(Emberpb__TaskDescription *m)
+{
+    Emberpb__Value *v = pb_call(m, 2)->frame->start_offset;
+    v->is_null = true;
+    v->v_case = EMBERPB__VALUE__V__NOT_SET;
+}
+static void edit_window_ntile(Emberpb__TaskDescription *m)
+{
+    pb_call(m, 5)->offset = 0;
+}
+static void edit_window_no_arg(Emberpb__TaskDescription *m)
+{
+    Emberpb__WindowCall *c = pb_call(m, 1);
+    emberpb__expr__free_unpacked(c->arg, NULL);
+    c->arg = NULL;
+}
+static void edit_window_count_star_arg(Emberpb__TaskDescription *m)
+{
+    pb_call(m, 3)->agg = EMBERPB__AGG_KIND__AGG_COUNT_STAR;
+}
+static void edit_window_deflt(Emberpb__TaskDescription *m)
+{
+    /* A default value on first_value-like functions is meaningless. */
+    Emberpb__WindowCall *lag = pb_call(m, 1), *nth = pb_call(m, 6);
+    nth->deflt = lag->deflt;
+    lag->deflt = NULL;
+}
+static void edit_window_no_frame(Emberpb__TaskDescription *m)
+{
+    Emberpb__WindowCall *c = pb_call(m, 0);
+    emberpb__window_frame__free_unpacked(c->frame, NULL);
+    c->frame = NULL;
+}
+static void edit_window_arg_column(Emberpb__TaskDescription *m)
+{
+    pb_call(m, 2)->arg->column = 6;
+}
+static void edit_window_width(Emberpb__TaskDescription *m)
+{
+    shrink(&m->stage->root->window->n_calls, 8);
+}
+
+static void test_rejected_join_window(void **state)
+{
+    fixture *f = *state;
+    const em_stage *w = &f->wstage, *j = &f->jstage;
+    expect_rejected_in(f, w, edit_join_left_key, EM_EINVAL,
+                       "left join key column 3 out of range (input has 3 columns)");
+    expect_rejected_in(f, w, edit_join_right_key, EM_EINVAL,
+                       "right join key column -1 out of range");
+    expect_rejected_in(f, w, edit_join_kind, EM_EINVAL, "unknown join kind 42");
+    expect_rejected_in(f, w, edit_join_children, EM_EINVAL, "HASH_JOIN node with 1 children");
+    expect_rejected_in(f, w, edit_join_key_count, EM_EINVAL,
+                       "join with 1 left keys and 0 right keys");
+    expect_rejected_in(f, w, edit_join_types, EM_EINVAL,
+                       "join left type 1 does not match its input");
+    expect_rejected_in(f, w, edit_join_type_count, EM_EINVAL,
+                       "join with 2 right types for an input of 3 columns");
+    expect_rejected_in(f, w, edit_join_key_types, EM_EINVAL,
+                       "join key 0 compares columns of different types");
+    expect_rejected_in(f, w, edit_join_semi_left, EM_EINVAL, "builds the left side");
+    expect_rejected_in(f, w, edit_join_residual, EM_EINVAL,
+                       "column 6 out of range (input has 6 columns)");
+    expect_rejected_in(f, w, edit_join_width, EM_EINVAL,
+                       "HASH_JOIN node with 6 columns over inputs of 3 and 3");
+    expect_rejected_in(f, j, edit_naaj_keys, EM_EINVAL, "null-aware anti join with 2 keys");
+    expect_rejected_in(f, w, edit_window_partition, EM_EINVAL,
+                       "window partition column 6 out of range (input has 6 columns)");
+    expect_rejected_in(f, w, edit_window_order, EM_EINVAL, "sort key column 9 out of range");
+    expect_rejected_in(f, w, edit_window_kind, EM_EINVAL, "unknown window function kind 99");
+    expect_rejected_in(f, w, edit_window_agg, EM_EINVAL, "unknown aggregate kind 17");
+    expect_rejected_in(f, w, edit_window_bound, EM_EINVAL, "unknown window frame bounds 1, 9");
+    expect_rejected_in(f, w, edit_window_no_offset, EM_EINVAL,
+                       "window frame start without an offset");
+    expect_rejected_in(f, w, edit_window_extra_offset, EM_EINVAL,
+                       "window frame end with an offset");
+    expect_rejected_in(f, w, edit_window_null_offset, EM_EINVAL,
+                       "window frame start with a NULL offset");
+    expect_rejected_in(f, w, edit_window_ntile, EM_EINVAL, "with offset 0");
+    expect_rejected_in(f, w, edit_window_no_arg, EM_EINVAL, "without an argument");
+    expect_rejected_in(f, w, edit_window_count_star_arg, EM_EINVAL,
+                       "window aggregate count(*) with an argument");
+    expect_rejected_in(f, w, edit_window_deflt, EM_EINVAL, "with a default value");
+    expect_rejected_in(f, w, edit_window_no_frame, EM_EINVAL, "window function without a frame");
+    expect_rejected_in(f, w, edit_window_arg_column, EM_EINVAL,
+                       "column 6 out of range (input has 6 columns)");
+    expect_rejected_in(f, w, edit_window_width, EM_EINVAL,
+                       "WINDOW node with 15 columns over an input of 6 and 8 functions");
+}
+
+/* Bad join and window nodes are refused on the way out, too. */
+static void test_serialize_join_errors(void **state)
+{
+    fixture *f = *state;
+    em_pop *w = f->wstage.root, *j = w->children[0];
+    uint8_t *buf;
+    size_t len;
+    em_error err;
+    em_task_desc t = {f->wstage.id, 0, 0, &f->wstage};
+
+    em_join_kind kind = j->u.join.spec.kind;
+    j->u.join.spec.kind = (em_join_kind)77;
+    assert_int_equal(em_task_desc_serialize(&t, &buf, &len, &err), EM_EINVAL);
+    assert_non_null(strstr(err.message, "invalid join kind 77"));
+    j->u.join.spec.kind = kind;
+
+    const em_type *types = j->u.join.spec.left_types;
+    j->u.join.spec.left_types = NULL;
+    assert_int_equal(em_task_desc_serialize(&t, &buf, &len, &err), EM_EINVAL);
+    assert_non_null(strstr(err.message, "missing type list"));
+    j->u.join.spec.left_types = types;
+
+    em_window_call *c = &w->u.window.calls[2];
+    em_value off = c->frame.start_offset;
+    memset(&c->frame.start_offset, 0, sizeof(off)); /* PRECEDING without an offset */
+    assert_int_equal(em_task_desc_serialize(&t, &buf, &len, &err), EM_EINVAL);
+    assert_non_null(strstr(err.message, "non-NULL value of type NULL"));
+    c->frame.start_offset = off;
+
+    em_frame_bound end = c->frame.end;
+    c->frame.end = (em_frame_bound)12;
+    assert_int_equal(em_task_desc_serialize(&t, &buf, &len, &err), EM_EINVAL);
+    assert_non_null(strstr(err.message, "invalid frame bounds"));
+    c->frame.end = end;
+
+    assert_int_equal(em_task_desc_serialize(&t, &buf, &len, &err), 0);
+    em_free(buf);
 }
 
 static void test_unknown_function(void **state)
@@ -1197,11 +1779,15 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_task_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dag_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_expr_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_window_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_join_round_trip, setup, teardown),
         cmocka_unit_test(test_empty_values),
         cmocka_unit_test_setup_teardown(test_garbage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_truncated, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mutated, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rejected, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rejected_join_window, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_serialize_join_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_function, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_table, setup, teardown),
         cmocka_unit_test(test_deep_nesting),

@@ -1,0 +1,987 @@
+/*
+ * op_hash_join.c — joins: a build side held in memory, a probe side streamed
+ * through, vectorized (the contract is in exec.h, "joins").
+ *
+ * Build. On the first push() (or at finish() when no probe row arrives) the
+ * operator drains its build source and keeps the batches exactly as received.
+ * Every build row gets an entry (batch, row, next) numbered in arrival order.
+ * Rows with equal keys are chained through `next` in that order, and an
+ * open-addressing table holds one 16-byte slot per distinct key: the upper 32
+ * bits of the hash as a tag, the first row of the key's chain, and, for a
+ * single fixed-width key, the key itself, so that a probe decides in the slot
+ * without touching the build batches. Rows with a NULL key are never in the
+ * table (they cannot match); they form a chain of their own, which the
+ * null-aware anti join needs. The table doubles at 50% load (rehashing from
+ * the build hashes, kept until the build is done), so its size follows the
+ * number of distinct keys, not of rows.
+ *
+ * Probe, per batch: hash the key columns (key_hash.c, the hashing of
+ * aggregation), look every row up (slots prefetched a few rows ahead, and the
+ * chain head once found), then walk the chains and produce (probe row, build
+ * row) pairs into arrays of at most EM_BATCH_ROWS. A full chunk is processed
+ * before more pairs are made — residual evaluated over a candidate batch of the
+ * columns it reads, matches marked, output gathered and pushed — so one probe
+ * row with a million matches still yields bounded batches. Output columns of
+ * the probe side are gathered by row index (or passed through when every row
+ * matched exactly once, the common foreign-key join); build columns are
+ * gathered from the build batches through per-batch column pointers.
+ *
+ * Unmatched rows of a preserved probe side are interleaved with the pairs
+ * when there is no residual (a row without a chain is unmatched) and emitted
+ * after the batch's pairs otherwise; unmatched build rows are emitted at
+ * finish() from a per-row matched flag. Without keys every build row is a
+ * candidate for every probe row: the chain is simply the range of all rows,
+ * so a cross join runs through the same chunked pair machinery.
+ */
+#include <assert.h>
+#include <string.h>
+
+#include "exec/key_hash.h"
+
+/* End of a chain / no match. Build sides are limited to fewer rows. */
+#define NONE UINT32_MAX
+/* How many rows ahead table slots are prefetched. */
+#define PREFETCH_D 16
+/* Initial table size is for at most this many distinct keys; it grows from there. */
+#define INITIAL_KEYS 65536
+
+typedef struct join_slot {
+    uint64_t key;   /* single fixed-width key: its bits (em__key_bits) */
+    uint32_t tag;   /* upper 32 bits of the hash */
+    uint32_t head1; /* first build row of the key's chain, + 1; 0 = empty */
+} join_slot;
+
+typedef struct join_entry {
+    uint32_t next; /* next build row with the same key, or NONE */
+    uint32_t batch;
+    uint32_t row;
+} join_entry;
+
+/* Where pair generation stopped: row i, and inside its chain at e when mid. */
+typedef struct pair_cursor {
+    int64_t i;
+    uint32_t e;
+    bool mid;
+} pair_cursor;
+
+typedef struct hash_join_op {
+    em_op base;
+    /* the spec, copied */
+    em_join_kind kind;
+    bool build_right;
+    int nkeys;
+    int *probe_keys, *build_keys;
+    em__vclass *kcls;
+    const em_expr *residual;
+    int left_ncols, right_ncols;
+    em_type *types; /* [left..., right...] */
+    /* derived */
+    int probe_ncols, build_ncols;
+    int probe_first, build_first; /* first output column of each side */
+    const em_type *probe_types, *build_types;
+    int out_ncols;
+    bool semi_like;   /* SEMI, ANTI, ANTI_NULL_AWARE: output probe rows only */
+    bool probe_outer; /* unmatched probe rows are emitted */
+    bool build_outer; /* unmatched build rows are emitted at finish */
+    bool inline_key;  /* single fixed-width key, kept in the slot */
+    bool *resid_cols; /* columns of [left..., right...] the residual reads */
+    /* A configuration error found at creation, reported by push/finish. */
+    int init_rc;
+    em_error init_err;
+    em_source *build_src;
+    bool built;
+    bool done; /* downstream needs no more rows */
+    /* the build side */
+    em_batch_list build;
+    int64_t nbuild;
+    join_entry *entries;
+    join_slot *slots;
+    int64_t nslots;
+    int64_t ngroups;
+    uint32_t null_head; /* chain of build rows with a NULL key */
+    int64_t nnull;
+    uint8_t *bmatched; /* build_outer: per build row */
+    /* per build column and batch (index c * nbatches + b), for gathers */
+    const void **bdata;
+    const uint8_t **bvalid;
+    const char **bchars;
+    bool *bnulls; /* a build column has a validity bitmap in some batch */
+    /* per-probe-batch scratch of EM_BATCH_ROWS entries */
+    uint64_t *hashes;
+    uint64_t *kbits;
+    uint8_t *keyok;    /* every key of the row is non-NULL */
+    uint8_t *pmatched; /* the row has a match (residual kinds) */
+    uint32_t *heads;   /* first candidate build row per probe row, or NONE */
+    uint32_t *heads2;
+    int32_t *pp;       /* pairs: probe row */
+    uint32_t *pe;      /* pairs: build row, NONE = unmatched probe row */
+    uint32_t *gb, *gr; /* the build rows' batch and row */
+    int32_t *sel;
+    bool has_none; /* gb holds NONE (set by resolve_pairs) */
+} hash_join_op;
+
+static bool cancelled(const hash_join_op *j)
+{
+    return j->base.ctx != NULL && j->base.ctx->cancel != NULL && *j->base.ctx->cancel;
+}
+
+static int cancel_error(em_error *err)
+{
+    return em_error_set(err, EM_ECANCELED, "the job was cancelled");
+}
+
+/* ---- the build side --------------------------------------------------------- */
+
+static inline const em_vector *build_col(const hash_join_op *j, uint32_t b, int col)
+{
+    return j->build.items[b]->cols[col];
+}
+
+/* Keys of build rows g1 and g2 (both without NULLs) are equal. */
+static bool build_rows_equal(const hash_join_op *j, uint32_t g1, uint32_t g2)
+{
+    const join_entry *x = &j->entries[g1], *y = &j->entries[g2];
+    for (int k = 0; k < j->nkeys; k++) {
+        int c = j->build_keys[k];
+        if (!em__value_eq(build_col(j, x->batch, c), x->row, build_col(j, y->batch, c), y->row,
+                          j->kcls[k]))
+            return false;
+    }
+    return true;
+}
+
+static void table_grow(hash_join_op *j, const uint64_t *bhash)
+{
+    int64_t nslots = j->nslots * 2;
+    join_slot *slots = em_calloc((size_t)nslots, sizeof(join_slot));
+    uint64_t mask = (uint64_t)nslots - 1;
+    for (int64_t s = 0; s < j->nslots; s++) {
+        const join_slot *old = &j->slots[s];
+        if (old->head1 == 0) continue;
+        uint64_t pos = bhash[old->head1 - 1] & mask;
+        while (slots[pos].head1 != 0) pos = (pos + 1) & mask;
+        slots[pos] = *old;
+    }
+    em_free(j->slots);
+    j->slots = slots;
+    j->nslots = nslots;
+}
+
+/* Insert build row g (key without NULLs, hash h) at the front of its key's chain. */
+static inline void table_insert(hash_join_op *j, uint32_t g, uint64_t h, uint64_t kb,
+                                const uint64_t *bhash)
+{
+    uint64_t mask = (uint64_t)j->nslots - 1;
+    uint64_t pos = h & mask;
+    uint32_t tag = (uint32_t)(h >> 32);
+    for (;;) {
+        join_slot *sl = &j->slots[pos];
+        if (sl->head1 == 0) {
+            sl->key = kb;
+            sl->tag = tag;
+            sl->head1 = g + 1;
+            j->entries[g].next = NONE;
+            if (++j->ngroups * 2 > j->nslots) table_grow(j, bhash);
+            return;
+        }
+        if (sl->tag == tag &&
+            (j->inline_key ? sl->key == kb : build_rows_equal(j, g, sl->head1 - 1))) {
+            j->entries[g].next = sl->head1 - 1;
+            sl->head1 = g + 1;
+            return;
+        }
+        pos = (pos + 1) & mask;
+    }
+}
+
+static void build_table(hash_join_op *j)
+{
+    int64_t n = j->nbuild;
+    int64_t nb = j->build.count;
+    /* Hash every build row and note which have a NULL key. */
+    uint64_t *bhash = em_malloc((size_t)(n > 0 ? n : 1) * sizeof(uint64_t));
+    uint8_t *bok = em_malloc((size_t)(n > 0 ? n : 1));
+    int64_t nvalid = 0;
+    for (int64_t b = 0, g0 = 0; b < nb; b++) {
+        const em_batch *bt = j->build.items[b];
+        memset(bok + g0, 1, (size_t)bt->nrows);
+        for (int k = 0; k < j->nkeys; k++) {
+            const em_vector *v = bt->cols[j->build_keys[k]];
+            em__hash_column(v, j->kcls[k], bt->nrows, bhash + g0, k == 0);
+            if (v->validity != NULL)
+                for (int64_t r = 0; r < bt->nrows; r++) bok[g0 + r] &= em_vector_is_valid(v, r);
+        }
+        g0 += bt->nrows;
+    }
+    for (int64_t g = 0; g < n; g++) nvalid += bok[g];
+
+    int64_t want = 2 * EM_MIN(nvalid, (int64_t)INITIAL_KEYS);
+    j->nslots = 16;
+    while (j->nslots < want) j->nslots *= 2;
+    j->slots = em_calloc((size_t)j->nslots, sizeof(join_slot));
+    j->null_head = NONE;
+
+    /* Rows go in last to first, each at the front of its chain, so that
+     * chains list rows in arrival order. */
+    int64_t g = n;
+    for (int64_t b = nb - 1; b >= 0; b--) {
+        const em_batch *bt = j->build.items[b];
+        const em_vector *kv = bt->cols[j->build_keys[0]];
+        for (int64_t r = bt->nrows - 1; r >= 0; r--) {
+            g--;
+            if (g >= PREFETCH_D)
+                __builtin_prefetch(&j->slots[bhash[g - PREFETCH_D] & (uint64_t)(j->nslots - 1)]);
+            if (!bok[g]) {
+                j->entries[g].next = j->null_head;
+                j->null_head = (uint32_t)g;
+                j->nnull++;
+                continue;
+            }
+            uint64_t kb = j->inline_key ? em__key_bits(kv, r, j->kcls[0]) : 0;
+            table_insert(j, (uint32_t)g, bhash[g], kb, bhash);
+        }
+    }
+    em_free(bhash);
+    em_free(bok);
+}
+
+/* Check that a batch of one side fits the spec: width and key column classes. */
+static int check_batch(const hash_join_op *j, const em_batch *b, bool probe, em_error *err)
+{
+    int ncols = probe ? j->probe_ncols : j->build_ncols;
+    const int *keys = probe ? j->probe_keys : j->build_keys;
+    const char *side = probe ? "probe" : "build";
+    if (b->ncols != ncols)
+        return em_error_set(err, EM_EINTERNAL, "hash join: %s batch with %d columns, expected %d",
+                            side, b->ncols, ncols);
+    for (int k = 0; k < j->nkeys; k++) {
+        const em_vector *v = b->cols[keys[k]];
+        if (v == NULL || em__vclass_of(v->type) != j->kcls[k])
+            return em_error_set(err, EM_EINTERNAL,
+                                "hash join: %s key %d has a type other than the plan's", side, k);
+    }
+    return 0;
+}
+
+/* Read the whole build side and index it. */
+static int build_side(hash_join_op *j, em_error *err)
+{
+    j->built = true;
+    for (;;) {
+        if (cancelled(j)) return cancel_error(err);
+        em_batch *b = NULL;
+        EM_TRY(j->build_src->next(j->build_src, &b, err));
+        if (b == NULL) break;
+        int rc = b->nrows > 0 ? check_batch(j, b, false, err) : 0;
+        if (rc < 0 || b->nrows == 0) {
+            em_batch_destroy(b);
+            if (rc < 0) return rc;
+            continue;
+        }
+        em_batch_list_push(&j->build, b);
+        if (j->build.rows >= (int64_t)NONE || j->build.count >= (int64_t)NONE)
+            return em_error_set(err, EM_EUNSUPPORTED,
+                                "hash join: the build side has more than %u rows", NONE - 1);
+    }
+    int64_t n = j->nbuild = j->build.rows;
+    int64_t nb = j->build.count;
+    j->entries = em_malloc((size_t)(n > 0 ? n : 1) * sizeof(join_entry));
+    for (int64_t b = 0, g = 0; b < nb; b++)
+        for (int64_t r = 0; r < j->build.items[b]->nrows; r++, g++) {
+            j->entries[g].next = NONE;
+            j->entries[g].batch = (uint32_t)b;
+            j->entries[g].row = (uint32_t)r;
+        }
+    size_t ncells = (size_t)(j->build_ncols > 0 ? j->build_ncols : 1) * (size_t)(nb > 0 ? nb : 1);
+    j->bdata = em_calloc(ncells, sizeof(void *));
+    j->bvalid = em_calloc(ncells, sizeof(uint8_t *));
+    j->bchars = em_calloc(ncells, sizeof(char *));
+    j->bnulls = em_calloc((size_t)(j->build_ncols > 0 ? j->build_ncols : 1), sizeof(bool));
+    for (int c = 0; c < j->build_ncols; c++)
+        for (int64_t b = 0; b < nb; b++) {
+            const em_vector *v = build_col(j, (uint32_t)b, c);
+            size_t cell = (size_t)c * (size_t)nb + (size_t)b;
+            j->bdata[cell] = v->data;
+            j->bvalid[cell] = v->validity;
+            j->bchars[cell] = v->chars;
+            if (v->validity != NULL) j->bnulls[c] = true;
+        }
+    if (j->build_outer) j->bmatched = em_calloc((size_t)(n > 0 ? n : 1), 1);
+    j->null_head = NONE;
+    if (j->nkeys > 0 && n > 0) build_table(j);
+    return 0;
+}
+
+/* ---- gathering output columns ----------------------------------------------- */
+
+/* Batch and row of every pair's build row (NONE for unmatched probe rows). */
+static void resolve_pairs(hash_join_op *j, int64_t m)
+{
+    const join_entry *E = j->entries;
+    bool none = false;
+    for (int64_t k = 0; k < m; k++) {
+        uint32_t e = j->pe[k];
+        if (e == NONE) {
+            j->gb[k] = NONE;
+            j->gr[k] = 0;
+            none = true;
+        } else {
+            j->gb[k] = E[e].batch;
+            j->gr[k] = E[e].row;
+        }
+    }
+    j->has_none = none;
+}
+
+static em_vector *null_vector(em_type t, int64_t m)
+{
+    em_value v = em_value_null(t);
+    return em_vector_from_value(&v, m);
+}
+
+/* Build column c for the resolved pairs [0, m). */
+static em_vector *gather_build(const hash_join_op *j, int c, int64_t m)
+{
+    em_type t = j->build_types[c];
+    int64_t nb = j->build.count;
+    if (t.id == EM_TYPE_NULL || nb == 0) return null_vector(t, m);
+    const uint32_t *gb = j->gb, *gr = j->gr;
+    const void *const *data = &j->bdata[(size_t)c * (size_t)nb];
+    bool none = j->has_none;
+    em_vector *v = em_vector_create(t, m);
+
+#define GATHER_FIXED(T)                                                                            \
+    do {                                                                                           \
+        T *d = (T *)v->data;                                                                       \
+        for (int64_t k = 0; k < m; k++) {                                                          \
+            uint32_t b = gb[k];                                                                    \
+            if (k + PREFETCH_D < m && gb[k + PREFETCH_D] != NONE)                                  \
+                __builtin_prefetch((const T *)data[gb[k + PREFETCH_D]] + gr[k + PREFETCH_D]);      \
+            d[k] = (none && b == NONE) ? (T)0 : ((const T *)data[b])[gr[k]];                       \
+        }                                                                                          \
+    } while (0)
+
+    switch (em_type_width(t)) {
+    case 1:
+        GATHER_FIXED(uint8_t);
+        break;
+    case 4:
+        if (t.id == EM_TYPE_VARCHAR) {
+            const char *const *chars = &j->bchars[(size_t)c * (size_t)nb];
+            int64_t total = 0;
+            for (int64_t k = 0; k < m; k++) {
+                if (gb[k] == NONE) continue;
+                const int32_t *so = data[gb[k]];
+                total += so[gr[k] + 1] - so[gr[k]];
+            }
+            em_vector_reserve_chars(v, total);
+            int32_t *off = EM_VEC_OFFSETS(v);
+            int64_t pos = 0;
+            off[0] = 0;
+            for (int64_t k = 0; k < m; k++) {
+                if (gb[k] != NONE) {
+                    const int32_t *so = data[gb[k]];
+                    int32_t start = so[gr[k]], len = so[gr[k] + 1] - start;
+                    if (len > 0) memcpy(v->chars + pos, chars[gb[k]] + start, (size_t)len);
+                    pos += len;
+                }
+                off[k + 1] = (int32_t)pos;
+            }
+            v->chars_len = pos;
+        } else {
+            GATHER_FIXED(int32_t);
+        }
+        break;
+    case 8:
+        GATHER_FIXED(int64_t);
+        break;
+    default: {
+        /* Wider values (INTERVAL) move as bytes. */
+        size_t w = em_type_width(t);
+        char *d = v->data;
+        for (int64_t k = 0; k < m; k++) {
+            if (gb[k] == NONE)
+                memset(d + (size_t)k * w, 0, w);
+            else
+                memcpy(d + (size_t)k * w, (const char *)data[gb[k]] + (size_t)gr[k] * w, w);
+        }
+        break;
+    }
+    }
+#undef GATHER_FIXED
+    v->length = m;
+    if (none || j->bnulls[c]) {
+        const uint8_t *const *valid = &j->bvalid[(size_t)c * (size_t)nb];
+        for (int64_t k = 0; k < m; k++) {
+            uint32_t b = gb[k];
+            if (b == NONE || (valid[b] != NULL && !((valid[b][gr[k] >> 3] >> (gr[k] & 7)) & 1)))
+                em_vector_set_null(v, k);
+        }
+    }
+    return v;
+}
+
+/* The pairs' probe rows are exactly 0, 1, ..., nrows - 1. */
+static bool pairs_identity(const hash_join_op *j, const em_batch *probe, int64_t m)
+{
+    if (probe == NULL || m != probe->nrows) return false;
+    for (int64_t k = 0; k < m; k++)
+        if (j->pp[k] != k) return false;
+    return true;
+}
+
+/* Output column c ([left..., right...]) for the resolved pairs [0, m); a NULL
+ * probe batch gives NULL probe columns (unmatched build rows). */
+static em_vector *pair_column(const hash_join_op *j, const em_batch *probe, int c, int64_t m,
+                              bool identity)
+{
+    int pc = c - j->probe_first;
+    if (pc >= 0 && pc < j->probe_ncols) {
+        if (probe == NULL) return null_vector(j->probe_types[pc], m);
+        if (identity) return em_vector_ref(probe->cols[pc]);
+        return em_vector_gather(probe->cols[pc], j->pp, m);
+    }
+    return gather_build(j, c - j->build_first, m);
+}
+
+/* Push the resolved pairs [0, m) downstream as one batch. */
+static int emit_pairs(hash_join_op *j, const em_batch *probe, int64_t m, em_error *err)
+{
+    if (m == 0) return 0;
+    bool identity = pairs_identity(j, probe, m);
+    em_batch *out = em_batch_create(j->out_ncols);
+    out->nrows = m;
+    for (int c = 0; c < j->out_ncols; c++) out->cols[c] = pair_column(j, probe, c, m, identity);
+    int rc = em_op_emit(&j->base, out, err);
+    if (rc == EM_OP_DONE) j->done = true;
+    return rc;
+}
+
+/* Push the probe rows sel[0, nsel) (probe columns only: SEMI/ANTI). */
+static int emit_probe_rows(hash_join_op *j, const em_batch *probe, int64_t nsel, em_error *err)
+{
+    if (nsel == 0) return 0;
+    em_batch *out =
+        nsel == probe->nrows ? em_batch_ref_copy(probe) : em_batch_gather(probe, j->sel, nsel);
+    int rc = em_op_emit(&j->base, out, err);
+    if (rc == EM_OP_DONE) j->done = true;
+    return rc;
+}
+
+/* ---- probing ------------------------------------------------------------------ */
+
+/* Fill j->heads (first candidate build row per probe row) and j->keyok. */
+static void lookup(hash_join_op *j, const em_batch *b, int64_t n)
+{
+    uint32_t *heads = j->heads;
+    uint8_t *keyok = j->keyok;
+    memset(keyok, 1, (size_t)n);
+    if (j->nkeys == 0) {
+        /* Every build row is a candidate: the chain is the range [0, nbuild). */
+        uint32_t h = j->nbuild > 0 ? 0 : NONE;
+        for (int64_t i = 0; i < n; i++) heads[i] = h;
+        return;
+    }
+    bool all_ok = true;
+    for (int k = 0; k < j->nkeys; k++) {
+        const em_vector *v = b->cols[j->probe_keys[k]];
+        if (v->validity == NULL) continue;
+        all_ok = false;
+        for (int64_t i = 0; i < n; i++) keyok[i] &= em_vector_is_valid(v, i);
+    }
+    if (j->ngroups == 0) {
+        for (int64_t i = 0; i < n; i++) heads[i] = NONE;
+        return;
+    }
+    uint64_t *hashes = j->hashes;
+    for (int k = 0; k < j->nkeys; k++)
+        em__hash_column(b->cols[j->probe_keys[k]], j->kcls[k], n, hashes, k == 0);
+
+    const join_slot *slots = j->slots;
+    const join_entry *E = j->entries;
+    uint64_t mask = (uint64_t)j->nslots - 1;
+    if (j->inline_key) {
+        const em_vector *kv = b->cols[j->probe_keys[0]];
+        uint64_t *kb = j->kbits;
+        switch (j->kcls[0]) {
+        case EM__VC_I64:
+            memcpy(kb, kv->data, (size_t)n * sizeof(int64_t));
+            break;
+        case EM__VC_I32:
+            for (int64_t i = 0; i < n; i++) kb[i] = (uint64_t)(int64_t)EM_VEC_I32(kv)[i];
+            break;
+        default:
+            for (int64_t i = 0; i < n; i++) kb[i] = em__key_bits(kv, i, j->kcls[0]);
+            break;
+        }
+        for (int64_t i = 0; i < n; i++) {
+            if (i + PREFETCH_D < n) __builtin_prefetch(&slots[hashes[i + PREFETCH_D] & mask]);
+            uint32_t head = NONE;
+            if (all_ok || keyok[i]) {
+                uint64_t h = hashes[i], key = kb[i];
+                uint32_t tag = (uint32_t)(h >> 32);
+                for (uint64_t pos = h & mask;; pos = (pos + 1) & mask) {
+                    join_slot sl = slots[pos];
+                    if (sl.head1 == 0) break;
+                    if (sl.tag == tag && sl.key == key) {
+                        head = sl.head1 - 1;
+                        /* The chain walk reads this entry soon after. */
+                        __builtin_prefetch(&E[head]);
+                        break;
+                    }
+                }
+            }
+            heads[i] = head;
+        }
+        return;
+    }
+    /* General keys: the tag filters, the build row's keys decide. */
+    const em_vector *kv[16];
+    const em_vector **pk = j->nkeys <= 16 ? kv : em_malloc(sizeof(em_vector *) * (size_t)j->nkeys);
+    for (int k = 0; k < j->nkeys; k++) pk[k] = b->cols[j->probe_keys[k]];
+    for (int64_t i = 0; i < n; i++) {
+        if (i + 2 * PREFETCH_D < n) __builtin_prefetch(&slots[hashes[i + 2 * PREFETCH_D] & mask]);
+        if (i + PREFETCH_D < n) {
+            uint32_t h1 = slots[hashes[i + PREFETCH_D] & mask].head1;
+            if (h1 != 0) __builtin_prefetch(&E[h1 - 1]);
+        }
+        uint32_t head = NONE;
+        if (all_ok || keyok[i]) {
+            uint64_t h = hashes[i];
+            uint32_t tag = (uint32_t)(h >> 32);
+            for (uint64_t pos = h & mask;; pos = (pos + 1) & mask) {
+                join_slot sl = slots[pos];
+                if (sl.head1 == 0) break;
+                if (sl.tag != tag) continue;
+                const join_entry *e = &E[sl.head1 - 1];
+                bool eq = true;
+                for (int k = 0; k < j->nkeys && eq; k++)
+                    eq = em__value_eq(pk[k], i, build_col(j, e->batch, j->build_keys[k]), e->row,
+                                      j->kcls[k]);
+                if (eq) {
+                    head = sl.head1 - 1;
+                    break;
+                }
+            }
+        }
+        heads[i] = head;
+    }
+    if (pk != kv) em_free(pk);
+}
+
+/* Produce up to EM_BATCH_ROWS pairs from the cursor on. Candidates of row i
+ * start at heads[i] and follow the chains (or, with `range`, run to the last
+ * build row). `outer`: a row without candidates gives a pair with NONE.
+ * `skip_matched`: rows already marked matched are skipped (SEMI/ANTI). */
+static int64_t fill_pairs(hash_join_op *j, pair_cursor *c, int64_t n, const uint32_t *heads,
+                          bool range, bool outer, bool skip_matched)
+{
+    const int64_t cap = EM_BATCH_ROWS;
+    const join_entry *E = j->entries;
+    const uint32_t end = (uint32_t)j->nbuild;
+    int32_t *pp = j->pp;
+    uint32_t *pe = j->pe;
+    int64_t m = 0, i = c->i;
+    uint32_t e = c->e;
+    bool mid = c->mid;
+    while (i < n && m < cap) {
+        if (skip_matched && j->pmatched[i]) {
+            mid = false;
+            i++;
+            continue;
+        }
+        if (!mid) {
+            e = heads[i];
+            if (e == NONE) {
+                if (outer) {
+                    pp[m] = (int32_t)i;
+                    pe[m++] = NONE;
+                }
+                i++;
+                continue;
+            }
+        }
+        if (range) {
+            while (e < end && m < cap) {
+                pp[m] = (int32_t)i;
+                pe[m++] = e++;
+            }
+            mid = e < end;
+        } else {
+            while (e != NONE && m < cap) {
+                pp[m] = (int32_t)i;
+                pe[m++] = e;
+                e = E[e].next;
+            }
+            mid = e != NONE;
+        }
+        if (mid) break;
+        i++;
+    }
+    c->i = i;
+    c->e = e;
+    c->mid = mid;
+    return m;
+}
+
+/* Keep the pairs that pass the residual. */
+static int apply_residual(hash_join_op *j, const em_batch *probe, int64_t *m, em_error *err)
+{
+    int64_t n = *m;
+    em_batch *cand = em_batch_create(j->left_ncols + j->right_ncols);
+    cand->nrows = n;
+    for (int c = 0; c < cand->ncols; c++)
+        if (j->resid_cols[c]) cand->cols[c] = pair_column(j, probe, c, n, false);
+    int64_t nsel = 0;
+    int rc = em_expr_select(j->residual, cand, j->sel, &nsel, err);
+    em_batch_destroy(cand);
+    if (rc < 0) return rc;
+    /* sel is increasing, so compacting in place is safe. */
+    for (int64_t k = 0; k < nsel; k++) {
+        int32_t s = j->sel[k];
+        j->pp[k] = j->pp[s];
+        j->pe[k] = j->pe[s];
+        j->gb[k] = j->gb[s];
+        j->gr[k] = j->gr[s];
+    }
+    *m = nsel;
+    return 0;
+}
+
+/* Residual, marks and output for the pairs [0, m). */
+static int process_pairs(hash_join_op *j, const em_batch *probe, int64_t m, em_error *err)
+{
+    if (m == 0) return 0;
+    resolve_pairs(j, m);
+    if (j->residual != NULL) {
+        EM_TRY(apply_residual(j, probe, &m, err));
+        for (int64_t k = 0; k < m; k++) j->pmatched[j->pp[k]] = 1;
+    }
+    if (j->build_outer)
+        for (int64_t k = 0; k < m; k++)
+            if (j->pe[k] != NONE) j->bmatched[j->pe[k]] = 1;
+    if (j->semi_like) return 0;
+    return emit_pairs(j, probe, m, err);
+}
+
+/* Run every pair of the probe batch from the given candidate heads. */
+static int run_pairs(hash_join_op *j, const em_batch *probe, const uint32_t *heads, bool range,
+                     bool outer, em_error *err)
+{
+    int64_t n = probe->nrows;
+    pair_cursor cur = {0, NONE, false};
+    bool skip = j->semi_like;
+    while (cur.i < n) {
+        int64_t m = fill_pairs(j, &cur, n, heads, range, outer, skip);
+        int rc = process_pairs(j, probe, m, err);
+        if (rc != 0) return rc;
+        if (cancelled(j)) return cancel_error(err);
+    }
+    return 0;
+}
+
+/* Whether probe row i has a match, for the kinds without a residual. */
+static inline bool matched_plain(const hash_join_op *j, int64_t i)
+{
+    if (j->heads[i] != NONE) return true;
+    if (j->kind != EM_JOIN_KIND_ANTI_NULL_AWARE) return false;
+    /* NOT IN: a NULL on either side makes the comparison unknown, unless the
+     * build side is empty. */
+    return j->keyok[i] ? j->nnull > 0 : j->nbuild > 0;
+}
+
+static int probe_semi(hash_join_op *j, const em_batch *b, em_error *err)
+{
+    int64_t n = b->nrows;
+    bool want = j->kind == EM_JOIN_KIND_SEMI;
+    if (j->residual != NULL) {
+        memset(j->pmatched, 0, (size_t)n);
+        bool range = j->nkeys == 0;
+        EM_TRY(run_pairs(j, b, j->heads, range, false, err));
+        if (j->done) return EM_OP_DONE;
+        if (j->kind == EM_JOIN_KIND_ANTI_NULL_AWARE && j->nbuild > 0) {
+            /* NOT IN with a residual: a row is also excluded by a build row
+             * with a NULL key, and a row with a NULL key by any build row,
+             * that passes the residual. */
+            for (int64_t i = 0; i < n; i++) j->heads2[i] = j->keyok[i] ? j->null_head : NONE;
+            EM_TRY(run_pairs(j, b, j->heads2, false, false, err));
+            for (int64_t i = 0; i < n; i++) j->heads2[i] = j->keyok[i] ? NONE : 0;
+            EM_TRY(run_pairs(j, b, j->heads2, true, false, err));
+        }
+    }
+    int64_t nsel = 0;
+    for (int64_t i = 0; i < n; i++) {
+        bool m = j->residual != NULL ? j->pmatched[i] != 0 : matched_plain(j, i);
+        if (m == want) j->sel[nsel++] = (int32_t)i;
+    }
+    return emit_probe_rows(j, b, nsel, err);
+}
+
+static int probe_pairs(hash_join_op *j, const em_batch *b, em_error *err)
+{
+    int64_t n = b->nrows;
+    bool late_outer = j->probe_outer && j->residual != NULL;
+    if (j->residual != NULL) memset(j->pmatched, 0, (size_t)n);
+    EM_TRY(run_pairs(j, b, j->heads, j->nkeys == 0, j->probe_outer && !late_outer, err));
+    if (j->done) return EM_OP_DONE;
+    if (!late_outer) return 0;
+    /* Rows whose candidates all failed the residual, with NULL build columns. */
+    int64_t m = 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (j->pmatched[i]) continue;
+        j->pp[m] = (int32_t)i;
+        j->pe[m++] = NONE;
+    }
+    resolve_pairs(j, m);
+    return emit_pairs(j, b, m, err);
+}
+
+/* One probe batch of at most EM_BATCH_ROWS rows. */
+static int probe_batch(hash_join_op *j, const em_batch *b, em_error *err)
+{
+    lookup(j, b, b->nrows);
+    return j->semi_like ? probe_semi(j, b, err) : probe_pairs(j, b, err);
+}
+
+/* Whether no probe row can produce output any more (the source may stop). */
+static bool probe_futile(const hash_join_op *j)
+{
+    if (j->probe_outer || j->kind == EM_JOIN_KIND_ANTI) return false;
+    if (j->kind == EM_JOIN_KIND_ANTI_NULL_AWARE) return j->residual == NULL && j->nnull > 0;
+    /* INNER, SEMI, or an outer join preserving only the build side: nothing
+     * can match (unmatched build rows come at finish either way). */
+    return j->nkeys > 0 ? j->ngroups == 0 : j->nbuild == 0;
+}
+
+/* ---- operator --------------------------------------------------------------- */
+
+static int report_init_error(hash_join_op *j, em_error *err)
+{
+    if (err != NULL) *err = j->init_err;
+    return j->init_rc;
+}
+
+static int hash_join_push(em_op *op, em_batch *b, em_error *err)
+{
+    hash_join_op *j = (hash_join_op *)op;
+    int rc = 0;
+    if (j->init_rc < 0) {
+        em_batch_destroy(b);
+        return report_init_error(j, err);
+    }
+    if (!j->built && (rc = build_side(j, err)) < 0) goto out;
+    if (j->done || probe_futile(j)) {
+        j->done = true;
+        rc = EM_OP_DONE;
+        goto out;
+    }
+    if (b->nrows == 0) goto out;
+    if ((rc = check_batch(j, b, true, err)) < 0) goto out;
+    if (b->nrows <= EM_BATCH_ROWS) {
+        rc = probe_batch(j, b, err);
+    } else {
+        /* Scratch is sized for EM_BATCH_ROWS: probe larger batches in slices. */
+        for (int64_t off = 0; off < b->nrows && rc == 0; off += EM_BATCH_ROWS) {
+            em_batch *s = em_batch_slice(b, off, EM_MIN((int64_t)EM_BATCH_ROWS, b->nrows - off));
+            rc = probe_batch(j, s, err);
+            em_batch_destroy(s);
+        }
+    }
+out:
+    em_batch_destroy(b);
+    return rc;
+}
+
+static int hash_join_finish(em_op *op, em_error *err)
+{
+    hash_join_op *j = (hash_join_op *)op;
+    if (j->init_rc < 0) return report_init_error(j, err);
+    if (!j->built) EM_TRY(build_side(j, err));
+    if (j->build_outer && !j->done) {
+        /* Build rows no probe row matched, with NULL probe columns. */
+        int64_t m = 0;
+        for (int64_t g = 0; g < j->nbuild && !j->done; g++) {
+            if (j->bmatched[g]) continue;
+            j->pe[m++] = (uint32_t)g;
+            if (m == EM_BATCH_ROWS || g == j->nbuild - 1) {
+                if (cancelled(j)) return cancel_error(err);
+                resolve_pairs(j, m);
+                EM_TRY(emit_pairs(j, NULL, m, err));
+                m = 0;
+            }
+        }
+        if (m > 0 && !j->done) {
+            resolve_pairs(j, m);
+            EM_TRY(emit_pairs(j, NULL, m, err));
+        }
+    }
+    return em_op_finish_next(op, err);
+}
+
+static void hash_join_destroy(em_op *op)
+{
+    hash_join_op *j = (hash_join_op *)op;
+    if (j->build_src != NULL) j->build_src->destroy(j->build_src);
+    em_batch_list_release(&j->build);
+    em_free(j->probe_keys);
+    em_free(j->build_keys);
+    em_free(j->kcls);
+    em_free(j->types);
+    em_free(j->resid_cols);
+    em_free(j->entries);
+    em_free(j->slots);
+    em_free(j->bmatched);
+    em_free(j->bdata);
+    em_free(j->bvalid);
+    em_free(j->bchars);
+    em_free(j->bnulls);
+    em_free(j->hashes);
+    em_free(j->kbits);
+    em_free(j->keyok);
+    em_free(j->pmatched);
+    em_free(j->heads);
+    em_free(j->heads2);
+    em_free(j->pp);
+    em_free(j->pe);
+    em_free(j->gb);
+    em_free(j->gr);
+    em_free(j->sel);
+    em_free(j);
+}
+
+static const em_op_vtable hash_join_vt = {"HashJoin", hash_join_push, hash_join_finish,
+                                          hash_join_destroy};
+
+typedef struct resid_visit {
+    bool *cols;
+    int ncols;
+    bool bad;
+} resid_visit;
+
+static void note_resid_col(void *ctx, int column)
+{
+    resid_visit *r = ctx;
+    if (column < 0 || column >= r->ncols)
+        r->bad = true;
+    else
+        r->cols[column] = true;
+}
+
+static int init_fail(hash_join_op *j, const char *msg)
+{
+    j->init_rc = em_error_set(&j->init_err, EM_EINTERNAL, "hash join: %s", msg);
+    return j->init_rc;
+}
+
+/* Copy and check the spec; a bad one becomes the operator's init error. */
+static void init_spec(hash_join_op *j, const em_join_spec *s)
+{
+    j->kind = s->kind;
+    j->build_right = s->build_right;
+    j->nkeys = s->nkeys;
+    j->residual = s->residual;
+    j->left_ncols = s->left_ncols;
+    j->right_ncols = s->right_ncols;
+    int nk = s->nkeys > 0 ? s->nkeys : 1;
+    j->probe_keys = em_calloc((size_t)nk, sizeof(int));
+    j->build_keys = em_calloc((size_t)nk, sizeof(int));
+    j->kcls = em_calloc((size_t)nk, sizeof(em__vclass));
+    int ntypes = s->left_ncols + s->right_ncols;
+    j->types = em_calloc((size_t)(ntypes > 0 ? ntypes : 1), sizeof(em_type));
+    j->resid_cols = em_calloc((size_t)(ntypes > 0 ? ntypes : 1), sizeof(bool));
+    j->semi_like = s->kind == EM_JOIN_KIND_SEMI || s->kind == EM_JOIN_KIND_ANTI ||
+                   s->kind == EM_JOIN_KIND_ANTI_NULL_AWARE;
+    bool left_outer = s->kind == EM_JOIN_KIND_LEFT || s->kind == EM_JOIN_KIND_FULL;
+    bool right_outer = s->kind == EM_JOIN_KIND_RIGHT || s->kind == EM_JOIN_KIND_FULL;
+    j->probe_outer = s->build_right ? left_outer : right_outer;
+    j->build_outer = s->build_right ? right_outer : left_outer;
+
+    if ((unsigned)s->kind > EM_JOIN_KIND_ANTI_NULL_AWARE) {
+        init_fail(j, "unknown join kind");
+        return;
+    }
+    if (s->nkeys < 0 || s->left_ncols < 0 || s->right_ncols < 0 ||
+        (s->nkeys > 0 && (s->left_keys == NULL || s->right_keys == NULL)) ||
+        (s->left_ncols > 0 && s->left_types == NULL) ||
+        (s->right_ncols > 0 && s->right_types == NULL)) {
+        init_fail(j, "incomplete join spec");
+        return;
+    }
+    if (j->semi_like && !s->build_right) {
+        init_fail(j, "SEMI and ANTI joins build the right side");
+        return;
+    }
+    if (s->kind == EM_JOIN_KIND_ANTI_NULL_AWARE && s->nkeys != 1) {
+        init_fail(j, "a null-aware anti join has exactly one key");
+        return;
+    }
+    if (s->left_ncols > 0) memcpy(j->types, s->left_types, sizeof(em_type) * (size_t)s->left_ncols);
+    if (s->right_ncols > 0)
+        memcpy(j->types + s->left_ncols, s->right_types, sizeof(em_type) * (size_t)s->right_ncols);
+    const em_type *ltypes = j->types, *rtypes = j->types + s->left_ncols;
+    for (int k = 0; k < s->nkeys; k++) {
+        int lk = s->left_keys[k], rk = s->right_keys[k];
+        if (lk < 0 || lk >= s->left_ncols || rk < 0 || rk >= s->right_ncols) {
+            init_fail(j, "join key column out of range");
+            return;
+        }
+        /* The planner casts both keys to a common type. */
+        assert(em_type_equal(ltypes[lk], rtypes[rk]));
+        if (em__vclass_of(ltypes[lk]) != em__vclass_of(rtypes[rk])) {
+            init_fail(j, "join keys of different types");
+            return;
+        }
+        if (em__vclass_of(ltypes[lk]) == EM__VC_NULL && ltypes[lk].id != EM_TYPE_NULL) {
+            /* Hashing and equality have no class for it yet. */
+            char name[64];
+            j->init_rc = em_error_set(&j->init_err, EM_EUNSUPPORTED,
+                                      "join keys of type %s are not supported",
+                                      em_type_name(ltypes[lk], name, sizeof(name)));
+            return;
+        }
+        j->probe_keys[k] = s->build_right ? lk : rk;
+        j->build_keys[k] = s->build_right ? rk : lk;
+        j->kcls[k] = em__vclass_of(ltypes[lk]);
+    }
+    if (s->residual != NULL) {
+        resid_visit rv = {j->resid_cols, ntypes, false};
+        em_expr_visit_columns(s->residual, note_resid_col, &rv);
+        if (rv.bad) {
+            init_fail(j, "residual column out of range");
+            return;
+        }
+    }
+    j->probe_ncols = s->build_right ? s->left_ncols : s->right_ncols;
+    j->build_ncols = s->build_right ? s->right_ncols : s->left_ncols;
+    j->probe_first = s->build_right ? 0 : s->left_ncols;
+    j->build_first = s->build_right ? s->left_ncols : 0;
+    j->probe_types = s->build_right ? ltypes : rtypes;
+    j->build_types = s->build_right ? rtypes : ltypes;
+    j->out_ncols = j->semi_like ? s->left_ncols : ntypes;
+    j->inline_key = s->nkeys == 1 && j->kcls[0] != EM__VC_STR && j->kcls[0] != EM__VC_NULL;
+}
+
+em_op *em_op_hash_join_create(em_task_ctx *ctx, const em_join_spec *spec, em_source *build)
+{
+    hash_join_op *j = em_calloc(1, sizeof(*j));
+    j->base.vt = &hash_join_vt;
+    j->base.ctx = ctx;
+    j->build_src = build;
+    em_batch_list_init(&j->build);
+    j->null_head = NONE;
+    init_spec(j, spec);
+    if (j->init_rc == 0 && build == NULL) init_fail(j, "no build source");
+    size_t n = EM_BATCH_ROWS;
+    j->hashes = em_malloc(n * sizeof(uint64_t));
+    j->kbits = em_malloc(n * sizeof(uint64_t));
+    j->keyok = em_malloc(n);
+    j->pmatched = em_malloc(n);
+    j->heads = em_malloc(n * sizeof(uint32_t));
+    j->heads2 = em_malloc(n * sizeof(uint32_t));
+    j->pp = em_malloc(n * sizeof(int32_t));
+    j->pe = em_malloc(n * sizeof(uint32_t));
+    j->gb = em_malloc(n * sizeof(uint32_t));
+    j->gr = em_malloc(n * sizeof(uint32_t));
+    j->sel = em_malloc(n * sizeof(int32_t));
+    return &j->base;
+}
