@@ -8,7 +8,7 @@
 //                    line: a plain GROUP BY, for engines that cannot split strings yet.
 // Answers are stored and checked by the number of distinct words, the total, the
 // largest count and the first and last word.
-import { pretty, file, sqlString, sources } from '../lib/workload.mjs';
+import { file, sqlString, sources } from '../lib/workload.mjs';
 
 function size(v) {
   if (v === undefined || v === '') return 1 << 30;
@@ -17,8 +17,10 @@ function size(v) {
   return Number(m[1]) * { '': 1, k: 1024, m: 1 << 20, g: 1 << 30 }[m[2].toLowerCase()];
 }
 
+const label = (b) => (b % (1 << 30) === 0 ? `${b / (1 << 30)}g` : b % (1 << 20) === 0 ? `${b / (1 << 20)}m`
+  : b % 1024 === 0 ? `${b / 1024}k` : String(b));
 const dataset = (p, onePerLine) => ({
-  id: `words-${pretty(p.bytes)}${onePerLine ? '-one-per-line' : ''}`,
+  id: `words-${label(p.bytes)}${onePerLine ? '-one-per-line' : ''}`,
   gen: ['words', '--bytes', String(p.bytes), ...(onePerLine ? ['--one-per-line'] : [])],
   sources: sources('common', 'words'),
 });

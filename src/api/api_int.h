@@ -7,7 +7,7 @@
 #include "sql/catalog/catalog.h"
 #include "vector/vector.h"
 
-#define EM__NCONF 9
+#define EM__NCONF 10
 
 struct em_session {
     char *master;

@@ -42,6 +42,8 @@ static const conf_def conf_defs[] = {
     {"ember.ui.showConsoleProgress", "false", CONF_BOOL, "console progress bar"},
     {"ember.sql.autoBroadcastJoinThreshold", "10m", CONF_SIZE,
      "largest join side that is broadcast instead of shuffled (-1: never)"},
+    {"ember.sql.adaptive.advisoryPartitionSizeInBytes", "64m", CONF_SIZE,
+     "target size of a reduce partition after adaptive coalescing"},
 };
 
 _Static_assert(sizeof(conf_defs) / sizeof(conf_defs[0]) == EM__NCONF, "EM__NCONF is stale");
@@ -103,6 +105,10 @@ int em_session_set_conf(em_session *s, const char *key, const char *value, em_er
     if (strcmp(d->key, "ember.task.maxFailures") == 0) s->env.max_failures = atoi(value);
     if (strcmp(d->key, "ember.test.serializeTasks") == 0)
         s->env.serialize_tasks = em_str_ieq(value, "true");
+    if (strcmp(d->key, "ember.sql.adaptive.enabled") == 0)
+        s->env.adaptive = em_str_ieq(value, "true");
+    if (strcmp(d->key, "ember.sql.adaptive.advisoryPartitionSizeInBytes") == 0)
+        s->env.advisory_partition_bytes = em_parse_size(value);
     return 0;
 }
 
@@ -161,6 +167,9 @@ int em_session_create(const char *master, em_session **out, em_error *err)
     s->catalog = em_catalog_create();
     s->env.pool = em_threadpool_create(threads);
     s->env.max_failures = 4;
+    s->env.parallelism = threads;
+    s->env.adaptive = true;
+    s->env.advisory_partition_bytes = (int64_t)64 << 20;
     *out = s;
     return 0;
 }
@@ -485,22 +494,27 @@ static int run_explain(stmt_ctx *c, const em_ast *ast, em_result *r, em_error *e
     em_strbuf_puts(&sb, "== Optimized Logical Plan ==\n");
     em_lop_format(p.logical, &sb);
     em_strbuf_puts(&sb, "\n== Physical Plan ==\n");
-    em_stage_dag_format(&p.dag, &sb);
+    if (!ast->u.explain.analyze) em_stage_dag_format(&p.dag, NULL, &sb);
     if (ast->u.explain.analyze) {
         em_batch_list rows;
         em_batch_list_init(&rows);
         em_job_stats st = {0};
+        st.node_stats = em_arena_calloc(c->arena, sizeof(em_op_stats) * (size_t)(p.dag.nnodes + 1));
         int rc = em__run_dag(c->s, &p.dag, &rows, &st, err);
         if (rc < 0) {
             em_strbuf_release(&sb);
             return rc;
         }
+        em_stage_dag_format(&p.dag, st.node_stats, &sb);
         em_strbuf_printf(&sb,
                          "\n== Execution ==\nrows: %lld\nstages: %d\ntasks: %lld (%lld failed "
-                         "attempts)\nshuffled: %lld rows, %lld bytes\ntime: %.3f s\n",
+                         "attempts)\nshuffled: %lld rows, %lld bytes\nadaptive: %d stage%s "
+                         "coalesced, %lld -> %lld partitions\ntime: %.3f s\n",
                          (long long)rows.rows, st.nstages, (long long)st.tasks_launched,
                          (long long)st.tasks_failed, (long long)st.shuffle_rows,
-                         (long long)st.shuffle_bytes, st.seconds);
+                         (long long)st.shuffle_bytes, st.coalesced_stages,
+                         st.coalesced_stages == 1 ? "" : "s", (long long)st.partitions_before,
+                         (long long)st.partitions_after, st.seconds);
         em_batch_list_release(&rows);
     }
     text_rows(r, "plan", sb.data);
@@ -728,9 +742,11 @@ static int run_statement(em_session *s, const em_ast *ast, const char *text, int
         rc = em_session_set_conf(s, ast->u.set.name, ast->u.set.value, err);
         if (rc < 0) err->sql_pos = ast->location + 1;
         break;
-    default:
-        rc = em_error_set_pos(err, EM_EUNSUPPORTED, ast->location + 1,
-                              "COPY is not supported yet"); /* LEAD-COPY-DISPATCH */
+    default: {
+        int64_t rows = 0;
+        rc = em__run_copy(s, &c.bind, ast, &rows, err);
+        if (rc == 0) count_result(r, rows);
+    }
     }
     stmt_release(&c);
     if (rc < 0) {

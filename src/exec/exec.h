@@ -50,6 +50,7 @@ struct em_op {
     em_op *next;      /* downstream operator; NULL for a sink */
     em_task_ctx *ctx; /* the task this instance runs in */
     em_op_stats stats;
+    int node; /* the plan node it implements (for EXPLAIN ANALYZE); -1 for sinks */
 };
 
 /* Push to the downstream operator, counting rows. */
@@ -69,6 +70,11 @@ struct em_task_ctx {
     int attempt;
     struct em_exec_env *env; /* session-wide services: shuffle store, tables, pool */
     volatile int *cancel;    /* set by the scheduler when the job fails */
+    int source_node;         /* the plan node of the task's source (set by the task builder) */
+    /* Adaptive execution may coalesce reduce partitions: a task then reads shuffle
+     * partitions [part_first, part_end) instead of just `partition`. */
+    int part_first, part_end;
+    bool coalesced;
 };
 
 /* ---- streaming operators --------------------------------------------- */

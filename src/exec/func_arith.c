@@ -14,10 +14,11 @@
  *
  * DECIMAL operands arrive with equal scales for + - % (the registry unifies
  * them), so those are plain int64 operations; * adds the scales, which needs
- * no rescaling either. DECIMAL overflow is detected on the int64
- * representation only: a result may exceed its declared precision without an
- * error as long as it fits 18 digits' worth of int64, which keeps the loops
- * branch-free.
+ * no rescaling either. The result types leave room for every result except
+ * where the precision is capped at 18 digits, so + - and * check their
+ * results against the result type's precision in a second, branch-free pass
+ * (999999999999999999 + 1 does not fit DECIMAL(18,0) although it fits an
+ * int64).
  */
 #include <math.h>
 
@@ -330,15 +331,15 @@ static inline int ts_diff(int64_t a, int64_t b, em_interval *r)
 BINARY_KERNEL(k_add_i32, int32_t, int32_t, int32_t, add_i32, MSG_INT)
 BINARY_KERNEL(k_add_i64, int64_t, int64_t, int64_t, add_i64, MSG_INT)
 BINARY_KERNEL(k_add_f64, double, double, double, add_f64, MSG_DBL)
-BINARY_KERNEL(k_add_dec, int64_t, int64_t, int64_t, add_i64, MSG_DEC)
+BINARY_KERNEL(k_add_dec_raw, int64_t, int64_t, int64_t, add_i64, MSG_DEC)
 BINARY_KERNEL(k_sub_i32, int32_t, int32_t, int32_t, sub_i32, MSG_INT)
 BINARY_KERNEL(k_sub_i64, int64_t, int64_t, int64_t, sub_i64, MSG_INT)
 BINARY_KERNEL(k_sub_f64, double, double, double, sub_f64, MSG_DBL)
-BINARY_KERNEL(k_sub_dec, int64_t, int64_t, int64_t, sub_i64, MSG_DEC)
+BINARY_KERNEL(k_sub_dec_raw, int64_t, int64_t, int64_t, sub_i64, MSG_DEC)
 BINARY_KERNEL(k_mul_i32, int32_t, int32_t, int32_t, mul_i32, MSG_INT)
 BINARY_KERNEL(k_mul_i64, int64_t, int64_t, int64_t, mul_i64, MSG_INT)
 BINARY_KERNEL(k_mul_f64, double, double, double, mul_f64, MSG_DBL)
-BINARY_KERNEL(k_mul_dec, int64_t, int64_t, int64_t, mul_i64, MSG_DEC)
+BINARY_KERNEL(k_mul_dec_raw, int64_t, int64_t, int64_t, mul_i64, MSG_DEC)
 BINARY_KERNEL(k_div_f64, double, double, double, div_f64, MSG_DBL)
 BINARY_KERNEL(k_mod_i32, int32_t, int32_t, int32_t, mod_i32, MSG_INT)
 BINARY_KERNEL(k_mod_i64, int64_t, int64_t, int64_t, mod_i64, MSG_INT)
@@ -354,6 +355,36 @@ UNARY_KERNEL(k_neg_i32, int32_t, int32_t, neg_i32, MSG_INT)
 UNARY_KERNEL(k_neg_i64, int64_t, int64_t, neg_i64, MSG_INT)
 UNARY_KERNEL(k_neg_f64, double, double, neg_f64, MSG_DBL)
 UNARY_KERNEL(k_neg_dec, int64_t, int64_t, neg_i64, MSG_DEC)
+/* Fail when a valid DECIMAL result has more digits than its type's precision. */
+static int dec_check_precision(const em_expr *call, em_vector **out, int64_t n, em_error *err)
+{
+    int p = call->type.precision > 0 ? call->type.precision : EM_DECIMAL_MAX_PRECISION;
+    const uint64_t span = 2 * (uint64_t)(em_pow10[p] - 1); /* |z| <= 10^p - 1 */
+    const int64_t *z = EM_VEC_I64(*out);
+    int bad = 0;
+    for (int64_t i = 0; i < n; i++) bad |= (uint64_t)z[i] + (uint64_t)(em_pow10[p] - 1) > span;
+    if (EM_LIKELY(!bad)) return 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (!em_vector_is_valid(*out, i)) continue;
+        if ((uint64_t)z[i] + (uint64_t)(em_pow10[p] - 1) > span) {
+            em_vector_unref(*out);
+            *out = NULL;
+            return arith_error(ARITH_OVERFLOW, MSG_DEC, err);
+        }
+    }
+    return 0;
+}
+
+#define DEC_KERNEL(NAME, RAW)                                                                      \
+    static EM__KERNEL(NAME)                                                                        \
+    {                                                                                              \
+        EM_TRY(RAW(call, args, n, out, err));                                                      \
+        return dec_check_precision(call, out, n, err);                                             \
+    }
+DEC_KERNEL(k_add_dec, k_add_dec_raw)
+DEC_KERNEL(k_sub_dec, k_sub_dec_raw)
+DEC_KERNEL(k_mul_dec, k_mul_dec_raw)
+
 BINARY_KERNEL(k_add_iv, em_interval, em_interval, em_interval, add_iv, MSG_IV)
 BINARY_KERNEL(k_sub_iv, em_interval, em_interval, em_interval, sub_iv, MSG_IV)
 BINARY_KERNEL(k_mul_iv_f64, em_interval, double, em_interval, mul_iv_f64, MSG_IV)

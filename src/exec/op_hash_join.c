@@ -41,7 +41,7 @@
 /* End of a chain / no match. Build sides are limited to fewer rows. */
 #define NONE UINT32_MAX
 /* How many rows ahead table slots are prefetched. */
-#define PREFETCH_D 16
+#define PREFETCH_D 32
 /* Initial table size is for at most this many distinct keys; it grows from there. */
 #define INITIAL_KEYS 65536
 

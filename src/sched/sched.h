@@ -16,6 +16,9 @@ struct em_exec_env {
     em_shuffle_store *shuffles;
     int max_failures;     /* attempts per task */
     bool serialize_tasks; /* round-trip every task through its wire form (tests) */
+    int parallelism;      /* executor threads */
+    bool adaptive;        /* ember.sql.adaptive.enabled */
+    int64_t advisory_partition_bytes; /* ember.sql.adaptive.advisoryPartitionSizeInBytes */
 };
 typedef struct em_exec_env em_exec_env;
 
@@ -27,6 +30,13 @@ typedef struct em_job_stats {
     int64_t shuffle_bytes;
     int64_t shuffle_rows;
     double seconds;
+    /* Per plan node (dag->nnodes entries, summed over successful task attempts),
+     * filled when the caller provides the array (EXPLAIN ANALYZE). */
+    em_op_stats *node_stats;
+    /* Adaptive execution: stages whose reduce partitions were coalesced, and the
+     * partition counts before and after. */
+    int coalesced_stages;
+    int64_t partitions_before, partitions_after;
 } em_job_stats;
 
 /* Run every stage; the result stage's partitions are appended to `result` in

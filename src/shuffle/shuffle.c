@@ -164,13 +164,14 @@ typedef struct writer {
 static void append_rows(em_vector *dst, const em_vector *src, const int32_t *sel, int64_t n)
 {
     int64_t base = dst->length;
-    em_vector_reserve(dst, base + n);
+    if (base + n > dst->capacity)
+        em_vector_reserve(dst, EM_MIN(EM_MAX(base + n, dst->capacity * 2), EM_BATCH_ROWS));
     size_t w = em_type_width(src->type);
     if (src->type.id == EM_TYPE_VARCHAR) {
         const int32_t *so = EM_VEC_OFFSETS(src);
         int64_t bytes = 0;
         for (int64_t i = 0; i < n; i++) bytes += so[sel[i] + 1] - so[sel[i]];
-        em_vector_reserve_chars(dst, dst->chars_len + bytes);
+        em_vector_reserve_chars(dst, bytes);
         int32_t *dof = EM_VEC_OFFSETS(dst);
         int64_t pos = dst->chars_len;
         for (int64_t i = 0; i < n; i++) {
@@ -254,9 +255,10 @@ static int writer_push(em_op *op, em_batch *b, em_error *err)
         while (cnt > 0) {
             if (!w->builders[r]) {
                 w->builders[r] = em_batch_create(b->ncols);
+                /* Builders start small: with many reduce partitions most stay small. */
                 for (int c = 0; c < b->ncols; c++)
                     em_batch_set_col(w->builders[r], c,
-                                     em_vector_create(b->cols[c]->type, EM_BATCH_ROWS));
+                                     em_vector_create(b->cols[c]->type, EM_MIN(cnt, 64)));
             }
             em_batch *bd = w->builders[r];
             int64_t room = EM_BATCH_ROWS - bd->nrows;
@@ -335,26 +337,54 @@ em_op *em_shuffle_writer_create(em_task_ctx *ctx, em_shuffle_store *s, int shuff
 typedef struct reader {
     em_source src;
     shuffle *sh;
-    int reduce;
+    int reduce, end; /* reduce partitions [reduce, end) */
     int map;
     int64_t idx;
 } reader;
 
+static void reader_destroy(em_source *src);
+
 static int reader_next(em_source *src, em_batch **out, em_error *err)
 {
     reader *r = (reader *)src;
-    while (r->map < r->sh->nmaps) {
-        em_batch_list *l = &r->sh->blocks[r->map * r->sh->nreduce + r->reduce];
-        if (r->idx < l->count) {
-            *out = em_batch_ref_copy(l->items[r->idx++]);
-            return 0;
+    while (r->reduce < r->end) {
+        while (r->map < r->sh->nmaps) {
+            em_batch_list *l = &r->sh->blocks[r->map * r->sh->nreduce + r->reduce];
+            if (r->idx < l->count) {
+                *out = em_batch_ref_copy(l->items[r->idx++]);
+                return 0;
+            }
+            r->map++;
+            r->idx = 0;
         }
-        r->map++;
-        r->idx = 0;
+        r->reduce++;
+        r->map = 0;
     }
     *out = NULL;
     EM_UNUSED(err);
     return 0;
+}
+
+int64_t em_shuffle_partition_bytes(em_shuffle_store *s, int id, int reduce)
+{
+    shuffle *sh = &s->shuffles[id];
+    int64_t total = 0;
+    for (int m = 0; sh->blocks && m < sh->nmaps; m++) {
+        const em_batch_list *l = &sh->blocks[m * sh->nreduce + reduce];
+        for (int64_t j = 0; j < l->count; j++) total += em_batch_bytes(l->items[j]);
+    }
+    return total;
+}
+
+em_source *em_shuffle_reader_range(em_shuffle_store *s, int shuffle_id, int first, int end)
+{
+    reader *r = em_calloc(1, sizeof(reader));
+    r->src.next = reader_next;
+    r->src.destroy = reader_destroy;
+    r->sh = &s->shuffles[shuffle_id];
+    r->reduce = first;
+    r->end = end;
+    return &r->src;
 }
 
 static void reader_destroy(em_source *src)
@@ -374,10 +404,5 @@ em_source *em_shuffle_reader_create(em_shuffle_store *s, int shuffle_id, int red
         em_free(runs);
         return src;
     }
-    reader *r = em_calloc(1, sizeof(reader));
-    r->src.next = reader_next;
-    r->src.destroy = reader_destroy;
-    r->sh = sh;
-    r->reduce = reduce;
-    return &r->src;
+    return em_shuffle_reader_range(s, shuffle_id, reduce, reduce + 1);
 }

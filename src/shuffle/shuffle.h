@@ -34,6 +34,10 @@ em_op *em_shuffle_writer_create(em_task_ctx *ctx, em_shuffle_store *s, int shuff
  * with nmerge > 0, a k-way merge of the maps' blocks, each sorted on keys. */
 em_source *em_shuffle_reader_create(em_shuffle_store *s, int shuffle_id, int reduce, int nmerge,
                                     const em_sort_key *keys);
+/* The rows of reduce partitions [first, end) — a coalesced partition — in order. */
+em_source *em_shuffle_reader_range(em_shuffle_store *s, int shuffle_id, int first, int end);
+/* Bytes held for one reduce partition, over all maps (adaptive execution). */
+int64_t em_shuffle_partition_bytes(em_shuffle_store *s, int shuffle_id, int reduce);
 
 /* Hash of row i over key columns, as the writer partitions (exposed for tests). */
 void em_shuffle_hash_rows(const em_batch *b, int nkeys, const int *keys, uint64_t *out);

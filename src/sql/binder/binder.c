@@ -313,9 +313,12 @@ static int bind_table_func(em__binder *b, const em_ast *at, em_lop **out, const 
     else if (!strcmp(name, "read_json") || !strcmp(name, "read_json_auto") ||
              !strcmp(name, "read_ndjson") || !strcmp(name, "read_ndjson_auto"))
         format = "json";
+    else if (!strcmp(name, "read_parquet") || !strcmp(name, "parquet_scan"))
+        format = "parquet";
     else
         return em_error_set_pos(err, EM_ENOENT, em__pos(at),
-                                "table function %s does not exist (try read_csv or read_json)",
+                                "table function %s does not exist (try read_csv, read_json or "
+                                "read_parquet)",
                                 name);
     if (at->u.table_func.args.n != 1)
         return em_error_set_pos(err, EM_EINVAL, em__pos(at),

@@ -44,6 +44,7 @@ typedef struct em_pop em_pop;
 
 struct em_pop {
     em_pop_kind kind;
+    int id; /* unique within its stage DAG (assigned when stages are cut) */
     em_schema *schema;
     int nchildren;
     em_pop **children;
@@ -152,12 +153,15 @@ typedef struct em_stage_dag {
     int nstages;
     em_stage *stages; /* the last one is the result stage */
     int nshuffles;
+    int nnodes; /* plan nodes over all fragments (ids 0 .. nnodes-1) */
     const struct em_write_desc *write; /* COPY ... TO: the result stage writes files */
 } em_stage_dag;
 
 int em_stage_dag_build(em_arena *a, em_pop *root, em_stage_dag *out, em_error *err) EM_MUST_CHECK;
-/* EXPLAIN text: stages from the result stage down, each with its fragment. */
-void em_stage_dag_format(const em_stage_dag *dag, em_strbuf *out);
+/* EXPLAIN text: stages from the result stage down, each with its fragment.
+ * With node_stats (EXPLAIN ANALYZE; indexed by node id, summed over tasks),
+ * each node also shows its output rows and time. */
+void em_stage_dag_format(const em_stage_dag *dag, const em_op_stats *node_stats, em_strbuf *out);
 
 /* ---- task construction ------------------------------------------------- */
 

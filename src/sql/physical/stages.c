@@ -99,20 +99,29 @@ static int new_stage(cutter *c, em_pop *root, em_pop *exchange)
     return c->nstages++;
 }
 
+static void number(em_pop *p, int *next)
+{
+    p->id = (*next)++;
+    for (int i = 0; i < p->nchildren; i++) number(p->children[i], next);
+}
+
 int em_stage_dag_build(em_arena *a, em_pop *root, em_stage_dag *out, em_error *err)
 {
     cutter c = {.a = a};
     new_stage(&c, root, NULL);
+    memset(out, 0, sizeof *out);
     out->nstages = c.nstages;
     out->stages = c.stages;
     out->nshuffles = c.nshuffles;
+    for (int i = 0; i < c.nstages; i++) number(c.stages[i].root, &out->nnodes);
     EM_UNUSED(err);
     return 0;
 }
 
 /* ---- EXPLAIN ------------------------------------------------------------- */
 
-static void format_pop(const em_pop *p, int depth, em_arena *a, em_strbuf *out)
+static void format_pop(const em_pop *p, int depth, em_arena *a, const em_op_stats *st,
+                       em_strbuf *out)
 {
     for (int i = 0; i < depth; i++) em_strbuf_puts(out, "  ");
     em_strbuf_puts(out, em_pop_kind_name(p->kind));
@@ -220,11 +229,14 @@ static void format_pop(const em_pop *p, int depth, em_arena *a, em_strbuf *out)
     default:
         break;
     }
+    if (st)
+        em_strbuf_printf(out, "  [rows=%lld, time=%.1f ms]", (long long)st[p->id].rows_out,
+                         (double)st[p->id].nanos / 1e6);
     em_strbuf_putc(out, '\n');
-    for (int i = 0; i < p->nchildren; i++) format_pop(p->children[i], depth + 1, a, out);
+    for (int i = 0; i < p->nchildren; i++) format_pop(p->children[i], depth + 1, a, st, out);
 }
 
-void em_stage_dag_format(const em_stage_dag *dag, em_strbuf *out)
+void em_stage_dag_format(const em_stage_dag *dag, const em_op_stats *st, em_strbuf *out)
 {
     em_arena *a = em_arena_create(4096);
     for (int i = dag->nstages - 1; i >= 0; i--) {
@@ -247,7 +259,7 @@ void em_stage_dag_format(const em_stage_dag *dag, em_strbuf *out)
                 em_strbuf_printf(out, "%s %d", k ? "," : "", s->parents[k]);
         }
         em_strbuf_putc(out, '\n');
-        format_pop(s->root, 1, a, out);
+        format_pop(s->root, 1, a, st, out);
     }
     em_arena_destroy(a);
 }

@@ -177,9 +177,12 @@ static int join_op(em_task_ctx *ctx, const em_pop *p, int partition, em_op **out
     const em_pop *b = p->children[1];
     if (b->kind != EM_POP_SHUFFLE_READ)
         return em_error_set(err, EM_EINTERNAL, "the build side of a join must be a shuffle read");
-    em_source *build = em_shuffle_reader_create(
-        ctx->env->shuffles, b->u.shuffle_read.shuffle_id,
-        b->u.shuffle_read.broadcast ? 0 : partition, 0, NULL);
+    em_source *build =
+        b->u.shuffle_read.broadcast
+            ? em_shuffle_reader_create(ctx->env->shuffles, b->u.shuffle_read.shuffle_id, 0, 0, NULL)
+            : em_shuffle_reader_range(ctx->env->shuffles, b->u.shuffle_read.shuffle_id,
+                                      ctx->part_first, ctx->part_end);
+    EM_UNUSED(partition);
     *out = em_op_hash_join_create(ctx, &p->u.join.spec, build);
     return 0;
 }
@@ -191,12 +194,20 @@ int em_task_build(em_task_ctx *ctx, const em_stage *stage, int partition, em_op 
     const em_pop *p = stage->root;
     *src_out = NULL;
     *head_out = sink;
+    if (!ctx->coalesced) {
+        ctx->part_first = partition;
+        ctx->part_end = partition + 1;
+    }
     for (;;) {
         if (p->kind == EM_POP_UNION) {
             int i = 0;
             while (i < p->nchildren - 1 && partition >= p->children[i]->nparts)
                 partition -= p->children[i++]->nparts;
             p = p->children[i];
+            if (!ctx->coalesced) { /* the branch's own partition */
+                ctx->part_first = partition;
+                ctx->part_end = partition + 1;
+            }
             continue;
         }
         em_op *op = NULL;
@@ -205,6 +216,7 @@ int em_task_build(em_task_ctx *ctx, const em_stage *stage, int partition, em_op 
         else
             op = make_op(ctx, p);
         if (!op) break;
+        op->node = p->id;
         op->next = head;
         head = op;
         *head_out = head; /* so the caller can destroy what was built on error */
@@ -223,16 +235,23 @@ int em_task_build(em_task_ctx *ctx, const em_stage *stage, int partition, em_op 
         rc = values_source_create(p, &src, err);
         break;
     case EM_POP_SHUFFLE_READ:
-        src = em_shuffle_reader_create(ctx->env->shuffles, p->u.shuffle_read.shuffle_id, partition,
-                                       p->u.shuffle_read.nmerge, p->u.shuffle_read.merge_keys);
+        if (p->u.shuffle_read.nmerge > 0 || p->u.shuffle_read.broadcast)
+            src = em_shuffle_reader_create(ctx->env->shuffles, p->u.shuffle_read.shuffle_id,
+                                           p->u.shuffle_read.broadcast ? 0 : partition,
+                                           p->u.shuffle_read.nmerge, p->u.shuffle_read.merge_keys);
+        else
+            src = em_shuffle_reader_range(ctx->env->shuffles, p->u.shuffle_read.shuffle_id,
+                                          ctx->part_first, ctx->part_end);
         break;
     default:
         rc = em_error_set(err, EM_EINTERNAL, "a stage fragment ends at %s, not a source",
                           em_pop_kind_name(p->kind));
     }
     if (rc < 0) return rc;
+    ctx->source_node = p->id;
     if ((p->kind == EM_POP_SCAN_FILE || p->kind == EM_POP_SCAN_TABLE) && p->u.scan.filter) {
         em_op *f = em_op_filter_create(ctx, p->u.scan.filter);
+        f->node = p->id;
         f->next = head;
         head = f;
     }
