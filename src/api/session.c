@@ -422,10 +422,16 @@ int em__plan_lop(em_session *s, em_arena *a, em_lop *bound, em_lop **logical_out
 int em__run_dag(em_session *s, const em_stage_dag *dag, em_batch_list *rows, em_job_stats *stats,
                 em_error *err)
 {
+    /* A pool per job: its spill files go when the job ends, whatever happened. */
+    em_memory_pool *outer = s->env.memory;
+    s->env.memory = em_memory_pool_create(conf_size(s, "ember.executor.memory"),
+                                          em_session_get_conf(s, "ember.local.dir"));
     s->env.shuffles = em_shuffle_store_create(dag->nshuffles);
     int rc = em_job_run(&s->env, dag, rows, stats, err);
     em_shuffle_store_destroy(s->env.shuffles);
     s->env.shuffles = NULL;
+    em_memory_pool_destroy(s->env.memory);
+    s->env.memory = outer;
     if (rc < 0) em_batch_list_release(rows);
     return rc;
 }
@@ -509,12 +515,14 @@ static int run_explain(stmt_ctx *c, const em_ast *ast, em_result *r, em_error *e
         em_strbuf_printf(&sb,
                          "\n== Execution ==\nrows: %lld\nstages: %d\ntasks: %lld (%lld failed "
                          "attempts)\nshuffled: %lld rows, %lld bytes\nadaptive: %d stage%s "
-                         "coalesced, %lld -> %lld partitions\ntime: %.3f s\n",
+                         "coalesced, %lld -> %lld partitions\nmemory: peak %lld bytes, spilled "
+                         "%lld bytes in %lld files\ntime: %.3f s\n",
                          (long long)rows.rows, st.nstages, (long long)st.tasks_launched,
                          (long long)st.tasks_failed, (long long)st.shuffle_rows,
                          (long long)st.shuffle_bytes, st.coalesced_stages,
                          st.coalesced_stages == 1 ? "" : "s", (long long)st.partitions_before,
-                         (long long)st.partitions_after, st.seconds);
+                         (long long)st.partitions_after, (long long)st.peak_memory,
+                         (long long)st.spilled_bytes, (long long)st.spill_files, st.seconds);
         em_batch_list_release(&rows);
     }
     text_rows(r, "plan", sb.data);

@@ -41,7 +41,10 @@
 /* End of a chain / no match. Build sides are limited to fewer rows. */
 #define NONE UINT32_MAX
 /* How many rows ahead table slots are prefetched. */
-#define PREFETCH_D 32
+#define PREFETCH_D 16
+/* How many rows ahead gathers prefetch build values: a gather step is a few
+ * cycles, a miss hundreds. */
+#define GATHER_D 64
 /* Initial table size is for at most this many distinct keys; it grows from there. */
 #define INITIAL_KEYS 65536
 
@@ -117,7 +120,8 @@ typedef struct hash_join_op {
     uint32_t *pe;      /* pairs: build row, NONE = unmatched probe row */
     uint32_t *gb, *gr; /* the build rows' batch and row */
     int32_t *sel;
-    bool has_none; /* gb holds NONE (set by resolve_pairs) */
+    bool has_none;  /* gb holds NONE (set with gb) */
+    bool big_build; /* build columns exceed the caches: prefetch in gathers */
 } hash_join_op;
 
 static bool cancelled(const hash_join_op *j)
@@ -307,6 +311,8 @@ static int build_side(hash_join_op *j, em_error *err)
             if (v->validity != NULL) j->bnulls[c] = true;
         }
     if (j->build_outer) j->bmatched = em_calloc((size_t)(n > 0 ? n : 1), 1);
+    /* Random reads from columns beyond a few MB miss the caches. */
+    j->big_build = n > (1 << 18);
     j->null_head = NONE;
     if (j->nkeys > 0 && n > 0) build_table(j);
     return 0;
@@ -314,7 +320,8 @@ static int build_side(hash_join_op *j, em_error *err)
 
 /* ---- gathering output columns ----------------------------------------------- */
 
-/* Batch and row of every pair's build row (NONE for unmatched probe rows). */
+/* Batch and row of every pair's build row (NONE for unmatched probe rows),
+ * for pairs made other than by fill_pairs. */
 static void resolve_pairs(hash_join_op *j, int64_t m)
 {
     const join_entry *E = j->entries;
@@ -353,11 +360,18 @@ static em_vector *gather_build(const hash_join_op *j, int c, int64_t m)
 #define GATHER_FIXED(T)                                                                            \
     do {                                                                                           \
         T *d = (T *)v->data;                                                                       \
-        for (int64_t k = 0; k < m; k++) {                                                          \
-            uint32_t b = gb[k];                                                                    \
-            if (k + PREFETCH_D < m && gb[k + PREFETCH_D] != NONE)                                  \
-                __builtin_prefetch((const T *)data[gb[k + PREFETCH_D]] + gr[k + PREFETCH_D]);      \
-            d[k] = (none && b == NONE) ? (T)0 : ((const T *)data[b])[gr[k]];                       \
+        if (j->big_build) {                                                                        \
+            for (int64_t k = 0; k < m; k++) {                                                      \
+                uint32_t b = gb[k];                                                                \
+                if (k + GATHER_D < m && gb[k + GATHER_D] != NONE)                                  \
+                    __builtin_prefetch((const T *)data[gb[k + GATHER_D]] + gr[k + GATHER_D]);      \
+                d[k] = (none && b == NONE) ? (T)0 : ((const T *)data[b])[gr[k]];                   \
+            }                                                                                      \
+        } else {                                                                                   \
+            for (int64_t k = 0; k < m; k++) {                                                      \
+                uint32_t b = gb[k];                                                                \
+                d[k] = (none && b == NONE) ? (T)0 : ((const T *)data[b])[gr[k]];                   \
+            }                                                                                      \
         }                                                                                          \
     } while (0)
 
@@ -569,9 +583,10 @@ static void lookup(hash_join_op *j, const em_batch *b, int64_t n)
     if (pk != kv) em_free(pk);
 }
 
-/* Produce up to EM_BATCH_ROWS pairs from the cursor on. Candidates of row i
- * start at heads[i] and follow the chains (or, with `range`, run to the last
- * build row). `outer`: a row without candidates gives a pair with NONE.
+/* Produce up to EM_BATCH_ROWS pairs from the cursor on, resolved (gb, gr)
+ * from the entry the chain walk reads anyway. Candidates of row i start at
+ * heads[i] and follow the chains (or, with `range`, run to the last build
+ * row). `outer`: a row without candidates gives a pair with NONE.
  * `skip_matched`: rows already marked matched are skipped (SEMI/ANTI). */
 static int64_t fill_pairs(hash_join_op *j, pair_cursor *c, int64_t n, const uint32_t *heads,
                           bool range, bool outer, bool skip_matched)
@@ -580,10 +595,10 @@ static int64_t fill_pairs(hash_join_op *j, pair_cursor *c, int64_t n, const uint
     const join_entry *E = j->entries;
     const uint32_t end = (uint32_t)j->nbuild;
     int32_t *pp = j->pp;
-    uint32_t *pe = j->pe;
+    uint32_t *pe = j->pe, *gb = j->gb, *gr = j->gr;
     int64_t m = 0, i = c->i;
     uint32_t e = c->e;
-    bool mid = c->mid;
+    bool mid = c->mid, none = false;
     while (i < n && m < cap) {
         if (skip_matched && j->pmatched[i]) {
             mid = false;
@@ -591,11 +606,16 @@ static int64_t fill_pairs(hash_join_op *j, pair_cursor *c, int64_t n, const uint
             continue;
         }
         if (!mid) {
+            if (!range && i + PREFETCH_D < n && heads[i + PREFETCH_D] != NONE)
+                __builtin_prefetch(&E[heads[i + PREFETCH_D]]);
             e = heads[i];
             if (e == NONE) {
                 if (outer) {
                     pp[m] = (int32_t)i;
-                    pe[m++] = NONE;
+                    pe[m] = NONE;
+                    gb[m] = NONE;
+                    gr[m++] = 0;
+                    none = true;
                 }
                 i++;
                 continue;
@@ -604,14 +624,20 @@ static int64_t fill_pairs(hash_join_op *j, pair_cursor *c, int64_t n, const uint
         if (range) {
             while (e < end && m < cap) {
                 pp[m] = (int32_t)i;
-                pe[m++] = e++;
+                pe[m] = e;
+                gb[m] = E[e].batch;
+                gr[m++] = E[e].row;
+                e++;
             }
             mid = e < end;
         } else {
             while (e != NONE && m < cap) {
+                const join_entry *en = &E[e];
                 pp[m] = (int32_t)i;
-                pe[m++] = e;
-                e = E[e].next;
+                pe[m] = e;
+                gb[m] = en->batch;
+                gr[m++] = en->row;
+                e = en->next;
             }
             mid = e != NONE;
         }
@@ -621,6 +647,7 @@ static int64_t fill_pairs(hash_join_op *j, pair_cursor *c, int64_t n, const uint
     c->i = i;
     c->e = e;
     c->mid = mid;
+    j->has_none = none;
     return m;
 }
 
@@ -652,7 +679,6 @@ static int apply_residual(hash_join_op *j, const em_batch *probe, int64_t *m, em
 static int process_pairs(hash_join_op *j, const em_batch *probe, int64_t m, em_error *err)
 {
     if (m == 0) return 0;
-    resolve_pairs(j, m);
     if (j->residual != NULL) {
         EM_TRY(apply_residual(j, probe, &m, err));
         for (int64_t k = 0; k < m; k++) j->pmatched[j->pp[k]] = 1;

@@ -293,16 +293,28 @@ static inline void sep(sink *s)
     if (s->col++ > 0) *s->p++ = ',';
 }
 
+/* "00" "01" ... "99": numbers are written two digits at a time. */
+static const char digit_pairs[201] = "00010203040506070809101112131415161718192021222324"
+                                     "25262728293031323334353637383940414243444546474849"
+                                     "50515253545556575859606162636465666768697071727374"
+                                     "75767778798081828384858687888990919293949596979899";
+
 static char *put_u64(char *p, uint64_t v)
 {
-    char tmp[20];
-    int n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    while (n > 0) *p++ = tmp[--n];
-    return p;
+    char tmp[20], *end = tmp + sizeof(tmp), *q = end;
+    while (v >= 100) {
+        q -= 2;
+        memcpy(q, digit_pairs + 2 * (v % 100), 2);
+        v /= 100;
+    }
+    if (v >= 10) {
+        q -= 2;
+        memcpy(q, digit_pairs + 2 * v, 2);
+    } else {
+        *--q = (char)('0' + v);
+    }
+    memcpy(p, q, (size_t)(end - q));
+    return p + (end - q);
 }
 
 /* Zero-padded to `width` digits. */
@@ -461,10 +473,15 @@ static void f_phone(sink *s, em__tpch_rng *r, int nation)
     f_word(s, buf, (size_t)(p - buf));
 }
 
-static void f_comment(sink *s, const tpch_ctx *ctx, em__tpch_rng *r, int min, int max)
+static em__tpch_comment draw_comment(const tpch_ctx *ctx, em__tpch_rng *r, int min, int max)
+{
+    return em__tpch_text_draw(&ctx->pool, r, min, max);
+}
+
+static void f_comment(sink *s, const em__tpch_comment *c)
 {
     int n;
-    const char *t = em__tpch_text_pick(&ctx->pool, r, min, max, &n);
+    const char *t = em__tpch_text_get(c, &n);
     f_text(s, t, (size_t)n);
 }
 
@@ -475,10 +492,11 @@ static void gen_region(const tpch_ctx *ctx, sink *s)
     em__tpch_rng r;
     em__tpch_rng_seed(&r, STREAM_REGION, 0);
     for (int k = 0; k < 5; k++) {
+        em__tpch_comment cmt = draw_comment(ctx, &r, 31, 115);
         row_begin(s);
         f_int(s, k);
         f_cstr(s, region_names[k]);
-        f_comment(s, ctx, &r, 31, 115);
+        f_comment(s, &cmt);
         row_end(s);
     }
 }
@@ -488,11 +506,12 @@ static void gen_nation(const tpch_ctx *ctx, sink *s)
     em__tpch_rng r;
     em__tpch_rng_seed(&r, STREAM_NATION, 0);
     for (int k = 0; k < 25; k++) {
+        em__tpch_comment cmt = draw_comment(ctx, &r, 31, 114);
         row_begin(s);
         f_int(s, k);
         f_cstr(s, nations[k].name);
         f_int(s, nations[k].region);
-        f_comment(s, ctx, &r, 31, 114);
+        f_comment(s, &cmt);
         row_end(s);
     }
 }
@@ -533,6 +552,7 @@ static void gen_suppliers(chunk *c)
     em__tpch_rng r;
     em__tpch_rng_seed(&r, STREAM_SUPPLIER, (uint64_t)c->index);
     for (int64_t key = c->first + 1; key <= c->first + c->count; key++) {
+        em__tpch_comment cmt = draw_comment(ctx, &r, 25, 100);
         row_begin(s);
         f_int(s, key);
         f_keyname(s, "Supplier#", 9, key);
@@ -542,7 +562,7 @@ static void gen_suppliers(chunk *c)
         f_phone(s, &r, nation);
         f_dec(s, em__tpch_range(&r, -99999, 999999));
         int n;
-        const char *t = em__tpch_text_pick(&ctx->pool, &r, 25, 100, &n);
+        const char *t = em__tpch_text_get(&cmt, &n);
         int special = supplier_special(ctx, key);
         if (special == 0) {
             f_text(s, t, (size_t)n);
@@ -569,6 +589,7 @@ static void gen_customers(chunk *c)
     em__tpch_rng r;
     em__tpch_rng_seed(&r, STREAM_CUSTOMER, (uint64_t)c->index);
     for (int64_t key = c->first + 1; key <= c->first + c->count; key++) {
+        em__tpch_comment cmt = draw_comment(ctx, &r, 29, 116);
         row_begin(s);
         f_int(s, key);
         f_keyname(s, "Customer#", 9, key);
@@ -578,7 +599,7 @@ static void gen_customers(chunk *c)
         f_phone(s, &r, nation);
         f_dec(s, em__tpch_range(&r, -99999, 999999));
         f_cstr(s, segments[em__tpch_below(&r, EM_ARRAY_LEN(segments))]);
-        f_comment(s, ctx, &r, 29, 116);
+        f_comment(s, &cmt);
         row_end(s);
     }
 }
@@ -590,6 +611,8 @@ static void gen_parts(chunk *c)
     em__tpch_rng r;
     em__tpch_rng_seed(&r, STREAM_PART, (uint64_t)c->index);
     for (int64_t key = c->first + 1; key <= c->first + c->count; key++) {
+        em__tpch_comment cmt = draw_comment(ctx, &r, 5, 22), ps_cmt[4];
+        for (int i = 0; i < 4; i++) ps_cmt[i] = draw_comment(ctx, &r, 49, 198);
         row_begin(s);
         f_int(s, key);
         /* Five distinct colours: the first steps of a Fisher-Yates shuffle. */
@@ -627,7 +650,7 @@ static void gen_parts(chunk *c)
                      container_s2[em__tpch_below(&r, EM_ARRAY_LEN(container_s2))]);
         f_word(s, container, (size_t)n);
         f_dec(s, retail_cents(key));
-        f_comment(s, ctx, &r, 5, 22);
+        f_comment(s, &cmt);
         row_end(s);
 
         for (int i = 0; i < 4; i++) {
@@ -636,7 +659,7 @@ static void gen_parts(chunk *c)
             f_int(ps, part_supplier(ctx, key, i));
             f_int(ps, em__tpch_range(&r, 1, 9999));
             f_dec(ps, em__tpch_range(&r, 100, 100000));
-            f_comment(ps, ctx, &r, 49, 198);
+            f_comment(ps, &ps_cmt[i]);
             row_end(ps);
         }
     }
@@ -648,6 +671,7 @@ typedef struct line {
     int32_t ship, commit, receipt;
     char returnflag, linestatus;
     const char *instruct, *mode;
+    em__tpch_comment comment;
 } line;
 
 static void gen_orders(chunk *c)
@@ -660,6 +684,7 @@ static void gen_orders(chunk *c)
     for (int64_t i = c->first; i < c->first + c->count; i++) {
         /* Sparse keys: 8 used, then 24 skipped (clause 4.2.3). */
         int64_t orderkey = (i / 8) * 32 + i % 8 + 1;
+        em__tpch_comment cmt = draw_comment(ctx, &r, 19, 78);
         int64_t custkey;
         do {
             custkey = em__tpch_range(&r, 1, ctx->customers);
@@ -673,6 +698,7 @@ static void gen_orders(chunk *c)
         int nopen = 0;
         for (int k = 0; k < nlines; k++) {
             line *l = &lines[k];
+            l->comment = draw_comment(ctx, &r, 10, 43);
             l->partkey = em__tpch_range(&r, 1, ctx->parts);
             l->suppkey = part_supplier(ctx, l->partkey, (int)em__tpch_below(&r, 4));
             l->quantity = em__tpch_range(&r, 1, 50);
@@ -701,7 +727,7 @@ static void gen_orders(chunk *c)
         f_cstr(os, priority);
         f_keyname(os, "Clerk#", 6, clerk);
         f_int(os, 0);
-        f_comment(os, ctx, &r, 19, 78);
+        f_comment(os, &cmt);
         row_end(os);
 
         for (int k = 0; k < nlines; k++) {
@@ -722,7 +748,7 @@ static void gen_orders(chunk *c)
             f_date(ls, ctx, l->receipt);
             f_cstr(ls, l->instruct);
             f_cstr(ls, l->mode);
-            f_comment(ls, ctx, &r, 10, 43);
+            f_comment(ls, &l->comment);
             row_end(ls);
         }
     }

@@ -74,17 +74,35 @@ typedef struct em__tpch_text {
 void em__tpch_text_build(em__tpch_text *pool, size_t bytes);
 void em__tpch_text_release(em__tpch_text *pool);
 
-/* A comment with a length in [min, max] (min >= 2, max < the pool), chosen
- * by r: *len receives the length and the start is returned. It neither starts
- * nor ends with a space. */
-static inline const char *em__tpch_text_pick(const em__tpch_text *pool, em__tpch_rng *r, int min,
-                                             int max, int *len)
+/* A comment drawn but not yet read: drawing prefetches the pool bytes, and
+ * a row draws its comments before its other values, so that the cache misses
+ * of random reads from the pool overlap with the work of the row. */
+typedef struct em__tpch_comment {
+    const char *p;
+    int len, min;
+} em__tpch_comment;
+
+/* A comment with a length in [min, max] (min >= 2, max < the pool) chosen by r. */
+static inline em__tpch_comment em__tpch_text_draw(const em__tpch_text *pool, em__tpch_rng *r,
+                                                  int min, int max)
 {
-    int n = (int)em__tpch_range(r, min, max);
-    size_t off = (size_t)em__tpch_below(r, (uint64_t)(pool->len - (size_t)max - 2));
-    const char *p = pool->text + off;
+    em__tpch_comment c;
+    c.len = (int)em__tpch_range(r, min, max);
+    c.min = min;
+    c.p = pool->text + em__tpch_below(r, (uint64_t)(pool->len - (size_t)max - 2));
+    __builtin_prefetch(c.p);
+    __builtin_prefetch(c.p + c.len);
+    return c;
+}
+
+/* The comment's text, adjusted so that it neither starts nor ends with a
+ * space (*len receives its length). */
+static inline const char *em__tpch_text_get(const em__tpch_comment *c, int *len)
+{
+    const char *p = c->p;
+    int n = c->len;
     if (*p == ' ') p++;
-    if (p[n - 1] == ' ') n = n > min ? n - 1 : n + 1;
+    if (p[n - 1] == ' ') n = n > c->min ? n - 1 : n + 1;
     *len = n;
     return p;
 }

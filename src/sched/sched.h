@@ -7,6 +7,7 @@
 #ifndef EM_SCHED_H
 #define EM_SCHED_H
 
+#include "memory/memory.h"
 #include "shuffle/shuffle.h"
 #include "sql/physical/physical.h"
 
@@ -14,6 +15,7 @@
 struct em_exec_env {
     em_threadpool *pool;
     em_shuffle_store *shuffles;
+    em_memory_pool *memory; /* the executor's pool (ember.executor.memory) */
     int max_failures;     /* attempts per task */
     bool serialize_tasks; /* round-trip every task through its wire form (tests) */
     int parallelism;      /* executor threads */
@@ -37,6 +39,10 @@ typedef struct em_job_stats {
      * partition counts before and after. */
     int coalesced_stages;
     int64_t partitions_before, partitions_after;
+    /* Memory: the pool's peak use, and what operators spilled. */
+    int64_t peak_memory;
+    int64_t spilled_bytes;
+    int64_t spill_files;
 } em_job_stats;
 
 /* Run every stage; the result stage's partitions are appended to `result` in

@@ -173,7 +173,9 @@ static void run_task(void *arg)
         }
         __atomic_add_fetch(&j->launched, 1, __ATOMIC_RELAXED);
         memset(&err, 0, sizeof err);
+        em_memory_task_begin(j->env->memory);
         rc = run_attempt(t, &err);
+        em_memory_task_end(j->env->memory);
         if (rc >= 0) break;
         __atomic_add_fetch(&j->failures, 1, __ATOMIC_RELAXED);
         if (rc == EM_ECANCELED || !retryable(rc) || t->attempt + 1 >= j->env->max_failures) break;
@@ -316,6 +318,11 @@ int em_job_run(em_exec_env *env, const em_stage_dag *dag, em_batch_list *result,
             }
             em_shuffle_release(env->shuffles, parent->shuffle_id);
         }
+    }
+    if (stats && env->memory) {
+        stats->peak_memory = em_memory_pool_peak(env->memory);
+        stats->spilled_bytes = em_memory_pool_spilled_bytes(env->memory);
+        stats->spill_files = em_memory_pool_spill_files(env->memory);
     }
     if (stats) {
         stats->nstages = dag->nstages;

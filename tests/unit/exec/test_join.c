@@ -897,7 +897,10 @@ static void test_bench(void **state)
 {
     const char *env = getenv("EMBER_JOIN_BENCH");
     if (env == NULL || strcmp(env, "1") != 0) skip();
-    const int64_t nbuild = 1000000, nprobe = 10000000, pool = 256;
+    int64_t nbuild = 1000000;
+    const int64_t nprobe = 10000000, pool = 256;
+    const char *nb = getenv("EMBER_JOIN_BENCH_BUILD");
+    if (nb != NULL && atoll(nb) > 0) nbuild = atoll(nb);
     em_type t[] = {T(EM_TYPE_BIGINT), T(EM_TYPE_BIGINT)};
     side l, r;
     side_init(&l, 2, t);
