@@ -23,6 +23,7 @@
 
 #include "common/common.h"
 #include "exec/expr.h"
+#include "memory/memory.h"
 #include "vector/vector.h"
 
 #define EM_OP_DONE 1
@@ -69,6 +70,7 @@ struct em_task_ctx {
     int partition;
     int attempt;
     struct em_exec_env *env; /* session-wide services: shuffle store, tables, pool */
+    em_memory_pool *memory;  /* the executor's memory pool (NULL: unlimited) */
     volatile int *cancel;    /* set by the scheduler when the job fails */
     int source_node;         /* the plan node of the task's source (set by the task builder) */
     /* Adaptive execution may coalesce reduce partitions: a task then reads shuffle
@@ -235,5 +237,10 @@ em_source *em_source_list_create(const em_batch_list *list, int64_t first, int64
 /* k-way merge of sorted runs (each a batch list sorted on keys). */
 em_source *em_source_merge_create(int nruns, const em_batch_list *const *runs, int nkeys,
                                   const em_sort_key *keys);
+/* k-way merge of sorted streams (e.g. spilled runs read back); takes ownership
+ * of the sources. Stable: equal rows come out in stream order. */
+em_source *em_source_merge_streams(int nruns, em_source **runs, int nkeys, const em_sort_key *keys);
+/* The batches of a spill file, read back in order (the file stays owned by the caller). */
+em_source *em_source_spill_create(em_spill_file *f);
 
 #endif

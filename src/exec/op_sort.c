@@ -385,6 +385,11 @@ typedef struct sort_op {
     int64_t cutoff_row;
     int32_t *sel;
     int64_t sel_cap;
+    /* Memory: the buffer is reserved from the pool; when the pool refuses, the
+     * buffer is sorted and written out as a run, and finish merges the runs. */
+    em_memory_reservation mem;
+    em_spill_file **runs;
+    int nruns;
 } sort_op;
 
 static void buffer_add(sort_op *s, em_batch *b)
@@ -589,6 +594,61 @@ static void release_buffer(sort_op *s)
     for (int64_t i = 0; i < s->nbatches; i++) em_batch_destroy(s->batches[i]);
     s->nbatches = 0;
     s->nrows = 0;
+    em_memory_reservation_release(&s->mem);
+}
+
+/* Sort the buffer and write it out as one sorted run. */
+static int spill_run(sort_op *s, em_error *err)
+{
+    em_spill_file *f;
+    EM_TRY(em_spill_create(s->mem.pool, &f, err));
+    s->runs = em_realloc(s->runs, sizeof(em_spill_file *) * (size_t)(s->nruns + 1));
+    s->runs[s->nruns++] = f;
+    sort_entry *e;
+    uint32_t *bof;
+    int64_t *st;
+    sort_buffer(s, &e, &bof, &st);
+    int64_t take = s->limit >= 0 ? EM_MIN(s->limit, s->nrows) : s->nrows;
+    int rc = 0;
+    for (int64_t from = 0; from < take && rc == 0; from += EM_BATCH_ROWS) {
+        em_batch *out = build_batch(s, e, from, EM_MIN(from + EM_BATCH_ROWS, take), bof, st);
+        rc = em_spill_write(f, out, err);
+        em_batch_destroy(out);
+    }
+    em_free(e);
+    em_free(bof);
+    em_free(st);
+    s->mem.spilled += em_spill_bytes(f);
+    release_buffer(s);
+    s->cutoff = NULL;
+    return rc;
+}
+
+/* finish() after spilling: merge the sorted runs on disk. */
+static int merge_runs(sort_op *s, em_error *err)
+{
+    if (s->nrows > 0) EM_TRY(spill_run(s, err));
+    em_source **srcs = em_malloc(sizeof(em_source *) * (size_t)s->nruns);
+    for (int i = 0; i < s->nruns; i++) srcs[i] = em_source_spill_create(s->runs[i]);
+    em_source *m = em_source_merge_streams(s->nruns, srcs, s->nkeys, s->keys);
+    em_free(srcs);
+    int64_t left = s->limit >= 0 ? s->limit : INT64_MAX;
+    int rc = 0;
+    while (left > 0) {
+        em_batch *b;
+        rc = m->next(m, &b, err);
+        if (rc < 0 || !b) break;
+        if (b->nrows > left) {
+            em_batch *cut = em_batch_slice(b, 0, left);
+            em_batch_destroy(b);
+            b = cut;
+        }
+        left -= b->nrows;
+        rc = em_op_emit(&s->base, b, err);
+        if (rc < 0) break;
+    }
+    m->destroy(m);
+    return rc < 0 ? rc : 0;
 }
 
 /* Top-N: cut the buffer down to its first `limit` rows and remember the last
@@ -608,7 +668,10 @@ static void compact(sort_op *s)
     em_free(bof);
     em_free(st);
     release_buffer(s);
-    for (int64_t i = 0; i < nkept; i++) buffer_add(s, kept[i]);
+    for (int64_t i = 0; i < nkept; i++) {
+        buffer_add(s, kept[i]);
+        em_memory_force_reserve(&s->mem, em_batch_bytes(kept[i]));
+    }
     em_free(kept);
     s->cutoff = NULL;
     if (nkept > 0 && keep == s->limit) {
@@ -648,6 +711,18 @@ static int sort_push(em_op *op, em_batch *b, em_error *err)
             b = g;
         }
     }
+    int64_t bytes = em_batch_bytes(b);
+    if (!em_memory_try_reserve(&s->mem, bytes)) {
+        if (s->nrows > 0) {
+            int rc = spill_run(s, err);
+            if (rc < 0) {
+                em_batch_destroy(b);
+                return rc;
+            }
+        }
+        /* One batch is the least a sort needs to make progress. */
+        if (!em_memory_try_reserve(&s->mem, bytes)) em_memory_force_reserve(&s->mem, bytes);
+    }
     buffer_add(s, b);
     /* Compact at twice the limit (saturating: LIMIT may be near INT64_MAX). */
     int64_t bar = s->limit > INT64_MAX / 2 ? INT64_MAX : 2 * s->limit;
@@ -658,6 +733,10 @@ static int sort_push(em_op *op, em_batch *b, em_error *err)
 static int sort_finish(em_op *op, em_error *err)
 {
     sort_op *s = (sort_op *)op;
+    if (s->nruns > 0) {
+        EM_TRY(merge_runs(s, err));
+        return em_op_finish_next(op, err);
+    }
     if (s->nrows > 0) {
         sort_entry *e;
         uint32_t *bof;
@@ -683,6 +762,8 @@ static void sort_destroy(em_op *op)
 {
     sort_op *s = (sort_op *)op;
     release_buffer(s);
+    for (int i = 0; i < s->nruns; i++) em_spill_close(s->runs[i]);
+    em_free(s->runs);
     em_free(s->batches);
     em_free(s->keys);
     em_free(s->sel);
@@ -700,5 +781,6 @@ em_op *em_op_sort_create(em_task_ctx *ctx, int nkeys, const em_sort_key *keys, i
     s->keys = em_calloc((size_t)(nkeys > 0 ? nkeys : 1), sizeof(em_sort_key));
     if (nkeys > 0) memcpy(s->keys, keys, (size_t)nkeys * sizeof(em_sort_key));
     s->limit = limit;
+    em_memory_reservation_init(&s->mem, ctx ? ctx->memory : NULL);
     return &s->base;
 }

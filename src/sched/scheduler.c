@@ -117,6 +117,7 @@ static int run_attempt(task *t, em_error *err)
                        .partition = t->partition,
                        .attempt = t->attempt,
                        .env = j->env,
+                       .memory = j->env->memory,
                        .cancel = &j->cancel,
                        .part_first = t->part_first,
                        .part_end = t->part_end,
