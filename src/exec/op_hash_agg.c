@@ -66,7 +66,19 @@ typedef struct hash_agg_op {
     uint64_t *kbits; /* single fixed-width key: its bits per row */
     uint32_t *gids;
     int64_t scratch_cap;
+    /* Memory: the table is reserved from the pool as it grows. When refused, a
+     * PARTIAL aggregation emits what it has and starts over (the final phase
+     * merges anyway); COMPLETE/FINAL write their groups' states, partitioned by
+     * key hash, to spill files, and finish aggregates each partition on its
+     * own. `level` picks other hash bits in those nested aggregations. */
+    em_memory_reservation mem;
+    em_spill_file *parts[16];
+    bool spilled;
+    int level;
 } hash_agg_op;
+
+#define SPILL_PARTS 16
+#define SPILL_MAX_LEVEL 8
 
 /* ---- groups and the table ----------------------------------------------- */
 
@@ -247,6 +259,192 @@ static void release_keys(hash_agg_op *a)
     }
 }
 
+
+/* ---- memory and spilling ----------------------------------------------------- */
+
+/* Roughly what the table holds: keys, hashes, slots and the states. */
+static int64_t table_bytes(const hash_agg_op *a)
+{
+    int64_t b = a->nslots * (int64_t)sizeof(ht_slot) + a->gcap * 8;
+    for (int k = 0; a->gkeys && k < a->nkeys; k++) {
+        const em_vector *v = a->gkeys[k];
+        b += v->capacity * (int64_t)(em_type_width(v->type) + 1) + v->chars_cap;
+    }
+    return b + a->ngroups * 24 * (int64_t)a->naggs;
+}
+
+typedef int (*emit_fn)(void *ctx, em_batch *b, em_error *err);
+
+/* Hand every group to fn, as final values or (partial) as states. */
+static int emit_groups(hash_agg_op *a, bool partial, emit_fn fn, void *ctx, em_error *err)
+{
+    int ncols = a->nkeys + (partial ? a->nout_states : a->naggs);
+    for (int i = 0; i < a->naggs; i++) em__agg_state_reserve(a->states[i], a->ngroups);
+    for (int64_t first = 0; first < a->ngroups; first += EM_BATCH_ROWS) {
+        int64_t cnt = EM_MIN((int64_t)EM_BATCH_ROWS, a->ngroups - first);
+        em_batch *out = em_batch_create(ncols);
+        out->nrows = cnt;
+        for (int k = 0; k < a->nkeys; k++) {
+            em_vector *v = cnt == a->ngroups ? em_vector_ref(a->gkeys[k])
+                                             : em_vector_slice(a->gkeys[k], first, cnt);
+            em_batch_set_col(out, k, v);
+        }
+        int col = a->nkeys, rc = 0;
+        for (int i = 0; i < a->naggs && rc == 0; i++) {
+            em_vector *vs[EM_AGG_MAX_STATES] = {NULL};
+            rc = em__agg_state_emit(a->states[i], partial, first, cnt, vs, err);
+            if (rc < 0) break;
+            int nv = partial ? em__agg_state_nstates(a->states[i]) : 1;
+            for (int j = 0; j < nv; j++) em_batch_set_col(out, col++, vs[j]);
+        }
+        if (rc < 0) {
+            em_batch_destroy(out);
+            return rc;
+        }
+        EM_TRY(fn(ctx, out, err));
+    }
+    return 0;
+}
+
+static int emit_downstream(void *ctx, em_batch *b, em_error *err)
+{
+    return em_op_emit((em_op *)ctx, b, err);
+}
+
+/* Partition a batch of group states by key hash into the spill files. */
+typedef struct spill_ctx {
+    hash_agg_op *a;
+    int64_t first; /* group id of the batch's first row */
+} spill_ctx;
+
+static int spill_batch(void *ctx, em_batch *b, em_error *err)
+{
+    spill_ctx *sc = ctx;
+    hash_agg_op *a = sc->a;
+    int32_t *sel = em_malloc(sizeof(int32_t) * (size_t)(b->nrows + 1));
+    int shift = 60 - 4 * a->level;
+    int rc = 0;
+    for (int p = 0; p < SPILL_PARTS && rc == 0; p++) {
+        int64_t n = 0;
+        for (int64_t r = 0; r < b->nrows; r++)
+            if ((int)((a->ghash[sc->first + r] >> shift) & (SPILL_PARTS - 1)) == p)
+                sel[n++] = (int32_t)r;
+        if (n == 0) continue;
+        if (!a->parts[p]) rc = em_spill_create(a->mem.pool, &a->parts[p], err);
+        if (rc < 0) break;
+        em_batch *g = em_batch_gather(b, sel, n);
+        rc = em_spill_write(a->parts[p], g, err);
+        em_batch_destroy(g);
+    }
+    sc->first += b->nrows;
+    em_free(sel);
+    em_batch_destroy(b);
+    return rc;
+}
+
+/* Start over with an empty table (the states are rebuilt). */
+static int reset_table(hash_agg_op *a, em_error *err)
+{
+    for (int i = 0; i < a->naggs; i++) {
+        em__agg_state_destroy(a->states[i]);
+        a->states[i] = em__agg_state_create(&a->aggs[i], a->mode, err);
+        if (!a->states[i]) return err->code < 0 ? err->code : EM_EINTERNAL;
+    }
+    for (int k = 0; a->gkeys && k < a->nkeys; k++) {
+        em_type t = a->gkeys[k]->type;
+        em_vector_unref(a->gkeys[k]);
+        a->gkeys[k] = em_vector_create(t, 1024);
+    }
+    a->ngroups = 0;
+    table_rebuild(a, 1024);
+    em_memory_reservation_release(&a->mem);
+    return 0;
+}
+
+static bool can_spill(const hash_agg_op *a)
+{
+    if (a->nkeys == 0 || a->level >= SPILL_MAX_LEVEL) return false;
+    for (int i = 0; i < a->naggs; i++)
+        if (a->aggs[i].distinct || em_agg_is_holistic(a->aggs[i].kind)) return false;
+    return true;
+}
+
+/* Called when the table grew: reserve, or make room. */
+static int account(hash_agg_op *a, em_error *err)
+{
+    int64_t now = table_bytes(a);
+    if (now <= a->mem.bytes || em_memory_try_reserve(&a->mem, now - a->mem.bytes)) return 0;
+    if (a->mode == EM_AGG_MODE_PARTIAL && a->nkeys > 0) {
+        EM_TRY(emit_groups(a, true, emit_downstream, &a->base, err));
+        return reset_table(a, err);
+    }
+    if (can_spill(a)) {
+        spill_ctx sc = {a, 0};
+        EM_TRY(emit_groups(a, true, spill_batch, &sc, err));
+        a->spilled = true;
+        return reset_table(a, err);
+    }
+    em_memory_force_reserve(&a->mem, now - a->mem.bytes);
+    return 0;
+}
+
+/* A nested aggregation's output goes straight to our downstream operator. */
+typedef struct forward_op {
+    em_op base;
+    em_op *owner;
+} forward_op;
+
+static int forward_push(em_op *op, em_batch *b, em_error *err)
+{
+    return em_op_emit(((forward_op *)op)->owner, b, err);
+}
+static int forward_finish(em_op *op, em_error *err)
+{
+    EM_UNUSED(op);
+    EM_UNUSED(err);
+    return 0;
+}
+static void forward_destroy(em_op *op)
+{
+    em_free(op);
+}
+static const em_op_vtable forward_vt = {"Forward", forward_push, forward_finish, forward_destroy};
+
+/* finish() after spilling: every partition merged on its own. */
+static int finish_spilled(hash_agg_op *a, em_error *err)
+{
+    if (a->ngroups > 0) {
+        spill_ctx sc = {a, 0};
+        EM_TRY(emit_groups(a, true, spill_batch, &sc, err));
+    }
+    EM_TRY(reset_table(a, err));
+    int rc = 0;
+    for (int p = 0; p < SPILL_PARTS && rc == 0; p++) {
+        if (!a->parts[p]) continue;
+        em_op *sub = em_op_hash_agg_create(a->base.ctx, EM_AGG_MODE_FINAL, a->nkeys, NULL, a->naggs,
+                                           a->aggs);
+        ((hash_agg_op *)sub)->level = a->level + 1;
+        forward_op *fw = em_calloc(1, sizeof(forward_op));
+        fw->base.vt = &forward_vt;
+        fw->base.node = -1;
+        fw->owner = &a->base;
+        sub->next = &fw->base;
+        rc = em_spill_rewind(a->parts[p], err);
+        while (rc == 0) {
+            em_batch *b;
+            rc = em_spill_read(a->parts[p], &b, err);
+            if (rc < 0 || !b) break;
+            rc = sub->vt->push(sub, b, err);
+        }
+        if (rc == 0) rc = sub->vt->finish(sub, err);
+        sub->vt->destroy(sub);
+        forward_destroy(&fw->base);
+        em_spill_close(a->parts[p]);
+        a->parts[p] = NULL;
+    }
+    return rc;
+}
+
 static int hash_agg_push(em_op *op, em_batch *b, em_error *err)
 {
     hash_agg_op *a = (hash_agg_op *)op;
@@ -296,6 +494,7 @@ static int hash_agg_push(em_op *op, em_batch *b, em_error *err)
 out:
     release_keys(a);
     em_batch_destroy(b);
+    if (rc == 0 && a->nkeys > 0) rc = account(a, err);
     return rc < 0 ? rc : 0;
 }
 
@@ -303,40 +502,18 @@ static int hash_agg_finish(em_op *op, em_error *err)
 {
     hash_agg_op *a = (hash_agg_op *)op;
     if (a->init_rc < 0) return report_init_error(a, err);
-    bool partial = a->mode == EM_AGG_MODE_PARTIAL;
-    int ncols = a->nkeys + (partial ? a->nout_states : a->naggs);
-    for (int i = 0; i < a->naggs; i++) em__agg_state_reserve(a->states[i], a->ngroups);
-    int rc = 0;
-    for (int64_t first = 0; first < a->ngroups && rc == 0; first += EM_BATCH_ROWS) {
-        int64_t cnt = EM_MIN((int64_t)EM_BATCH_ROWS, a->ngroups - first);
-        em_batch *out = em_batch_create(ncols);
-        out->nrows = cnt;
-        for (int k = 0; k < a->nkeys; k++) {
-            em_vector *v = cnt == a->ngroups ? em_vector_ref(a->gkeys[k])
-                                             : em_vector_slice(a->gkeys[k], first, cnt);
-            em_batch_set_col(out, k, v);
-        }
-        int col = a->nkeys;
-        for (int i = 0; i < a->naggs && rc == 0; i++) {
-            em_vector *vs[EM_AGG_MAX_STATES] = {NULL};
-            rc = em__agg_state_emit(a->states[i], partial, first, cnt, vs, err);
-            if (rc < 0) break;
-            int nv = partial ? em__agg_state_nstates(a->states[i]) : 1;
-            for (int j = 0; j < nv; j++) em_batch_set_col(out, col++, vs[j]);
-        }
-        if (rc < 0) {
-            em_batch_destroy(out);
-            return rc;
-        }
-        rc = em_op_emit(op, out, err);
-        if (rc < 0) return rc;
-    }
+    if (a->spilled)
+        EM_TRY(finish_spilled(a, err));
+    else
+        EM_TRY(emit_groups(a, a->mode == EM_AGG_MODE_PARTIAL, emit_downstream, op, err));
     return em_op_finish_next(op, err);
 }
 
 static void hash_agg_destroy(em_op *op)
 {
     hash_agg_op *a = (hash_agg_op *)op;
+    for (int p = 0; p < SPILL_PARTS; p++) em_spill_close(a->parts[p]);
+    em_memory_reservation_release(&a->mem);
     for (int i = 0; i < a->naggs; i++) em__agg_state_destroy(a->states[i]);
     em_free(a->states);
     em_free(a->state_col);
@@ -389,6 +566,7 @@ em_op *em_op_hash_agg_create(em_task_ctx *ctx, em_agg_mode mode, int nkeys, em_e
         col += em__agg_state_nstates(a->states[i]);
     }
     a->nout_states = col - nkeys;
+    em_memory_reservation_init(&a->mem, ctx ? ctx->memory : NULL);
     if (nkeys == 0) {
         /* One global group, present even when no row arrives. */
         a->ngroups = 1;
