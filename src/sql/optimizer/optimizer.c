@@ -222,6 +222,54 @@ static em_lop *copy_node(em_arena *a, const em_lop *p)
 
 static em_lop *push_down(em_arena *a, em_lop *p, conj_list *pending);
 
+/* Transitive predicates: with l.x = r.y in the join condition, a filter on l.x
+ * alone (l.x > 5, l.x IN (...)) also holds for r.y, and the other way round,
+ * so each side can be filtered before the join. Only where it is sound: both
+ * directions for INNER and SEMI, left to right for LEFT. */
+static bool has_conj(conj_list *l, const em_expr *e)
+{
+    for (int i = 0; i < l->n; i++)
+        if (em_expr_equal(l->items[i], e)) return true;
+    return false;
+}
+
+static void copy_over(em_arena *a, conj_list *from, conj_list *to, int col_from, int col_to,
+                      int ncols)
+{
+    int n = from->n;
+    for (int i = 0; i < n; i++) {
+        em_expr *e = from->items[i];
+        if (min_column(e) != col_from || max_column(e) != col_from) continue;
+        int *map = em_arena_alloc(a, sizeof(int) * (size_t)(ncols + 1));
+        for (int c = 0; c < ncols; c++) map[c] = c == col_from ? col_to : c;
+        em_expr *d = em_expr_copy(a, e);
+        em_expr_remap_columns(d, map);
+        if (!has_conj(to, d)) conj_push(a, to, d);
+    }
+}
+
+static void derive_transitive(em_arena *a, em_join_kind k, int L, int R, conj_list *cond,
+                              conj_list *left, conj_list *right)
+{
+    if (k != EM_JOIN_KIND_INNER && k != EM_JOIN_KIND_SEMI && k != EM_JOIN_KIND_LEFT) return;
+    int n = cond->n;
+    for (int i = 0; i < n; i++) {
+        em_expr *e = cond->items[i];
+        if (e->kind != EM_EXPR_CALL || strcmp(e->func->name, "=") != 0 || e->nargs != 2) continue;
+        em_expr *x = e->args[0], *y = e->args[1];
+        if (x->kind != EM_EXPR_COLUMN || y->kind != EM_EXPR_COLUMN) continue;
+        if (!em_type_equal(x->type, y->type)) continue;
+        int lc = x->column < L ? x->column : y->column, rc = x->column < L ? y->column : x->column;
+        if (lc >= L || rc < L) continue;
+        int nl = left->n, nr = right->n;
+        /* left filters are over the left's columns; right filters over the right's */
+        conj_list lsnap = {.n = nl, .cap = nl, .items = left->items};
+        conj_list rsnap = {.n = nr, .cap = nr, .items = right->items};
+        copy_over(a, &lsnap, right, lc, rc - L, L + R);
+        if (k != EM_JOIN_KIND_LEFT) copy_over(a, &rsnap, left, rc - L, lc, L + R);
+    }
+}
+
 /* Optimize a subtree with no predicates arriving from above. */
 static em_lop *push_fresh(em_arena *a, em_lop *p)
 {
@@ -340,6 +388,7 @@ static em_lop *push_down(em_arena *a, em_lop *p, conj_list *pending)
                     conj_push(a, &cond, e);
             }
         }
+        derive_transitive(a, k, L, R, &cond, &left, &right);
         em_lop *c = copy_node(a, p);
         c->children[0] = push_down(a, p->children[0], &left);
         c->children[1] = push_down(a, p->children[1], &right);
