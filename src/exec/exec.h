@@ -44,6 +44,8 @@ typedef struct em_op_stats {
     int64_t rows_out;
     int64_t batches_in;
     int64_t nanos;
+    int64_t mem_peak; /* operators with state: the most memory reserved at once */
+    int64_t spilled;  /* bytes written to spill files */
 } em_op_stats;
 
 struct em_op {

@@ -439,6 +439,7 @@ static int finish_spilled(hash_agg_op *a, em_error *err)
         if (rc == 0) rc = sub->vt->finish(sub, err);
         sub->vt->destroy(sub);
         forward_destroy(&fw->base);
+        a->mem.spilled += em_spill_bytes(a->parts[p]);
         em_spill_close(a->parts[p]);
         a->parts[p] = NULL;
     }
@@ -502,10 +503,13 @@ static int hash_agg_finish(em_op *op, em_error *err)
 {
     hash_agg_op *a = (hash_agg_op *)op;
     if (a->init_rc < 0) return report_init_error(a, err);
+    int64_t peak = a->mem.peak;
     if (a->spilled)
         EM_TRY(finish_spilled(a, err));
     else
         EM_TRY(emit_groups(a, a->mode == EM_AGG_MODE_PARTIAL, emit_downstream, op, err));
+    op->stats.mem_peak = EM_MAX(peak, a->mem.peak);
+    op->stats.spilled = a->mem.spilled;
     return em_op_finish_next(op, err);
 }
 

@@ -733,6 +733,8 @@ static int sort_push(em_op *op, em_batch *b, em_error *err)
 static int sort_finish(em_op *op, em_error *err)
 {
     sort_op *s = (sort_op *)op;
+    op->stats.mem_peak = s->mem.peak;
+    op->stats.spilled = s->mem.spilled;
     if (s->nruns > 0) {
         EM_TRY(merge_runs(s, err));
         return em_op_finish_next(op, err);

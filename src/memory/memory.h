@@ -42,6 +42,7 @@ void em_memory_task_end(em_memory_pool *p);
 typedef struct em_memory_reservation {
     em_memory_pool *pool; /* NULL: unlimited (no pool configured) */
     int64_t bytes;
+    int64_t peak;    /* the most it held at once */
     int64_t spilled; /* bytes this operator wrote to spill files */
 } em_memory_reservation;
 

@@ -81,6 +81,7 @@ void em_memory_reservation_init(em_memory_reservation *r, em_memory_pool *p)
 {
     r->pool = p;
     r->bytes = 0;
+    r->peak = 0;
     r->spilled = 0;
 }
 
@@ -95,6 +96,7 @@ bool em_memory_try_reserve(em_memory_reservation *r, int64_t bytes)
     em_memory_pool *p = r->pool;
     if (!p) {
         r->bytes += bytes;
+        if (r->bytes > r->peak) r->peak = r->bytes;
         return true;
     }
     pthread_mutex_lock(&p->lock);
@@ -104,6 +106,7 @@ bool em_memory_try_reserve(em_memory_reservation *r, int64_t bytes)
         p->used += bytes;
         if (p->used > p->peak) p->peak = p->used;
         r->bytes += bytes;
+        if (r->bytes > r->peak) r->peak = r->bytes;
     }
     pthread_mutex_unlock(&p->lock);
     return ok;
@@ -113,6 +116,7 @@ void em_memory_force_reserve(em_memory_reservation *r, int64_t bytes)
 {
     if (bytes <= 0) return;
     r->bytes += bytes;
+    if (r->bytes > r->peak) r->peak = r->bytes;
     em_memory_pool *p = r->pool;
     if (!p) return;
     pthread_mutex_lock(&p->lock);

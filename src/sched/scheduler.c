@@ -67,6 +67,8 @@ static void add_stats(job *j, const em_task_ctx *ctx, const em_op *head)
         s->rows_out += op->stats.rows_out;
         s->batches_in += op->stats.batches_in;
         s->nanos += op->stats.nanos;
+        s->mem_peak = EM_MAX(s->mem_peak, op->stats.mem_peak);
+        s->spilled += op->stats.spilled;
     }
     /* The source's rows are what the first operator received. */
     if (head && ctx->source_node >= 0 && ctx->source_node < j->nnodes &&

@@ -229,9 +229,14 @@ static void format_pop(const em_pop *p, int depth, em_arena *a, const em_op_stat
     default:
         break;
     }
-    if (st)
-        em_strbuf_printf(out, "  [rows=%lld, time=%.1f ms]", (long long)st[p->id].rows_out,
-                         (double)st[p->id].nanos / 1e6);
+    if (st) {
+        const em_op_stats *x = &st[p->id];
+        em_strbuf_printf(out, "  [rows=%lld, time=%.1f ms", (long long)x->rows_out,
+                         (double)x->nanos / 1e6);
+        if (x->mem_peak) em_strbuf_printf(out, ", memory=%lld KiB", (long long)(x->mem_peak >> 10));
+        if (x->spilled) em_strbuf_printf(out, ", spilled=%lld KiB", (long long)(x->spilled >> 10));
+        em_strbuf_putc(out, ']');
+    }
     em_strbuf_putc(out, '\n');
     for (int i = 0; i < p->nchildren; i++) format_pop(p->children[i], depth + 1, a, st, out);
 }
