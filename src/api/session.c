@@ -426,7 +426,7 @@ int em__run_dag(em_session *s, const em_stage_dag *dag, em_batch_list *rows, em_
     em_memory_pool *outer = s->env.memory;
     s->env.memory = em_memory_pool_create(conf_size(s, "ember.executor.memory"),
                                           em_session_get_conf(s, "ember.local.dir"));
-    s->env.shuffles = em_shuffle_store_create(dag->nshuffles);
+    s->env.shuffles = em_shuffle_store_create(dag->nshuffles, s->env.memory);
     int rc = em_job_run(&s->env, dag, rows, stats, err);
     em_shuffle_store_destroy(s->env.shuffles);
     s->env.shuffles = NULL;

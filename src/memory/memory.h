@@ -43,10 +43,14 @@ typedef struct em_memory_reservation {
     em_memory_pool *pool; /* NULL: unlimited (no pool configured) */
     int64_t bytes;
     int64_t peak;    /* the most it held at once */
+    bool shared;     /* not bound by a task's fair share */
     int64_t spilled; /* bytes this operator wrote to spill files */
 } em_memory_reservation;
 
 void em_memory_reservation_init(em_memory_reservation *r, em_memory_pool *p);
+/* A reservation that is not one task's (data kept between stages, such as
+ * shuffle output): only the pool's limit applies, not a task's fair share. */
+void em_memory_reservation_init_shared(em_memory_reservation *r, em_memory_pool *p);
 /* Give everything back. */
 void em_memory_reservation_release(em_memory_reservation *r);
 /* Try to grow by `bytes`; false when refused (then spill and try again). */
@@ -80,5 +84,12 @@ int em_spill_rewind(em_spill_file *f, em_error *err) EM_MUST_CHECK;
 int em_spill_read(em_spill_file *f, em_batch **out, em_error *err) EM_MUST_CHECK;
 /* Close and delete the file. Safe on NULL. */
 void em_spill_close(em_spill_file *f);
+/* Random access, for files written once and then read by several threads (a
+ * map task's shuffle output): finish writing, then read the block that starts
+ * at `offset` (an earlier em_spill_bytes value); *next receives the offset of
+ * the block after it. pread-based: safe to call concurrently. */
+int em_spill_seal(em_spill_file *f, em_error *err) EM_MUST_CHECK;
+int em_spill_read_at(em_spill_file *f, int64_t offset, em_batch **out, int64_t *next,
+                     em_error *err) EM_MUST_CHECK;
 
 #endif

@@ -83,6 +83,13 @@ void em_memory_reservation_init(em_memory_reservation *r, em_memory_pool *p)
     r->bytes = 0;
     r->peak = 0;
     r->spilled = 0;
+    r->shared = false;
+}
+
+void em_memory_reservation_init_shared(em_memory_reservation *r, em_memory_pool *p)
+{
+    em_memory_reservation_init(r, p);
+    r->shared = true;
 }
 
 void em_memory_reservation_release(em_memory_reservation *r)
@@ -101,7 +108,7 @@ bool em_memory_try_reserve(em_memory_reservation *r, int64_t bytes)
     }
     pthread_mutex_lock(&p->lock);
     int64_t share = p->limit / (p->tasks > 0 ? p->tasks : 1);
-    bool ok = p->used + bytes <= p->limit && r->bytes + bytes <= share;
+    bool ok = p->used + bytes <= p->limit && (r->shared || r->bytes + bytes <= share);
     if (ok) {
         p->used += bytes;
         if (p->used > p->peak) p->peak = p->used;

@@ -114,3 +114,38 @@ void em_spill_close(em_spill_file *f)
     pthread_mutex_unlock(&p->lock);
     em__spill_discard(f);
 }
+
+int em_spill_seal(em_spill_file *f, em_error *err)
+{
+    if (fflush(f->fp) != 0)
+        return em_error_set(err, EM_EIO, "cannot write spill file '%s': %s", f->path,
+                            strerror(errno));
+    f->reading = true;
+    return 0;
+}
+
+int em_spill_read_at(em_spill_file *f, int64_t offset, em_batch **out, int64_t *next, em_error *err)
+{
+    *out = NULL;
+    int fd = fileno(f->fp);
+    uint64_t len;
+    if (pread(fd, &len, 8, (off_t)offset) != 8 || len > ((uint64_t)1 << 34) ||
+        offset + 8 + (int64_t)len > f->bytes)
+        return em_error_set(err, EM_EFORMAT, "spill file '%s' is truncated at %lld", f->path,
+                            (long long)offset);
+    char *buf = em_malloc((size_t)len + 1);
+    if (pread(fd, buf, (size_t)len, (off_t)(offset + 8)) != (ssize_t)len) {
+        em_free(buf);
+        return em_error_set(err, EM_EIO, "cannot read spill file '%s': %s", f->path,
+                            strerror(errno));
+    }
+    size_t used;
+    int rc = em_batch_decode((const uint8_t *)buf, (size_t)len, out, &used, err);
+    em_free(buf);
+    if (rc < 0) {
+        em_error_prefix(err, "spill file '%s'", f->path);
+        return rc;
+    }
+    *next = offset + 8 + (int64_t)len;
+    return 0;
+}

@@ -1,20 +1,34 @@
 /*
- * shuffle.c — the local (in-memory) shuffle: store, writer and reader.
+ * shuffle.c — the local shuffle: store, writer and reader.
  *
  * Writer: for each input batch, hash the key columns of every row, then copy
  * each row straight into the builder batch of its reduce partition (a gather
  * per partition, no intermediate batches). Full builders (EM_BATCH_ROWS rows)
- * join the partition's block list; at finish the lists are committed to the
- * store under its lock, replacing an earlier attempt's output.
+ * join the partition's block list; at finish the map task's output is
+ * committed to the store, replacing an earlier attempt's output.
+ *
+ * Where a map's output lives: in memory while the executor's pool has room for
+ * it, otherwise in one file holding every reduce partition back to back
+ * (compressed, checksummed blocks) plus an index of where each partition
+ * starts — the layout a shuffle service serves from disk.
  */
 #include "shuffle/shuffle.h"
 
 #include <pthread.h>
 #include <string.h>
 
+/* One map task's committed output when it went to disk. */
+typedef struct map_file {
+    em_spill_file *file;
+    int64_t *index; /* nreduce + 1 offsets: partition r is [index[r], index[r + 1]) */
+    int64_t rows;
+} map_file;
+
 typedef struct shuffle {
     int nmaps, nreduce;
-    em_batch_list *blocks; /* [map * nreduce + reduce] */
+    em_batch_list *blocks; /* [map * nreduce + reduce], for maps kept in memory */
+    map_file *files;       /* [map]: file.file != NULL when that map is on disk */
+    int64_t *mem_bytes;    /* [map]: bytes reserved for its in-memory blocks */
     bool registered;
 } shuffle;
 
@@ -22,23 +36,44 @@ struct em_shuffle_store {
     pthread_mutex_t lock;
     int n;
     shuffle *shuffles;
+    em_memory_pool *pool;
+    em_memory_reservation mem; /* what the in-memory blocks hold */
 };
 
-em_shuffle_store *em_shuffle_store_create(int nshuffles)
+em_shuffle_store *em_shuffle_store_create(int nshuffles, em_memory_pool *pool)
 {
     em_shuffle_store *s = em_calloc(1, sizeof(em_shuffle_store));
     pthread_mutex_init(&s->lock, NULL);
     s->n = nshuffles;
     s->shuffles = em_calloc((size_t)(nshuffles ? nshuffles : 1), sizeof(shuffle));
+    s->pool = pool;
+    em_memory_reservation_init_shared(&s->mem, pool);
     return s;
+}
+
+/* Drop one map's committed output (under the store lock). */
+static void drop_map(em_shuffle_store *s, shuffle *sh, int m)
+{
+    for (int r = 0; r < sh->nreduce; r++) {
+        em_batch_list_release(&sh->blocks[m * sh->nreduce + r]);
+        em_batch_list_init(&sh->blocks[m * sh->nreduce + r]);
+    }
+    em_memory_shrink(&s->mem, sh->mem_bytes[m]);
+    sh->mem_bytes[m] = 0;
+    map_file *f = &sh->files[m];
+    em_spill_close(f->file);
+    em_free(f->index);
+    memset(f, 0, sizeof *f);
 }
 
 void em_shuffle_release(em_shuffle_store *s, int id)
 {
     shuffle *sh = &s->shuffles[id];
     if (!sh->blocks) return;
-    for (int i = 0; i < sh->nmaps * sh->nreduce; i++) em_batch_list_release(&sh->blocks[i]);
+    for (int m = 0; m < sh->nmaps; m++) drop_map(s, sh, m);
     em_free(sh->blocks);
+    em_free(sh->files);
+    em_free(sh->mem_bytes);
     sh->blocks = NULL;
 }
 
@@ -46,6 +81,7 @@ void em_shuffle_store_destroy(em_shuffle_store *s)
 {
     if (!s) return;
     for (int i = 0; i < s->n; i++) em_shuffle_release(s, i);
+    em_memory_reservation_release(&s->mem);
     em_free(s->shuffles);
     pthread_mutex_destroy(&s->lock);
     em_free(s);
@@ -58,6 +94,8 @@ void em_shuffle_register(em_shuffle_store *s, int id, int nmaps, int nreduce)
     sh->nreduce = nreduce;
     sh->blocks = em_calloc((size_t)EM_MAX(nmaps * nreduce, 1), sizeof(em_batch_list));
     for (int i = 0; i < nmaps * nreduce; i++) em_batch_list_init(&sh->blocks[i]);
+    sh->files = em_calloc((size_t)EM_MAX(nmaps, 1), sizeof(map_file));
+    sh->mem_bytes = em_calloc((size_t)EM_MAX(nmaps, 1), sizeof(int64_t));
     sh->registered = true;
 }
 
@@ -65,9 +103,7 @@ int64_t em_shuffle_bytes(em_shuffle_store *s, int id)
 {
     shuffle *sh = &s->shuffles[id];
     int64_t total = 0;
-    for (int i = 0; sh->blocks && i < sh->nmaps * sh->nreduce; i++)
-        for (int64_t j = 0; j < sh->blocks[i].count; j++)
-            total += em_batch_bytes(sh->blocks[i].items[j]);
+    for (int r = 0; sh->blocks && r < sh->nreduce; r++) total += em_shuffle_partition_bytes(s, id, r);
     return total;
 }
 
@@ -75,7 +111,10 @@ int64_t em_shuffle_rows(em_shuffle_store *s, int id)
 {
     shuffle *sh = &s->shuffles[id];
     int64_t total = 0;
-    for (int i = 0; sh->blocks && i < sh->nmaps * sh->nreduce; i++) total += sh->blocks[i].rows;
+    for (int m = 0; sh->blocks && m < sh->nmaps; m++) {
+        total += sh->files[m].rows;
+        for (int r = 0; r < sh->nreduce; r++) total += sh->blocks[m * sh->nreduce + r].rows;
+    }
     return total;
 }
 
@@ -276,20 +315,52 @@ static int writer_push(em_op *op, em_batch *b, em_error *err)
     return 0;
 }
 
+/* Write this map's partitions to one file with an index. */
+static int write_file(writer *w, map_file *out, em_error *err)
+{
+    EM_TRY(em_spill_create(w->store->pool, &out->file, err));
+    out->index = em_malloc(sizeof(int64_t) * (size_t)(w->nreduce + 1));
+    for (int r = 0; r < w->nreduce; r++) {
+        out->index[r] = em_spill_bytes(out->file);
+        for (int64_t i = 0; i < w->lists[r].count; i++) {
+            EM_TRY(em_spill_write(out->file, w->lists[r].items[i], err));
+            out->rows += w->lists[r].items[i]->nrows;
+        }
+    }
+    out->index[w->nreduce] = em_spill_bytes(out->file);
+    return em_spill_seal(out->file, err);
+}
+
 static int writer_finish(em_op *op, em_error *err)
 {
     writer *w = (writer *)op;
     for (int r = 0; r < w->nreduce; r++) flush_builder(w, r);
-    shuffle *sh = &w->store->shuffles[w->id];
-    pthread_mutex_lock(&w->store->lock);
-    for (int r = 0; r < w->nreduce; r++) {
-        em_batch_list *dst = &sh->blocks[w->map * w->nreduce + r];
-        em_batch_list_release(dst); /* an earlier attempt's output */
-        em_batch_list_init(dst);
-        em_batch_list_move(dst, &w->lists[r]);
+    int64_t bytes = 0;
+    for (int r = 0; r < w->nreduce; r++)
+        for (int64_t i = 0; i < w->lists[r].count; i++) bytes += em_batch_bytes(w->lists[r].items[i]);
+    em_shuffle_store *s = w->store;
+    shuffle *sh = &s->shuffles[w->id];
+    map_file file = {0};
+    bool in_memory = em_memory_try_reserve(&s->mem, bytes);
+    if (!in_memory) {
+        int rc = write_file(w, &file, err);
+        if (rc < 0) {
+            em_spill_close(file.file);
+            em_free(file.index);
+            return rc;
+        }
+        op->stats.spilled += em_spill_bytes(file.file);
     }
-    pthread_mutex_unlock(&w->store->lock);
-    EM_UNUSED(err);
+    pthread_mutex_lock(&s->lock);
+    drop_map(s, sh, w->map); /* an earlier attempt's output */
+    if (in_memory) {
+        sh->mem_bytes[w->map] = bytes;
+        for (int r = 0; r < w->nreduce; r++)
+            em_batch_list_move(&sh->blocks[w->map * w->nreduce + r], &w->lists[r]);
+    } else {
+        sh->files[w->map] = file;
+    }
+    pthread_mutex_unlock(&s->lock);
     return 0;
 }
 
@@ -338,8 +409,10 @@ typedef struct reader {
     em_source src;
     shuffle *sh;
     int reduce, end; /* reduce partitions [reduce, end) */
-    int map;
-    int64_t idx;
+    int map, map_end; /* maps [map, map_end) */
+    int map_first;
+    int64_t idx;      /* next batch in an in-memory list */
+    int64_t off;      /* next block in a map file, or -1 before the partition starts */
 } reader;
 
 static void reader_destroy(em_source *src);
@@ -347,44 +420,28 @@ static void reader_destroy(em_source *src);
 static int reader_next(em_source *src, em_batch **out, em_error *err)
 {
     reader *r = (reader *)src;
+    *out = NULL;
     while (r->reduce < r->end) {
-        while (r->map < r->sh->nmaps) {
-            em_batch_list *l = &r->sh->blocks[r->map * r->sh->nreduce + r->reduce];
-            if (r->idx < l->count) {
-                *out = em_batch_ref_copy(l->items[r->idx++]);
-                return 0;
+        while (r->map < r->map_end) {
+            const map_file *f = &r->sh->files[r->map];
+            if (f->file) {
+                if (r->off < 0) r->off = f->index[r->reduce];
+                if (r->off < f->index[r->reduce + 1]) return em_spill_read_at(f->file, r->off, out, &r->off, err);
+            } else {
+                em_batch_list *l = &r->sh->blocks[r->map * r->sh->nreduce + r->reduce];
+                if (r->idx < l->count) {
+                    *out = em_batch_ref_copy(l->items[r->idx++]);
+                    return 0;
+                }
             }
             r->map++;
             r->idx = 0;
+            r->off = -1;
         }
         r->reduce++;
-        r->map = 0;
+        r->map = r->map_first;
     }
-    *out = NULL;
-    EM_UNUSED(err);
     return 0;
-}
-
-int64_t em_shuffle_partition_bytes(em_shuffle_store *s, int id, int reduce)
-{
-    shuffle *sh = &s->shuffles[id];
-    int64_t total = 0;
-    for (int m = 0; sh->blocks && m < sh->nmaps; m++) {
-        const em_batch_list *l = &sh->blocks[m * sh->nreduce + reduce];
-        for (int64_t j = 0; j < l->count; j++) total += em_batch_bytes(l->items[j]);
-    }
-    return total;
-}
-
-em_source *em_shuffle_reader_range(em_shuffle_store *s, int shuffle_id, int first, int end)
-{
-    reader *r = em_calloc(1, sizeof(reader));
-    r->src.next = reader_next;
-    r->src.destroy = reader_destroy;
-    r->sh = &s->shuffles[shuffle_id];
-    r->reduce = first;
-    r->end = end;
-    return &r->src;
 }
 
 static void reader_destroy(em_source *src)
@@ -392,15 +449,52 @@ static void reader_destroy(em_source *src)
     em_free(src);
 }
 
+int64_t em_shuffle_partition_bytes(em_shuffle_store *s, int id, int reduce)
+{
+    shuffle *sh = &s->shuffles[id];
+    int64_t total = 0;
+    for (int m = 0; sh->blocks && m < sh->nmaps; m++) {
+        const map_file *f = &sh->files[m];
+        if (f->file) {
+            total += f->index[reduce + 1] - f->index[reduce];
+            continue;
+        }
+        const em_batch_list *l = &sh->blocks[m * sh->nreduce + reduce];
+        for (int64_t j = 0; j < l->count; j++) total += em_batch_bytes(l->items[j]);
+    }
+    return total;
+}
+
+static em_source *reader_maps(em_shuffle_store *s, int shuffle_id, int first, int end, int m0,
+                              int m1)
+{
+    reader *r = em_calloc(1, sizeof(reader));
+    r->src.next = reader_next;
+    r->src.destroy = reader_destroy;
+    r->sh = &s->shuffles[shuffle_id];
+    r->reduce = first;
+    r->end = end;
+    r->map = r->map_first = m0;
+    r->map_end = m1;
+    r->off = -1;
+    return &r->src;
+}
+
+em_source *em_shuffle_reader_range(em_shuffle_store *s, int shuffle_id, int first, int end)
+{
+    return reader_maps(s, shuffle_id, first, end, 0, s->shuffles[shuffle_id].nmaps);
+}
+
 em_source *em_shuffle_reader_create(em_shuffle_store *s, int shuffle_id, int reduce, int nmerge,
                                     const em_sort_key *keys)
 {
     shuffle *sh = &s->shuffles[shuffle_id];
     if (nmerge > 0) {
-        const em_batch_list **runs =
-            em_malloc(sizeof(em_batch_list *) * (size_t)(sh->nmaps ? sh->nmaps : 1));
-        for (int m = 0; m < sh->nmaps; m++) runs[m] = &sh->blocks[m * sh->nreduce + reduce];
-        em_source *src = em_source_merge_create(sh->nmaps, runs, nmerge, keys);
+        /* Every map's run is sorted: merge them, wherever each one lives. */
+        em_source **runs = em_malloc(sizeof(em_source *) * (size_t)EM_MAX(sh->nmaps, 1));
+        for (int m = 0; m < sh->nmaps; m++)
+            runs[m] = reader_maps(s, shuffle_id, reduce, reduce + 1, m, m + 1);
+        em_source *src = em_source_merge_streams(sh->nmaps, runs, nmerge, keys);
         em_free(runs);
         return src;
     }

@@ -15,7 +15,8 @@
 
 typedef struct em_shuffle_store em_shuffle_store;
 
-em_shuffle_store *em_shuffle_store_create(int nshuffles);
+/* Map outputs stay in memory while `pool` has room for them (NULL: always). */
+em_shuffle_store *em_shuffle_store_create(int nshuffles, em_memory_pool *pool);
 void em_shuffle_store_destroy(em_shuffle_store *s);
 /* Declare a shuffle's shape before any map task writes to it. */
 void em_shuffle_register(em_shuffle_store *s, int shuffle_id, int nmaps, int nreduce);
