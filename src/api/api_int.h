@@ -7,7 +7,7 @@
 #include "sql/catalog/catalog.h"
 #include "vector/vector.h"
 
-#define EM__NCONF 10
+#define EM__NCONF 11
 
 struct em_session {
     char *master;

@@ -44,6 +44,8 @@ static const conf_def conf_defs[] = {
      "largest join side that is broadcast instead of shuffled (-1: never)"},
     {"ember.sql.adaptive.advisoryPartitionSizeInBytes", "64m", CONF_SIZE,
      "target size of a reduce partition after adaptive coalescing"},
+    {"ember.sql.join.preferSortMergeJoin", "false", CONF_BOOL,
+     "use sort-merge joins even when the build side would fit in memory"},
 };
 
 _Static_assert(sizeof(conf_defs) / sizeof(conf_defs[0]) == EM__NCONF, "EM__NCONF is stale");
@@ -412,7 +414,10 @@ int em__plan_lop(em_session *s, em_arena *a, em_lop *bound, em_lop **logical_out
     if (logical_out) *logical_out = opt;
     em_plan_conf conf = {.shuffle_partitions = (int)conf_int(s, "ember.sql.shuffle.partitions"),
                          .parallelism = s->nthreads,
-                         .broadcast_threshold = conf_size(s, "ember.sql.autoBroadcastJoinThreshold")};
+                         .broadcast_threshold = conf_size(s, "ember.sql.autoBroadcastJoinThreshold"),
+                         .task_memory = conf_size(s, "ember.executor.memory") / s->nthreads,
+                         .prefer_sort_merge = em_str_ieq(
+                             em_session_get_conf(s, "ember.sql.join.preferSortMergeJoin"), "true")};
     em_pop *phys;
     EM_TRY(em_physical_plan(a, opt, &conf, &phys, err));
     if (single && phys->nparts != 1) phys = em_physical_single(a, phys);

@@ -161,6 +161,11 @@ typedef struct em_join_spec {
 
 /* The build source is owned by the operator (destroyed with it). */
 em_op *em_op_hash_join_create(em_task_ctx *ctx, const em_join_spec *spec, em_source *build);
+/* Sort-merge join: the left input is pushed sorted on left_keys, `right` yields
+ * the right input sorted on right_keys (both ASC, NULLs last); only the right
+ * rows of the current key are held. build_right must be true; no
+ * ANTI_NULL_AWARE. Takes ownership of `right`. */
+em_op *em_op_merge_join_create(em_task_ctx *ctx, const em_join_spec *spec, em_source *right);
 
 /* ---- window functions ------------------------------------------------------ */
 

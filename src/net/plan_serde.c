@@ -681,6 +681,7 @@ static int enc_node(enc *c, const em_pop *p, Emberpb__PlanNode **out)
         break;
     case EM_POP_HASH_JOIN:
         EM_TRY(enc_join(c, &p->u.join.spec, &m->join));
+        m->join->sort_merge = p->u.join.sort_merge;
         break;
     case EM_POP_WINDOW:
         EM_TRY(enc_window(c, p, &m->window));
@@ -1513,6 +1514,7 @@ static int dec_node(dec *d, const Emberpb__PlanNode *m, em_pop **out)
         break;
     case EM_POP_HASH_JOIN:
         EM_TRY(dec_join(d, m->join, p));
+        p->u.join.sort_merge = m->join->sort_merge;
         break;
     case EM_POP_WINDOW:
         EM_TRY(dec_window(d, m->window, in, p));

@@ -104,6 +104,7 @@ struct em_pop {
         } exchange;
         struct {
             em_join_spec spec; /* key/type arrays live in the plan arena */
+            bool sort_merge;   /* both inputs arrive sorted: merge instead of hash */
         } join;
         struct {
             int npartition;
@@ -125,6 +126,8 @@ typedef struct em_plan_conf {
     int shuffle_partitions;     /* ember.sql.shuffle.partitions */
     int parallelism;            /* executor threads (local[N]) */
     int64_t broadcast_threshold; /* ember.sql.autoBroadcastJoinThreshold (bytes; <= 0: never) */
+    int64_t task_memory;         /* executor memory per task: a larger build side is merged */
+    bool prefer_sort_merge;      /* ember.sql.join.preferSortMergeJoin */
 } em_plan_conf;
 
 int em_physical_plan(em_arena *a, const em_lop *logical, const em_plan_conf *conf, em_pop **out,

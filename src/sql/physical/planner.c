@@ -365,6 +365,13 @@ static int plan_join(planner *pl, const em_lop *lp, em_pop **out, em_error *err)
         broadcast = true; /* every task must see the whole right side and its NULLs */
         break;
     }
+    /* A shuffled join whose build side will not fit in a task's memory is a
+     * sort-merge join: both sides sorted on the keys, merged per partition. */
+    bool merge = !broadcast && nkeys > 0 && kind != EM_JOIN_KIND_ANTI_NULL_AWARE &&
+                 (pl->conf->prefer_sort_merge ||
+                  (pl->conf->task_memory > 0 &&
+                   EM_MIN(lb, rb) > (double)pl->conf->task_memory));
+    if (merge) build_right = true;
     em_pop *probe = build_right ? lpop : rpop, *build = build_right ? rpop : lpop;
     int *pkeys = build_right ? lcols : rcols, *bkeys = build_right ? rcols : lcols;
     em_pop *bx;
@@ -377,6 +384,20 @@ static int plan_join(planner *pl, const em_lop *lp, em_pop **out, em_error *err)
         probe = exchange(pl, probe, 0, NULL, 1);
         bx = exchange(pl, build, 0, NULL, 1);
         nparts = 1;
+    } else if (merge) {
+        nparts = pl->conf->shuffle_partitions;
+        em_sort_key *pk = em_arena_calloc(a, sizeof(em_sort_key) * (size_t)nkeys);
+        em_sort_key *bk = em_arena_calloc(a, sizeof(em_sort_key) * (size_t)nkeys);
+        for (int k = 0; k < nkeys; k++) {
+            pk[k].column = pkeys[k]; /* ASC, NULLs last */
+            bk[k].column = bkeys[k];
+        }
+        probe = exchange(pl, make_sort(pl, probe, nkeys, pk, -1), nkeys, pkeys, nparts);
+        probe->u.exchange.nmerge = nkeys;
+        probe->u.exchange.merge_keys = pk;
+        bx = exchange(pl, make_sort(pl, build, nkeys, bk, -1), nkeys, bkeys, nparts);
+        bx->u.exchange.nmerge = nkeys;
+        bx->u.exchange.merge_keys = bk;
     } else {
         nparts = pl->conf->shuffle_partitions;
         probe = exchange(pl, probe, nkeys, pkeys, nparts);
@@ -391,6 +412,7 @@ static int plan_join(planner *pl, const em_lop *lp, em_pop **out, em_error *err)
     j->children[1] = bx;
     j->schema = js;
     j->nparts = nparts;
+    j->u.join.sort_merge = merge;
     em_join_spec *sp = &j->u.join.spec;
     sp->kind = kind;
     sp->build_right = build_right;

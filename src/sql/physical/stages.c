@@ -160,8 +160,11 @@ static void format_pop(const em_pop *p, int depth, em_arena *a, const em_op_stat
         const em_join_spec *j = &p->u.join.spec;
         const em_schema *l = j->build_right ? p->children[0]->schema : p->children[1]->schema;
         const em_schema *r = j->build_right ? p->children[1]->schema : p->children[0]->schema;
-        em_strbuf_printf(out, " %s, build %s", em_join_kind_name(j->kind),
-                         j->build_right ? "right" : "left");
+        if (p->u.join.sort_merge)
+            em_strbuf_printf(out, " %s, sort-merge", em_join_kind_name(j->kind));
+        else
+            em_strbuf_printf(out, " %s, build %s", em_join_kind_name(j->kind),
+                             j->build_right ? "right" : "left");
         for (int k = 0; k < j->nkeys; k++)
             em_strbuf_printf(out, "%s%s = %s", k ? " AND " : " on ",
                              l->fields[j->left_keys[k]].name, r->fields[j->right_keys[k]].name);

@@ -177,12 +177,18 @@ static int join_op(em_task_ctx *ctx, const em_pop *p, int partition, em_op **out
     const em_pop *b = p->children[1];
     if (b->kind != EM_POP_SHUFFLE_READ)
         return em_error_set(err, EM_EINTERNAL, "the build side of a join must be a shuffle read");
+    if (p->u.join.sort_merge) {
+        em_source *right = em_shuffle_reader_create(ctx->env->shuffles, b->u.shuffle_read.shuffle_id,
+                                                    partition, b->u.shuffle_read.nmerge,
+                                                    b->u.shuffle_read.merge_keys);
+        *out = em_op_merge_join_create(ctx, &p->u.join.spec, right);
+        return 0;
+    }
     em_source *build =
         b->u.shuffle_read.broadcast
             ? em_shuffle_reader_create(ctx->env->shuffles, b->u.shuffle_read.shuffle_id, 0, 0, NULL)
             : em_shuffle_reader_range(ctx->env->shuffles, b->u.shuffle_read.shuffle_id,
                                       ctx->part_first, ctx->part_end);
-    EM_UNUSED(partition);
     *out = em_op_hash_join_create(ctx, &p->u.join.spec, build);
     return 0;
 }
