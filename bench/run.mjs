@@ -15,6 +15,8 @@
 //   THREADS  threads of every engine (default: the number of CPUs)
 //   ENGINES  engines to run (default ember,duckdb,polars)
 //   TIMEOUT  seconds before a run is stopped (default 600; some workloads allow more)
+//   RELATIVE_TIMEOUT  once DuckDB's time t is known, other engines stop after
+//            max(60 s, RELATIVE_TIMEOUT × t) (default 20)
 //   EMBER    the ember binary (default build/ember)
 import { spawn, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -35,14 +37,19 @@ for (const a of process.argv.slice(2)) {
   else if (a === '--list') settings.LIST = '1';
   else { console.error(`run.mjs: unknown argument '${a}'`); process.exit(2); }
 }
-const num = (v, d) => (v === undefined || v === '' ? d : Number(v));
+function num(v, d) {
+  if (v === undefined || v === '') return d;
+  const n = Number(v);
+  if (!(n > 0)) { console.error(`run.mjs: expected a positive number, got '${v}'`); process.exit(2); }
+  return n;
+}
 const RUNS = Math.max(1, num(settings.RUNS, 3));
 const THREADS = Math.max(1, num(settings.THREADS, os.availableParallelism?.() ?? os.cpus().length));
 const TIMEOUT = num(settings.TIMEOUT, 600);
-const ENGINES = (settings.ENGINES || 'ember,duckdb,polars').split(',').map((s) => s.trim());
+const RELATIVE_TIMEOUT = num(settings.RELATIVE_TIMEOUT, 20);
+const ENGINES = (settings.ENGINES || 'ember,duckdb,polars').split(',').map((s) => s.trim()).filter(Boolean);
 const EMBER = path.resolve(ROOT, settings.EMBER || 'build/ember');
 const DATA = path.join(BENCH, 'data');
-const TMP = mkdtempSync(path.join(os.tmpdir(), 'ember-bench-'));
 const PEERS = ['duckdb', 'polars'];
 
 // ---- workloads -------------------------------------------------------------------
@@ -62,15 +69,43 @@ if (settings.LIST) {
 }
 
 const wanted = (settings.BENCH || '').split(',').map((s) => s.trim()).filter(Boolean);
-const selected = workloads.filter((w) => !wanted.length ||
-  wanted.some((s) => s === 'all' || w.name === s || (w.groups ?? []).includes(s)));
-if (!selected.length) {
-  console.error(`run.mjs: BENCH=${settings.BENCH} selects no workload; known: ${workloads.map((w) => w.name).join(', ')}`);
-  process.exit(2);
+const selects = (s, w) => s === 'all' || w.name === s || (w.groups ?? []).includes(s);
+for (const s of wanted) {
+  if (!workloads.some((w) => selects(s, w))) {
+    console.error(`run.mjs: BENCH=${s} selects no workload (node bench/run.mjs --list shows them)`);
+    process.exit(2);
+  }
+}
+const selected = workloads.filter((w) => !wanted.length || wanted.some((s) => selects(s, w)));
+for (const e of ENGINES) {
+  if (!['ember', 'duckdb', 'polars'].includes(e)) {
+    console.error(`run.mjs: unknown engine '${e}' (ember, duckdb, polars)`);
+    process.exit(2);
+  }
+}
+// A peer that is not installed is said so once, not as an error on every query.
+const PEER_PACKAGES = { duckdb: '@duckdb/node-api', polars: 'nodejs-polars' };
+for (const [e, pkg] of Object.entries(PEER_PACKAGES)) {
+  if (ENGINES.includes(e) && !existsSync(path.join(BENCH, 'node_modules', pkg, 'package.json'))) {
+    console.error(`run.mjs: ${pkg} is not installed in bench/node_modules (cd bench && npm install); running without ${e}`);
+    ENGINES.splice(ENGINES.indexOf(e), 1);
+  }
 }
 if (!existsSync(EMBER)) {
   console.error(`run.mjs: no ember binary at ${EMBER} (make build)`);
   process.exit(2);
+}
+const TMP = mkdtempSync(path.join(os.tmpdir(), 'ember-bench-'));
+
+// Measured processes run in process groups of their own (so that a timeout can stop a
+// process and its children): an interrupted runner takes the running one down with it.
+let running = null;
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    if (running) { try { process.kill(-running, 'SIGKILL'); } catch { /* gone */ } }
+    rmSync(TMP, { recursive: true, force: true });
+    process.exit(130);
+  });
 }
 
 // ---- helpers ---------------------------------------------------------------------
@@ -98,7 +133,8 @@ function sqlString(s) {
 }
 
 function fmtTime(s) {
-  return s >= 100 ? `${s.toFixed(0)} s` : s >= 10 ? `${s.toFixed(1)} s` : `${s.toFixed(2)} s`;
+  return s >= 100 ? `${s.toFixed(0)} s` : s >= 10 ? `${s.toFixed(1)} s` : s >= 0.1 ? `${s.toFixed(2)} s`
+    : `${(s * 1000).toFixed(1)} ms`;
 }
 
 function median(xs) {
@@ -126,6 +162,7 @@ function runTimed(cmd, args, { env, stdoutFile, timeout }) {
     const child = spawn(useTime ? '/usr/bin/time' : cmd, argv, {
       env: env ?? process.env, stdio: ['ignore', out, 'pipe'], detached: true,
     });
+    running = child.pid;
     let stderr = '';
     child.stderr.on('data', (d) => { if (stderr.length < 65536) stderr += d; });
     let timedOut = false;
@@ -135,6 +172,7 @@ function runTimed(cmd, args, { env, stdoutFile, timeout }) {
     }, timeout * 1000);
     child.on('close', (code, signal) => {
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      running = null;
       clearTimeout(timer);
       closeSync(out);
       let rssKb = null, sig = signal;
@@ -156,13 +194,13 @@ function runTimed(cmd, args, { env, stdoutFile, timeout }) {
 
 // What a failed run means, in a few words.
 function classify(r, errorText) {
-  if (r.timedOut) return { status: 'timeout', detail: `stopped after ${r.limit ?? TIMEOUT} s` };
+  if (r.timedOut) return { status: 'timeout', detail: `stopped after ${Math.round(r.limit ?? TIMEOUT)} s` };
   if (r.signal) {
     const why = r.signal === 'SIGKILL' ? 'killed (SIGKILL: out of memory?)' : `crashed (${r.signal})`;
     return { status: 'crashed', detail: why };
   }
   const msg = oneLine(errorText || `exit status ${r.code}`);
-  const unsupported = /does not exist|not (yet )?supported|unsupported|not implemented|syntax error|unknown (function|option|table|format|data set)|no function|cannot be used|is not a known|only .* supported/i;
+  const unsupported = /does not exist|not (yet )?supported|cannot .* yet|unsupported|not implemented|syntax error|unknown (function|option|table|format|data set)|no function|cannot be used|is not a known|only .* supported/i;
   if (unsupported.test(msg)) return { status: 'unsupported', detail: msg };
   return { status: 'error', detail: msg };
 }
@@ -294,10 +332,15 @@ async function measureQuery(w, q, ctx, runs, limit) {
       const s = st[e];
       if (s.status !== 'ok') continue;
       let r;
+      // Once DuckDB's time is known, another engine gets at most RELATIVE_TIMEOUT times
+      // as long (but at least a minute): one pathological plan must not eat the run.
+      const ref = st.duckdb?.times?.length ? median(st.duckdb.times) : null;
+      const runLimit = e !== 'duckdb' && ref !== null
+        ? Math.min(limit, Math.max(60, RELATIVE_TIMEOUT * ref)) : limit;
       if (e === 'ember') {
         const failures = [];
         for (;;) {
-          r = await runEmber(w, q, ctx, alternatives[0], limit);
+          r = await runEmber(w, q, ctx, alternatives[0], runLimit);
           if (r.ok || run > 0 || r.status !== 'unsupported' || alternatives.length === 1) break;
           failures.push(r);
           alternatives.shift();
@@ -307,22 +350,19 @@ async function measureQuery(w, q, ctx, runs, limit) {
           r = { ...failures[0], detail: `${failures[0].detail} (${failures.length} other spelling${failures.length > 1 ? 's' : ''} also unsupported)` };
         }
       } else {
-        r = await runPeer(e, w, q, ctx, limit);
+        r = await runPeer(e, w, q, ctx, runLimit);
       }
       if (!r.ok) { Object.assign(s, { status: r.status, detail: r.detail }); continue; }
       if (e === 'duckdb' && !reference) reference = { rows: r.rows, from: 'duckdb' };
       if (reference && !(e === 'duckdb' && reference.from === 'duckdb')) {
         const diff = compareAnswers(r.rows, reference.rows, w.tolerance);
-        if (diff) { Object.assign(s, { status: 'wrong', detail: `wrong answer: ${oneLine(diff, 300)}` }); continue; }
+        if (diff) { Object.assign(s, { status: 'wrong', detail: oneLine(diff, 300) }); continue; }
       } else if (!reference && e !== 'duckdb') {
         s.unchecked = true;
       }
       s.times.push(r.seconds);
       if (r.rssKb) s.rss.push(r.rssKb);
     }
-  }
-  for (const e of ENGINES) {
-    if (st[e].status === 'ok' && st[e].unchecked) st[e].detail = 'unchecked: no reference answer (DuckDB did not run)';
   }
   return st;
 }
@@ -347,11 +387,18 @@ function rowFor(w, q, st) {
   }
   const rss = st.ember?.rss?.length ? Math.max(...st.ember.rss) : null;
   row['ember RSS'] = rss ? `${Math.round(rss / 1024)} MB` : '—';
-  const notes = [];
+  // Engines failing for the same reason share one note: "duckdb, polars no data: ...".
+  const byDetail = new Map();
   for (const e of ENGINES) {
-    if (st[e].status !== 'ok' && st[e].status !== 'n/a' && st[e].detail) notes.push(`${e} ${st[e].status === 'wrong' ? '' : `${st[e].status}: `}${st[e].detail}`);
-    else if (st[e].unchecked) notes.push(`${e} unchecked (no reference answer)`);
+    const s = st[e];
+    let label = null;
+    if (s.status !== 'ok' && s.status !== 'n/a' && s.detail) label = `${e} ${s.status === 'wrong' ? 'wrong answer' : s.status}`;
+    else if (s.unchecked) label = `${e} unchecked`;
+    if (!label) continue;
+    const key = s.unchecked ? 'no reference answer (DuckDB did not run)' : s.detail;
+    byDetail.set(key, [...(byDetail.get(key) ?? []), label]);
   }
+  const notes = [...byDetail].map(([detail, labels]) => `${labels.join(', ')}: ${detail}`);
   if (w.showPeerRss) {
     for (const e of PEERS) if (st[e]?.rss?.length) notes.push(`${e} peak RSS ${Math.round(Math.max(...st[e].rss) / 1024)} MB`);
   }
@@ -445,5 +492,13 @@ rmSync(TMP, { recursive: true, force: true });
 console.log(`\nResults (median of ${RUNS} runs, ${THREADS} threads; ratio < 1 means ember is faster; ` +
             `'?' = unchecked; ember RSS = peak resident memory of the ember process):\n`);
 console.log(markdownTable(tableRows));
+const rssByWorkload = new Map();
+for (const r of tableRows) {
+  const rss = r.st.ember?.rss ?? [];
+  if (rss.length) rssByWorkload.set(r.workload, Math.max(rssByWorkload.get(r.workload) ?? 0, ...rss));
+}
+if (rssByWorkload.size) {
+  console.log(`\nember peak RSS per workload: ${[...rssByWorkload].map(([w, kb]) => `${w} ${Math.round(kb / 1024)} MB`).join(', ')}`);
+}
 const file = writeCsv(tableRows, startedAt);
 console.log(`\nwrote ${path.relative(ROOT, file)}`);

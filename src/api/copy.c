@@ -102,7 +102,7 @@ int em__run_copy(em_session *s, em_bind_ctx *bc, const em_ast *ast, int64_t *row
             partition_by = o;
             continue;
         }
-        const char *v;
+        const char *v = NULL;
         EM_TRY(option_value(a, o, &v, err));
         if (em_str_ieq(o->name, "format")) {
             d->format = em_arena_strdup(a, v);

@@ -96,7 +96,7 @@ static void tpch_usage(FILE *f)
           "scale factor always gives the same bytes, whatever the number of threads.\n"
           "\n"
           "options:\n"
-          "  --sf N            scale factor, e.g. 0.01, 0.1, 1, 10 (required)\n"
+          "  --sf N            scale factor from 0.0001, e.g. 0.01, 0.1, 1, 10 (required)\n"
           "  --out DIR         output directory, created if missing (default .)\n"
           "  --format F        csv (default) or parquet\n"
           "  --threads T       generator threads (default: one per CPU)\n"
@@ -104,14 +104,13 @@ static void tpch_usage(FILE *f)
           f);
 }
 
-/* A positive decimal number such as 0.1 or 10. */
+/* A scale factor such as 0.1 or 10 (below 0.0001 there would be no supplier). */
 static int parse_sf(const char *text, double *out)
 {
     char *end = NULL;
     double v = strtod(text, &end);
-    if (end == text || *end != '\0' || !(v > 0) || v > 100000) {
-        fprintf(stderr, "ember: --sf expects a positive number (at most 100000), got '%s'\n",
-                text);
+    if (end == text || *end != '\0' || !(v >= 0.0001) || v > 100000) {
+        fprintf(stderr, "ember: --sf expects a number from 0.0001 to 100000, got '%s'\n", text);
         return -1;
     }
     *out = v;
@@ -166,8 +165,8 @@ static int gen_tpch(int argc, char **argv)
         em_cli_report_error(&err, NULL);
         return EM_CLI_EXIT_FAIL;
     }
-    printf("wrote TPC-H SF %g to %s in %.2f s (%.1f MB):", o.sf, o.out_dir,
-           em_now_seconds() - t0, (double)st.bytes / 1e6);
+    printf("wrote TPC-H SF %g to %s in %.2f s (%.1f MB):", o.sf, o.out_dir, em_now_seconds() - t0,
+           (double)st.bytes / 1e6);
     for (int t = 0; t < EM_TPCH_NTABLES; t++) {
         printf("%s %s %lld", t == 0 ? "" : ",", em_gen_tpch_table_name((em_tpch_table)t),
                (long long)st.rows[t]);

@@ -77,6 +77,7 @@ struct em__agg_state {
     int64_t hn;
     int64_t hcap;
     int64_t *hstart; /* group g's sorted keys: hkey[hstart[g], hstart[g + 1]) */
+    int64_t value_bytes; /* sketches and percentile values (em__agg_state_bytes) */
     /* SUM and numeric MIN/MAX skip has[] while every batch fed them a value
      * on every row (the usual case: no NULLs, no FILTER): then exactly the
      * groups below dense_groups have a value. The first batch that breaks
@@ -226,6 +227,18 @@ void em__agg_state_destroy(em__agg_state *s)
 int em__agg_state_nstates(const em__agg_state *s)
 {
     return s->nstates;
+}
+
+int64_t em__agg_state_bytes(const em__agg_state *s)
+{
+    int64_t per_group = (s->cnt ? 8 : 0) + (s->i64 ? 8 : 0) + (s->f64 ? 8 : 0) +
+                        (s->str ? (int64_t)sizeof(str_ref) : 0) +
+                        (s->iv ? (int64_t)sizeof(em_interval) : 0) + (s->has ? 1 : 0) +
+                        (s->mean ? 16 : 0) + (s->hll ? (int64_t)sizeof(em__hll) : 0);
+    int64_t b = s->cap * per_group + s->value_bytes;
+    if (s->arena != NULL) b += (int64_t)em_arena_bytes(s->arena);
+    if (s->dset != NULL) b += s->dset->nslots * (int64_t)sizeof(dset_slot) + s->dset->cap * 12;
+    return b;
 }
 
 static void *grow_zeroed(void *p, int64_t old, int64_t cap, size_t width)
@@ -524,9 +537,14 @@ static void feed_hll(em__agg_state *s, const em_vector *v, const int32_t *sel, i
     em__hll *h = s->hll;
     /* Rehashed with a seed of its own, so that the register a value picks is
      * unrelated to the hash that chose its group or its shuffle partition. */
+    int64_t delta = 0;
     FOR_VALID_ROWS(v, sel, n, {
-        em__hll_add(&h[g[i]], em_hash_u64(em__hash_value(v, i, vc), 0x2545f4914f6cdd1dULL));
+        em__hll *x = &h[g[i]];
+        int64_t before = em__hll_bytes(x);
+        em__hll_add(x, em_hash_u64(em__hash_value(v, i, vc), 0x2545f4914f6cdd1dULL));
+        delta += em__hll_bytes(x) - before;
     });
+    s->value_bytes += delta;
 }
 
 /* Order-preserving 64-bit keys: integers with the sign bit flipped, doubles
@@ -565,7 +583,9 @@ static void feed_holistic(em__agg_state *s, const em_vector *v, const int32_t *s
     em__vclass vc = em__vclass_of(v->type);
     if (vc == EM__VC_NULL) return;
     if (s->hn + n > s->hcap) {
-        s->hcap = EM_MAX(s->hcap * 2, s->hn + n);
+        int64_t cap = EM_MAX(s->hcap * 2, s->hn + n);
+        s->value_bytes += (cap - s->hcap) * (int64_t)(sizeof(uint32_t) + sizeof(uint64_t));
+        s->hcap = cap;
         s->hgid = em_realloc(s->hgid, (size_t)s->hcap * sizeof(uint32_t));
         s->hkey = em_realloc(s->hkey, (size_t)s->hcap * sizeof(uint64_t));
     }
@@ -838,11 +858,16 @@ int em__agg_state_merge(em__agg_state *s, const em_batch *in, int col, const uin
         if (v->type.id != EM_TYPE_VARCHAR)
             return em_error_set(err, EM_EINTERNAL, "approx_count_distinct state is not bytes");
         int bad = 0;
+        int64_t delta = 0;
         FOR_VALID_ROWS(v, (const int32_t *)NULL, n, {
             int32_t len;
             const char *p = em_vector_str(v, i, &len);
-            bad |= em__hll_merge_bytes(&s->hll[gids[i]], p, len);
+            em__hll *x = &s->hll[gids[i]];
+            int64_t before = em__hll_bytes(x);
+            bad |= em__hll_merge_bytes(x, p, len);
+            delta += em__hll_bytes(x) - before;
         });
+        s->value_bytes += delta;
         if (bad)
             return em_error_set(err, EM_EINTERNAL, "corrupt approx_count_distinct state");
         return 0;
@@ -983,19 +1008,19 @@ static int put_percentile(const em__agg_state *s, em_vector *out, int64_t g, em_
             return 0;
         }
     }
-    /* Linear interpolation between the values around position f * (m - 1);
-     * descending order is the ascending one at 1 - f. */
-    if (s->call->desc) f = 1.0 - f;
+    /* Linear interpolation between the values around position f * (m - 1)
+     * of the requested order (PostgreSQL's formula, also for DESC). */
     double pos = f * (double)(m - 1);
     int64_t lo = (int64_t)floor(pos);
     if (lo < 0) lo = 0;
     if (lo > m - 1) lo = m - 1;
     int64_t hi = lo + 1 < m ? lo + 1 : lo;
     double frac = pos - (double)lo;
+    uint64_t ka = k[s->call->desc ? m - 1 - lo : lo], kb = k[s->call->desc ? m - 1 - hi : hi];
     if (out->type.id == EM_TYPE_TIMESTAMP) {
         /* DATE and TIMESTAMP inputs interpolate in microseconds. */
         bool date = s->arg_type.id == EM_TYPE_DATE;
-        __int128 a = key_to_i64(k[lo]), b = key_to_i64(k[hi]);
+        __int128 a = key_to_i64(ka), b = key_to_i64(kb);
         if (date) {
             a *= EM_MICROS_PER_DAY;
             b *= EM_MICROS_PER_DAY;
@@ -1006,16 +1031,17 @@ static int put_percentile(const em__agg_state *s, em_vector *out, int64_t g, em_
         em_vector_append_i64(out, (int64_t)t);
         return 0;
     }
-    double a, b;
     if (vc == EM__VC_F64) {
-        a = key_to_f64(k[lo]);
-        b = key_to_f64(k[hi]);
-    } else {
-        double div = s->arg_type.id == EM_TYPE_DECIMAL ? (double)em_pow10[s->arg_type.scale] : 1;
-        a = (double)key_to_i64(k[lo]) / div;
-        b = (double)key_to_i64(k[hi]) / div;
+        double a = key_to_f64(ka), b = key_to_f64(kb);
+        return put_double(s, out, frac == 0 ? a : a + (b - a) * frac, err);
     }
-    return put_double(s, out, frac == 0 ? a : a + (b - a) * frac, err);
+    /* Exact inputs interpolate on their unscaled integers and are scaled once
+     * at the end, so that the median of 0.10 and 1.25 is 0.675, not
+     * 0.67499999999999993. */
+    long double a = (long double)key_to_i64(ka), b = (long double)key_to_i64(kb);
+    long double r = frac == 0 ? a : a + (b - a) * (long double)frac;
+    double div = s->arg_type.id == EM_TYPE_DECIMAL ? (double)em_pow10[s->arg_type.scale] : 1;
+    return put_double(s, out, (double)r / div, err);
 }
 
 static int put_final(const em__agg_state *s, em_vector *out, int64_t g, em_error *err)

@@ -106,7 +106,8 @@ static inline bool em__value_eq(const em_vector *a, int64_t ia, const em_vector 
         int32_t la, lb;
         const char *pa = em_vector_str(a, ia, &la);
         const char *pb = em_vector_str(b, ib, &lb);
-        return la == lb && memcmp(pa, pb, (size_t)la) == 0;
+        /* A vector of empty strings may have no character buffer at all. */
+        return la == lb && (la == 0 || memcmp(pa, pb, (size_t)la) == 0);
     }
     case EM__VC_IV:
         return em_interval_compare(EM_VEC_IV(a)[ia], EM_VEC_IV(b)[ib]) == 0;
@@ -119,11 +120,11 @@ static inline bool em__value_eq(const em_vector *a, int64_t ia, const em_vector 
 
 #define EM__HLL_P 12 /* 4096 registers: about 1.6% standard error */
 
-/* One sketch: sparse (a list of idx << 8 | rank) until it grows, then dense
- * (one byte per register). Zero-initialized is empty. */
+/* One sketch: the sorted distinct hashes seen (exact) until there are too
+ * many, then dense (one byte per register). Zero-initialized is empty. */
 typedef struct em__hll {
     uint8_t *dense;
-    uint32_t *sparse;
+    uint64_t *sparse;
     int32_t nsparse;
     int32_t capsparse;
 } em__hll;
@@ -135,6 +136,8 @@ void em__hll_write(const em__hll *h, char *out);
 /* Merge a serialized sketch in; -1 when the bytes are not one. */
 int em__hll_merge_bytes(em__hll *h, const char *p, int32_t len);
 int64_t em__hll_estimate(const em__hll *h);
+/* Heap bytes the sketch holds. */
+int64_t em__hll_bytes(const em__hll *h);
 void em__hll_release(em__hll *h);
 
 /* ---- aggregate states -------------------------------------------------------- */
@@ -147,6 +150,9 @@ em__agg_state *em__agg_state_create(const em_agg_call *c, em_agg_mode mode, em_e
 void em__agg_state_destroy(em__agg_state *s);
 /* Number of partial state columns (em_agg_state_types). */
 int em__agg_state_nstates(const em__agg_state *s);
+/* Bytes the state holds: its per-group arrays plus what grows with the values
+ * (MIN/MAX strings, sketches, a percentile's values), for memory accounting. */
+int64_t em__agg_state_bytes(const em__agg_state *s);
 /* Make room for group ids [0, ngroups); new groups start empty. */
 void em__agg_state_reserve(em__agg_state *s, int64_t ngroups);
 /* Raw input (COMPLETE/PARTIAL): evaluate the argument and FILTER over `in`

@@ -4,20 +4,24 @@
  *
  * Build. On the first push() (or at finish() when no probe row arrives) the
  * operator drains its build source and keeps the batches exactly as received.
- * Every build row gets an entry (batch, row, next) numbered in arrival order.
- * Rows with equal keys are chained through `next` in that order, and an
- * open-addressing table holds one 16-byte slot per distinct key: the upper 32
- * bits of the hash as a tag, the first row of the key's chain, and, for a
+ * A build row is named by a 32-bit id, (batch << shift) | row, which a gather
+ * decodes without any lookup. An open-addressing table holds one 16-byte slot
+ * per distinct key: the id of the key's first row, the upper bits of the hash
+ * as a tag plus a bit saying whether more rows share the key, and, for a
  * single fixed-width key, the key itself, so that a probe decides in the slot
- * without touching the build batches. Rows with a NULL key are never in the
- * table (they cannot match); they form a chain of their own, which the
- * null-aware anti join needs. The table doubles at 50% load (rehashing from
- * the build hashes, kept until the build is done), so its size follows the
- * number of distinct keys, not of rows.
+ * without touching the build batches. Further rows with the same key are
+ * chained, in arrival order, through `next` (4 bytes per build row, indexed
+ * by the row's dense number), which a unique key never reads: a foreign-key
+ * probe costs one slot and then the gathered values. Rows with a NULL key are
+ * never in the table (they cannot match); they form a chain of their own,
+ * which the null-aware anti join needs. The table doubles at 50% load
+ * (rehashing from the build hashes, kept until the build is done) and starts
+ * at the size a HyperLogLog sketch of the build hashes asks for, so it
+ * follows the number of distinct keys, not of rows.
  *
  * Probe, per batch: hash the key columns (key_hash.c, the hashing of
- * aggregation), look every row up (slots prefetched a few rows ahead, and the
- * chain head once found), then walk the chains and produce (probe row, build
+ * aggregation), look every row up (slots prefetched a few rows ahead), then
+ * walk the chains and produce (probe row, build
  * row) pairs into arrays of at most EM_BATCH_ROWS. A full chunk is processed
  * before more pairs are made — residual evaluated over a candidate batch of the
  * columns it reads, matches marked, output gathered and pushed — so one probe
@@ -30,7 +34,7 @@
  * when there is no residual (a row without a chain is unmatched) and emitted
  * after the batch's pairs otherwise; unmatched build rows are emitted at
  * finish() from a per-row matched flag. Without keys every build row is a
- * candidate for every probe row: the chain is simply the range of all rows,
+ * candidate for every probe row: the candidates are simply all rows in order,
  * so a cross join runs through the same chunked pair machinery.
  */
 #include <assert.h>
@@ -38,29 +42,24 @@
 
 #include "exec/key_hash.h"
 
-/* End of a chain / no match. Build sides are limited to fewer rows. */
+/* End of a chain / no match; never a row id (the id space stays below it). */
 #define NONE UINT32_MAX
-/* How many rows ahead table slots are prefetched. */
+/* How many rows ahead table slots and chain heads are prefetched. */
 #define PREFETCH_D 16
 /* How many rows ahead gathers prefetch build values: a gather step is a few
  * cycles, a miss hundreds. */
 #define GATHER_D 64
-/* Initial table size is for at most this many distinct keys; it grows from there. */
-#define INITIAL_KEYS 65536
+
+/* Slot tag bit 0: the key has more than one build row (follow `next`). */
+#define TAG_MULTI 1u
 
 typedef struct join_slot {
     uint64_t key;   /* single fixed-width key: its bits (em__key_bits) */
-    uint32_t tag;   /* upper 32 bits of the hash */
-    uint32_t head1; /* first build row of the key's chain, + 1; 0 = empty */
+    uint32_t tag;   /* upper 31 bits of the hash, and TAG_MULTI */
+    uint32_t head1; /* row id of the first build row with the key, + 1; 0 = empty */
 } join_slot;
 
-typedef struct join_entry {
-    uint32_t next; /* next build row with the same key, or NONE */
-    uint32_t batch;
-    uint32_t row;
-} join_entry;
-
-/* Where pair generation stopped: row i, and inside its chain at e when mid. */
+/* Where pair generation stopped: row i, and inside its candidates at e when mid. */
 typedef struct pair_cursor {
     int64_t i;
     uint32_t e;
@@ -94,16 +93,22 @@ typedef struct hash_join_op {
     em_source *build_src;
     bool built;
     bool done; /* downstream needs no more rows */
-    /* the build side */
+    /* The build side. A build row's id is (batch << shift) | row, so that a
+     * pair names its row without another lookup; its dense number (0 ..
+     * nbuild - 1, in arrival order) is boff[batch] + row. */
     em_batch_list build;
     int64_t nbuild;
-    join_entry *entries;
+    int shift;
+    uint32_t rmask;
+    uint32_t *boff; /* dense number of each batch's first row */
+    uint32_t *next; /* by dense number: the next row id with the same key, or NONE */
     join_slot *slots;
     int64_t nslots;
     int64_t ngroups;
     uint32_t null_head; /* chain of build rows with a NULL key */
     int64_t nnull;
-    uint8_t *bmatched; /* build_outer: per build row */
+    uint8_t *bmatched; /* build_outer: by dense number */
+    bool big_build;    /* build columns exceed the caches: prefetch in gathers */
     /* per build column and batch (index c * nbatches + b), for gathers */
     const void **bdata;
     const uint8_t **bvalid;
@@ -115,13 +120,12 @@ typedef struct hash_join_op {
     uint8_t *keyok;    /* every key of the row is non-NULL */
     uint8_t *pmatched; /* the row has a match (residual kinds) */
     uint32_t *heads;   /* first candidate build row per probe row, or NONE */
+    uint8_t *multi;    /* the candidates go on after heads[i] (follow `next`) */
     uint32_t *heads2;
-    int32_t *pp;       /* pairs: probe row */
-    uint32_t *pe;      /* pairs: build row, NONE = unmatched probe row */
-    uint32_t *gb, *gr; /* the build rows' batch and row */
+    int32_t *pp;   /* pairs: probe row */
+    uint32_t *pe;  /* pairs: build row id, NONE = unmatched probe row */
+    bool has_none; /* pe holds NONE */
     int32_t *sel;
-    bool has_none;  /* gb holds NONE (set with gb) */
-    bool big_build; /* build columns exceed the caches: prefetch in gathers */
 } hash_join_op;
 
 static bool cancelled(const hash_join_op *j)
@@ -136,19 +140,42 @@ static int cancel_error(em_error *err)
 
 /* ---- the build side --------------------------------------------------------- */
 
+static inline uint32_t row_batch(const hash_join_op *j, uint32_t id)
+{
+    return id >> j->shift;
+}
+
+static inline uint32_t row_index(const hash_join_op *j, uint32_t id)
+{
+    return id & j->rmask;
+}
+
+static inline uint32_t row_dense(const hash_join_op *j, uint32_t id)
+{
+    return j->boff[id >> j->shift] + (id & j->rmask);
+}
+
 static inline const em_vector *build_col(const hash_join_op *j, uint32_t b, int col)
 {
     return j->build.items[b]->cols[col];
 }
 
-/* Keys of build rows g1 and g2 (both without NULLs) are equal. */
-static bool build_rows_equal(const hash_join_op *j, uint32_t g1, uint32_t g2)
+/* The id after `id` in arrival order, or NONE after the last row. */
+static inline uint32_t row_after(const hash_join_op *j, uint32_t id)
 {
-    const join_entry *x = &j->entries[g1], *y = &j->entries[g2];
+    uint32_t b = row_batch(j, id), r = row_index(j, id) + 1;
+    if (r < (uint32_t)j->build.items[b]->nrows) return id + 1;
+    return (int64_t)b + 1 < j->build.count ? (b + 1) << j->shift : NONE;
+}
+
+/* Keys of build rows x and y (ids; both without NULLs) are equal. */
+static bool build_rows_equal(const hash_join_op *j, uint32_t x, uint32_t y)
+{
+    uint32_t bx = row_batch(j, x), rx = row_index(j, x);
+    uint32_t by = row_batch(j, y), ry = row_index(j, y);
     for (int k = 0; k < j->nkeys; k++) {
         int c = j->build_keys[k];
-        if (!em__value_eq(build_col(j, x->batch, c), x->row, build_col(j, y->batch, c), y->row,
-                          j->kcls[k]))
+        if (!em__value_eq(build_col(j, bx, c), rx, build_col(j, by, c), ry, j->kcls[k]))
             return false;
     }
     return true;
@@ -162,7 +189,7 @@ static void table_grow(hash_join_op *j, const uint64_t *bhash)
     for (int64_t s = 0; s < j->nslots; s++) {
         const join_slot *old = &j->slots[s];
         if (old->head1 == 0) continue;
-        uint64_t pos = bhash[old->head1 - 1] & mask;
+        uint64_t pos = bhash[row_dense(j, old->head1 - 1)] & mask;
         while (slots[pos].head1 != 0) pos = (pos + 1) & mask;
         slots[pos] = *old;
     }
@@ -171,27 +198,29 @@ static void table_grow(hash_join_op *j, const uint64_t *bhash)
     j->nslots = nslots;
 }
 
-/* Insert build row g (key without NULLs, hash h) at the front of its key's chain. */
-static inline void table_insert(hash_join_op *j, uint32_t g, uint64_t h, uint64_t kb,
+/* Insert build row `id` (dense number g, key without NULLs, hash h) at the
+ * front of its key's chain. */
+static inline void table_insert(hash_join_op *j, uint32_t id, uint32_t g, uint64_t h, uint64_t kb,
                                 const uint64_t *bhash)
 {
     uint64_t mask = (uint64_t)j->nslots - 1;
     uint64_t pos = h & mask;
-    uint32_t tag = (uint32_t)(h >> 32);
+    uint32_t tag = (uint32_t)(h >> 32) & ~TAG_MULTI;
     for (;;) {
         join_slot *sl = &j->slots[pos];
         if (sl->head1 == 0) {
             sl->key = kb;
             sl->tag = tag;
-            sl->head1 = g + 1;
-            j->entries[g].next = NONE;
+            sl->head1 = id + 1;
+            j->next[g] = NONE;
             if (++j->ngroups * 2 > j->nslots) table_grow(j, bhash);
             return;
         }
-        if (sl->tag == tag &&
-            (j->inline_key ? sl->key == kb : build_rows_equal(j, g, sl->head1 - 1))) {
-            j->entries[g].next = sl->head1 - 1;
-            sl->head1 = g + 1;
+        if ((sl->tag & ~TAG_MULTI) == tag &&
+            (j->inline_key ? sl->key == kb : build_rows_equal(j, id, sl->head1 - 1))) {
+            j->next[g] = sl->head1 - 1;
+            sl->head1 = id + 1;
+            sl->tag |= TAG_MULTI;
             return;
         }
         pos = (pos + 1) & mask;
@@ -202,12 +231,13 @@ static void build_table(hash_join_op *j)
 {
     int64_t n = j->nbuild;
     int64_t nb = j->build.count;
-    /* Hash every build row and note which have a NULL key. */
+    /* Hash every build row and note which have a NULL key (by dense number). */
     uint64_t *bhash = em_malloc((size_t)(n > 0 ? n : 1) * sizeof(uint64_t));
     uint8_t *bok = em_malloc((size_t)(n > 0 ? n : 1));
     int64_t nvalid = 0;
-    for (int64_t b = 0, g0 = 0; b < nb; b++) {
+    for (int64_t b = 0; b < nb; b++) {
         const em_batch *bt = j->build.items[b];
+        uint32_t g0 = j->boff[b];
         memset(bok + g0, 1, (size_t)bt->nrows);
         for (int k = 0; k < j->nkeys; k++) {
             const em_vector *v = bt->cols[j->build_keys[k]];
@@ -215,11 +245,19 @@ static void build_table(hash_join_op *j)
             if (v->validity != NULL)
                 for (int64_t r = 0; r < bt->nrows; r++) bok[g0 + r] &= em_vector_is_valid(v, r);
         }
-        g0 += bt->nrows;
     }
-    for (int64_t g = 0; g < n; g++) nvalid += bok[g];
-
-    int64_t want = 2 * EM_MIN(nvalid, (int64_t)INITIAL_KEYS);
+    /* Size the table for the distinct keys a sketch of the hashes estimates
+     * (it still grows if that was short): growing from small would move
+     * every slot a few times, sizing by rows wastes memory on duplicates. */
+    em__hll sketch;
+    memset(&sketch, 0, sizeof(sketch));
+    for (int64_t g = 0; g < n; g++) {
+        nvalid += bok[g];
+        if (bok[g]) em__hll_add(&sketch, bhash[g]);
+    }
+    int64_t distinct = em__hll_estimate(&sketch);
+    em__hll_release(&sketch);
+    int64_t want = 2 * EM_MIN(nvalid, distinct + distinct / 16 + 16);
     j->nslots = 16;
     while (j->nslots < want) j->nslots *= 2;
     j->slots = em_calloc((size_t)j->nslots, sizeof(join_slot));
@@ -227,22 +265,22 @@ static void build_table(hash_join_op *j)
 
     /* Rows go in last to first, each at the front of its chain, so that
      * chains list rows in arrival order. */
-    int64_t g = n;
     for (int64_t b = nb - 1; b >= 0; b--) {
         const em_batch *bt = j->build.items[b];
         const em_vector *kv = bt->cols[j->build_keys[0]];
         for (int64_t r = bt->nrows - 1; r >= 0; r--) {
-            g--;
+            uint32_t g = j->boff[b] + (uint32_t)r;
+            uint32_t id = ((uint32_t)b << j->shift) | (uint32_t)r;
             if (g >= PREFETCH_D)
                 __builtin_prefetch(&j->slots[bhash[g - PREFETCH_D] & (uint64_t)(j->nslots - 1)]);
             if (!bok[g]) {
-                j->entries[g].next = j->null_head;
-                j->null_head = (uint32_t)g;
+                j->next[g] = j->null_head;
+                j->null_head = id;
                 j->nnull++;
                 continue;
             }
             uint64_t kb = j->inline_key ? em__key_bits(kv, r, j->kcls[0]) : 0;
-            table_insert(j, (uint32_t)g, bhash[g], kb, bhash);
+            table_insert(j, id, g, bhash[g], kb, bhash);
         }
     }
     em_free(bhash);
@@ -271,6 +309,7 @@ static int check_batch(const hash_join_op *j, const em_batch *b, bool probe, em_
 static int build_side(hash_join_op *j, em_error *err)
 {
     j->built = true;
+    int64_t maxrows = 1;
     for (;;) {
         if (cancelled(j)) return cancel_error(err);
         em_batch *b = NULL;
@@ -282,20 +321,24 @@ static int build_side(hash_join_op *j, em_error *err)
             if (rc < 0) return rc;
             continue;
         }
+        maxrows = EM_MAX(maxrows, b->nrows);
         em_batch_list_push(&j->build, b);
-        if (j->build.rows >= (int64_t)NONE || j->build.count >= (int64_t)NONE)
-            return em_error_set(err, EM_EUNSUPPORTED,
-                                "hash join: the build side has more than %u rows", NONE - 1);
     }
     int64_t n = j->nbuild = j->build.rows;
     int64_t nb = j->build.count;
-    j->entries = em_malloc((size_t)(n > 0 ? n : 1) * sizeof(join_entry));
-    for (int64_t b = 0, g = 0; b < nb; b++)
-        for (int64_t r = 0; r < j->build.items[b]->nrows; r++, g++) {
-            j->entries[g].next = NONE;
-            j->entries[g].batch = (uint32_t)b;
-            j->entries[g].row = (uint32_t)r;
-        }
+    /* Row ids must stay below NONE. */
+    while (((int64_t)1 << j->shift) < maxrows) j->shift++;
+    if (nb > 0 && (((nb - 1) << j->shift) | (maxrows - 1)) >= (int64_t)NONE)
+        return em_error_set(err, EM_EUNSUPPORTED,
+                            "hash join: the build side is too large (%lld rows in %lld batches)",
+                            (long long)n, (long long)nb);
+    j->rmask = (uint32_t)(((int64_t)1 << j->shift) - 1);
+    j->boff = em_malloc((size_t)(nb + 1) * sizeof(uint32_t));
+    for (int64_t b = 0, g = 0; b <= nb; b++) {
+        j->boff[b] = (uint32_t)g;
+        if (b < nb) g += j->build.items[b]->nrows;
+    }
+    j->next = em_malloc((size_t)(n > 0 ? n : 1) * sizeof(uint32_t));
     size_t ncells = (size_t)(j->build_ncols > 0 ? j->build_ncols : 1) * (size_t)(nb > 0 ? nb : 1);
     j->bdata = em_calloc(ncells, sizeof(void *));
     j->bvalid = em_calloc(ncells, sizeof(uint8_t *));
@@ -320,39 +363,21 @@ static int build_side(hash_join_op *j, em_error *err)
 
 /* ---- gathering output columns ----------------------------------------------- */
 
-/* Batch and row of every pair's build row (NONE for unmatched probe rows),
- * for pairs made other than by fill_pairs. */
-static void resolve_pairs(hash_join_op *j, int64_t m)
-{
-    const join_entry *E = j->entries;
-    bool none = false;
-    for (int64_t k = 0; k < m; k++) {
-        uint32_t e = j->pe[k];
-        if (e == NONE) {
-            j->gb[k] = NONE;
-            j->gr[k] = 0;
-            none = true;
-        } else {
-            j->gb[k] = E[e].batch;
-            j->gr[k] = E[e].row;
-        }
-    }
-    j->has_none = none;
-}
-
 static em_vector *null_vector(em_type t, int64_t m)
 {
     em_value v = em_value_null(t);
     return em_vector_from_value(&v, m);
 }
 
-/* Build column c for the resolved pairs [0, m). */
+/* Build column c for the pairs [0, m). */
 static em_vector *gather_build(const hash_join_op *j, int c, int64_t m)
 {
     em_type t = j->build_types[c];
     int64_t nb = j->build.count;
     if (t.id == EM_TYPE_NULL || nb == 0) return null_vector(t, m);
-    const uint32_t *gb = j->gb, *gr = j->gr;
+    const uint32_t *pe = j->pe;
+    const int sh = j->shift;
+    const uint32_t rm = j->rmask;
     const void *const *data = &j->bdata[(size_t)c * (size_t)nb];
     bool none = j->has_none;
     em_vector *v = em_vector_create(t, m);
@@ -362,15 +387,17 @@ static em_vector *gather_build(const hash_join_op *j, int c, int64_t m)
         T *d = (T *)v->data;                                                                       \
         if (j->big_build) {                                                                        \
             for (int64_t k = 0; k < m; k++) {                                                      \
-                uint32_t b = gb[k];                                                                \
-                if (k + GATHER_D < m && gb[k + GATHER_D] != NONE)                                  \
-                    __builtin_prefetch((const T *)data[gb[k + GATHER_D]] + gr[k + GATHER_D]);      \
-                d[k] = (none && b == NONE) ? (T)0 : ((const T *)data[b])[gr[k]];                   \
+                uint32_t id = pe[k];                                                               \
+                if (k + GATHER_D < m && pe[k + GATHER_D] != NONE) {                                \
+                    uint32_t ahead = pe[k + GATHER_D];                                             \
+                    __builtin_prefetch((const T *)data[ahead >> sh] + (ahead & rm));               \
+                }                                                                                  \
+                d[k] = (none && id == NONE) ? (T)0 : ((const T *)data[id >> sh])[id & rm];         \
             }                                                                                      \
         } else {                                                                                   \
             for (int64_t k = 0; k < m; k++) {                                                      \
-                uint32_t b = gb[k];                                                                \
-                d[k] = (none && b == NONE) ? (T)0 : ((const T *)data[b])[gr[k]];                   \
+                uint32_t id = pe[k];                                                               \
+                d[k] = (none && id == NONE) ? (T)0 : ((const T *)data[id >> sh])[id & rm];         \
             }                                                                                      \
         }                                                                                          \
     } while (0)
@@ -384,19 +411,21 @@ static em_vector *gather_build(const hash_join_op *j, int c, int64_t m)
             const char *const *chars = &j->bchars[(size_t)c * (size_t)nb];
             int64_t total = 0;
             for (int64_t k = 0; k < m; k++) {
-                if (gb[k] == NONE) continue;
-                const int32_t *so = data[gb[k]];
-                total += so[gr[k] + 1] - so[gr[k]];
+                if (pe[k] == NONE) continue;
+                const int32_t *so = data[pe[k] >> sh];
+                uint32_t r = pe[k] & rm;
+                total += so[r + 1] - so[r];
             }
             em_vector_reserve_chars(v, total);
             int32_t *off = EM_VEC_OFFSETS(v);
             int64_t pos = 0;
             off[0] = 0;
             for (int64_t k = 0; k < m; k++) {
-                if (gb[k] != NONE) {
-                    const int32_t *so = data[gb[k]];
-                    int32_t start = so[gr[k]], len = so[gr[k] + 1] - start;
-                    if (len > 0) memcpy(v->chars + pos, chars[gb[k]] + start, (size_t)len);
+                if (pe[k] != NONE) {
+                    uint32_t b = pe[k] >> sh, r = pe[k] & rm;
+                    const int32_t *so = data[b];
+                    int32_t start = so[r], len = so[r + 1] - start;
+                    if (len > 0) memcpy(v->chars + pos, chars[b] + start, (size_t)len);
                     pos += len;
                 }
                 off[k + 1] = (int32_t)pos;
@@ -414,10 +443,11 @@ static em_vector *gather_build(const hash_join_op *j, int c, int64_t m)
         size_t w = em_type_width(t);
         char *d = v->data;
         for (int64_t k = 0; k < m; k++) {
-            if (gb[k] == NONE)
+            if (pe[k] == NONE)
                 memset(d + (size_t)k * w, 0, w);
             else
-                memcpy(d + (size_t)k * w, (const char *)data[gb[k]] + (size_t)gr[k] * w, w);
+                memcpy(d + (size_t)k * w,
+                       (const char *)data[pe[k] >> sh] + (size_t)(pe[k] & rm) * w, w);
         }
         break;
     }
@@ -427,9 +457,14 @@ static em_vector *gather_build(const hash_join_op *j, int c, int64_t m)
     if (none || j->bnulls[c]) {
         const uint8_t *const *valid = &j->bvalid[(size_t)c * (size_t)nb];
         for (int64_t k = 0; k < m; k++) {
-            uint32_t b = gb[k];
-            if (b == NONE || (valid[b] != NULL && !((valid[b][gr[k] >> 3] >> (gr[k] & 7)) & 1)))
+            uint32_t id = pe[k];
+            if (id == NONE) {
                 em_vector_set_null(v, k);
+                continue;
+            }
+            const uint8_t *bits = valid[id >> sh];
+            uint32_t r = id & rm;
+            if (bits != NULL && !((bits[r >> 3] >> (r & 7)) & 1)) em_vector_set_null(v, k);
         }
     }
     return v;
@@ -444,8 +479,8 @@ static bool pairs_identity(const hash_join_op *j, const em_batch *probe, int64_t
     return true;
 }
 
-/* Output column c ([left..., right...]) for the resolved pairs [0, m); a NULL
- * probe batch gives NULL probe columns (unmatched build rows). */
+/* Output column c ([left..., right...]) for the pairs [0, m); a NULL probe
+ * batch gives NULL probe columns (unmatched build rows). */
 static em_vector *pair_column(const hash_join_op *j, const em_batch *probe, int c, int64_t m,
                               bool identity)
 {
@@ -484,14 +519,14 @@ static int emit_probe_rows(hash_join_op *j, const em_batch *probe, int64_t nsel,
 
 /* ---- probing ------------------------------------------------------------------ */
 
-/* Fill j->heads (first candidate build row per probe row) and j->keyok. */
+/* Fill j->heads (first candidate build row per probe row), j->multi and j->keyok. */
 static void lookup(hash_join_op *j, const em_batch *b, int64_t n)
 {
     uint32_t *heads = j->heads;
-    uint8_t *keyok = j->keyok;
+    uint8_t *keyok = j->keyok, *multi = j->multi;
     memset(keyok, 1, (size_t)n);
     if (j->nkeys == 0) {
-        /* Every build row is a candidate: the chain is the range [0, nbuild). */
+        /* Every build row is a candidate: fill_pairs runs through all of them. */
         uint32_t h = j->nbuild > 0 ? 0 : NONE;
         for (int64_t i = 0; i < n; i++) heads[i] = h;
         return;
@@ -512,7 +547,6 @@ static void lookup(hash_join_op *j, const em_batch *b, int64_t n)
         em__hash_column(b->cols[j->probe_keys[k]], j->kcls[k], n, hashes, k == 0);
 
     const join_slot *slots = j->slots;
-    const join_entry *E = j->entries;
     uint64_t mask = (uint64_t)j->nslots - 1;
     if (j->inline_key) {
         const em_vector *kv = b->cols[j->probe_keys[0]];
@@ -528,74 +562,83 @@ static void lookup(hash_join_op *j, const em_batch *b, int64_t n)
             for (int64_t i = 0; i < n; i++) kb[i] = em__key_bits(kv, i, j->kcls[0]);
             break;
         }
+        /* The key in the slot decides: one cache line per probe. */
         for (int64_t i = 0; i < n; i++) {
             if (i + PREFETCH_D < n) __builtin_prefetch(&slots[hashes[i + PREFETCH_D] & mask]);
             uint32_t head = NONE;
+            uint8_t more = 0;
             if (all_ok || keyok[i]) {
-                uint64_t h = hashes[i], key = kb[i];
-                uint32_t tag = (uint32_t)(h >> 32);
-                for (uint64_t pos = h & mask;; pos = (pos + 1) & mask) {
+                uint64_t key = kb[i];
+                for (uint64_t pos = hashes[i] & mask;; pos = (pos + 1) & mask) {
                     join_slot sl = slots[pos];
                     if (sl.head1 == 0) break;
-                    if (sl.tag == tag && sl.key == key) {
+                    if (sl.key == key) {
                         head = sl.head1 - 1;
-                        /* The chain walk reads this entry soon after. */
-                        __builtin_prefetch(&E[head]);
+                        more = sl.tag & TAG_MULTI;
+                        /* The chain walk reads the next row soon after. */
+                        if (more) __builtin_prefetch(&j->next[row_dense(j, head)]);
                         break;
                     }
                 }
             }
             heads[i] = head;
+            multi[i] = more;
         }
         return;
     }
-    /* General keys: the tag filters, the build row's keys decide. */
+    /* General keys: the tag filters, the build row's keys decide. The first
+     * key of the row a slot names is prefetched when the slot has arrived. */
     const em_vector *kv[16];
     const em_vector **pk = j->nkeys <= 16 ? kv : em_malloc(sizeof(em_vector *) * (size_t)j->nkeys);
     for (int k = 0; k < j->nkeys; k++) pk[k] = b->cols[j->probe_keys[k]];
+    int64_t nb = j->build.count;
+    const void *const *kdata = &j->bdata[(size_t)j->build_keys[0] * (size_t)nb];
+    size_t kw = em_type_width(j->build_types[j->build_keys[0]]);
     for (int64_t i = 0; i < n; i++) {
         if (i + 2 * PREFETCH_D < n) __builtin_prefetch(&slots[hashes[i + 2 * PREFETCH_D] & mask]);
-        if (i + PREFETCH_D < n) {
+        if (i + PREFETCH_D < n && kw > 0) {
             uint32_t h1 = slots[hashes[i + PREFETCH_D] & mask].head1;
-            if (h1 != 0) __builtin_prefetch(&E[h1 - 1]);
+            if (h1 != 0)
+                __builtin_prefetch((const char *)kdata[row_batch(j, h1 - 1)] +
+                                   (size_t)row_index(j, h1 - 1) * kw);
         }
         uint32_t head = NONE;
+        uint8_t more = 0;
         if (all_ok || keyok[i]) {
-            uint64_t h = hashes[i];
-            uint32_t tag = (uint32_t)(h >> 32);
-            for (uint64_t pos = h & mask;; pos = (pos + 1) & mask) {
+            uint32_t tag = (uint32_t)(hashes[i] >> 32) & ~TAG_MULTI;
+            for (uint64_t pos = hashes[i] & mask;; pos = (pos + 1) & mask) {
                 join_slot sl = slots[pos];
                 if (sl.head1 == 0) break;
-                if (sl.tag != tag) continue;
-                const join_entry *e = &E[sl.head1 - 1];
+                if ((sl.tag & ~TAG_MULTI) != tag) continue;
+                uint32_t bb = row_batch(j, sl.head1 - 1), rr = row_index(j, sl.head1 - 1);
                 bool eq = true;
                 for (int k = 0; k < j->nkeys && eq; k++)
-                    eq = em__value_eq(pk[k], i, build_col(j, e->batch, j->build_keys[k]), e->row,
-                                      j->kcls[k]);
+                    eq = em__value_eq(pk[k], i, build_col(j, bb, j->build_keys[k]), rr, j->kcls[k]);
                 if (eq) {
                     head = sl.head1 - 1;
+                    more = sl.tag & TAG_MULTI;
                     break;
                 }
             }
         }
         heads[i] = head;
+        multi[i] = more;
     }
     if (pk != kv) em_free(pk);
 }
 
-/* Produce up to EM_BATCH_ROWS pairs from the cursor on, resolved (gb, gr)
- * from the entry the chain walk reads anyway. Candidates of row i start at
- * heads[i] and follow the chains (or, with `range`, run to the last build
- * row). `outer`: a row without candidates gives a pair with NONE.
+/* Produce up to EM_BATCH_ROWS pairs from the cursor on. Candidates of row i
+ * start at heads[i]; they go on through `next` when multi[i] is set (or
+ * always when multi is NULL), or, with `range`, through every later build
+ * row. `outer`: a row without candidates gives a pair with NONE.
  * `skip_matched`: rows already marked matched are skipped (SEMI/ANTI). */
 static int64_t fill_pairs(hash_join_op *j, pair_cursor *c, int64_t n, const uint32_t *heads,
-                          bool range, bool outer, bool skip_matched)
+                          const uint8_t *multi, bool range, bool outer, bool skip_matched)
 {
     const int64_t cap = EM_BATCH_ROWS;
-    const join_entry *E = j->entries;
-    const uint32_t end = (uint32_t)j->nbuild;
+    const uint32_t *next = j->next;
     int32_t *pp = j->pp;
-    uint32_t *pe = j->pe, *gb = j->gb, *gr = j->gr;
+    uint32_t *pe = j->pe;
     int64_t m = 0, i = c->i;
     uint32_t e = c->e;
     bool mid = c->mid, none = false;
@@ -606,41 +649,37 @@ static int64_t fill_pairs(hash_join_op *j, pair_cursor *c, int64_t n, const uint
             continue;
         }
         if (!mid) {
-            if (!range && i + PREFETCH_D < n && heads[i + PREFETCH_D] != NONE)
-                __builtin_prefetch(&E[heads[i + PREFETCH_D]]);
             e = heads[i];
             if (e == NONE) {
                 if (outer) {
                     pp[m] = (int32_t)i;
-                    pe[m] = NONE;
-                    gb[m] = NONE;
-                    gr[m++] = 0;
+                    pe[m++] = NONE;
                     none = true;
                 }
                 i++;
                 continue;
             }
+            pp[m] = (int32_t)i;
+            pe[m++] = e;
+            if (range)
+                e = row_after(j, e);
+            else
+                e = multi == NULL || multi[i] ? next[row_dense(j, e)] : NONE;
         }
         if (range) {
-            while (e < end && m < cap) {
+            while (e != NONE && m < cap) {
                 pp[m] = (int32_t)i;
-                pe[m] = e;
-                gb[m] = E[e].batch;
-                gr[m++] = E[e].row;
-                e++;
+                pe[m++] = e;
+                e = row_after(j, e);
             }
-            mid = e < end;
         } else {
             while (e != NONE && m < cap) {
-                const join_entry *en = &E[e];
                 pp[m] = (int32_t)i;
-                pe[m] = e;
-                gb[m] = en->batch;
-                gr[m++] = en->row;
-                e = en->next;
+                pe[m++] = e;
+                e = next[row_dense(j, e)];
             }
-            mid = e != NONE;
         }
+        mid = e != NONE;
         if (mid) break;
         i++;
     }
@@ -668,8 +707,6 @@ static int apply_residual(hash_join_op *j, const em_batch *probe, int64_t *m, em
         int32_t s = j->sel[k];
         j->pp[k] = j->pp[s];
         j->pe[k] = j->pe[s];
-        j->gb[k] = j->gb[s];
-        j->gr[k] = j->gr[s];
     }
     *m = nsel;
     return 0;
@@ -685,20 +722,20 @@ static int process_pairs(hash_join_op *j, const em_batch *probe, int64_t m, em_e
     }
     if (j->build_outer)
         for (int64_t k = 0; k < m; k++)
-            if (j->pe[k] != NONE) j->bmatched[j->pe[k]] = 1;
+            if (j->pe[k] != NONE) j->bmatched[row_dense(j, j->pe[k])] = 1;
     if (j->semi_like) return 0;
     return emit_pairs(j, probe, m, err);
 }
 
 /* Run every pair of the probe batch from the given candidate heads. */
-static int run_pairs(hash_join_op *j, const em_batch *probe, const uint32_t *heads, bool range,
-                     bool outer, em_error *err)
+static int run_pairs(hash_join_op *j, const em_batch *probe, const uint32_t *heads,
+                     const uint8_t *multi, bool range, bool outer, em_error *err)
 {
     int64_t n = probe->nrows;
     pair_cursor cur = {0, NONE, false};
     bool skip = j->semi_like;
     while (cur.i < n) {
-        int64_t m = fill_pairs(j, &cur, n, heads, range, outer, skip);
+        int64_t m = fill_pairs(j, &cur, n, heads, multi, range, outer, skip);
         int rc = process_pairs(j, probe, m, err);
         if (rc != 0) return rc;
         if (cancelled(j)) return cancel_error(err);
@@ -723,16 +760,16 @@ static int probe_semi(hash_join_op *j, const em_batch *b, em_error *err)
     if (j->residual != NULL) {
         memset(j->pmatched, 0, (size_t)n);
         bool range = j->nkeys == 0;
-        EM_TRY(run_pairs(j, b, j->heads, range, false, err));
+        EM_TRY(run_pairs(j, b, j->heads, j->multi, range, false, err));
         if (j->done) return EM_OP_DONE;
         if (j->kind == EM_JOIN_KIND_ANTI_NULL_AWARE && j->nbuild > 0) {
             /* NOT IN with a residual: a row is also excluded by a build row
              * with a NULL key, and a row with a NULL key by any build row,
              * that passes the residual. */
             for (int64_t i = 0; i < n; i++) j->heads2[i] = j->keyok[i] ? j->null_head : NONE;
-            EM_TRY(run_pairs(j, b, j->heads2, false, false, err));
+            EM_TRY(run_pairs(j, b, j->heads2, NULL, false, false, err));
             for (int64_t i = 0; i < n; i++) j->heads2[i] = j->keyok[i] ? NONE : 0;
-            EM_TRY(run_pairs(j, b, j->heads2, true, false, err));
+            EM_TRY(run_pairs(j, b, j->heads2, NULL, true, false, err));
         }
     }
     int64_t nsel = 0;
@@ -748,7 +785,7 @@ static int probe_pairs(hash_join_op *j, const em_batch *b, em_error *err)
     int64_t n = b->nrows;
     bool late_outer = j->probe_outer && j->residual != NULL;
     if (j->residual != NULL) memset(j->pmatched, 0, (size_t)n);
-    EM_TRY(run_pairs(j, b, j->heads, j->nkeys == 0, j->probe_outer && !late_outer, err));
+    EM_TRY(run_pairs(j, b, j->heads, j->multi, j->nkeys == 0, j->probe_outer && !late_outer, err));
     if (j->done) return EM_OP_DONE;
     if (!late_outer) return 0;
     /* Rows whose candidates all failed the residual, with NULL build columns. */
@@ -758,7 +795,7 @@ static int probe_pairs(hash_join_op *j, const em_batch *b, em_error *err)
         j->pp[m] = (int32_t)i;
         j->pe[m++] = NONE;
     }
-    resolve_pairs(j, m);
+    j->has_none = true;
     return emit_pairs(j, b, m, err);
 }
 
@@ -825,21 +862,23 @@ static int hash_join_finish(em_op *op, em_error *err)
     if (!j->built) EM_TRY(build_side(j, err));
     if (j->build_outer && !j->done) {
         /* Build rows no probe row matched, with NULL probe columns. */
+        j->has_none = false;
         int64_t m = 0;
-        for (int64_t g = 0; g < j->nbuild && !j->done; g++) {
-            if (j->bmatched[g]) continue;
-            j->pe[m++] = (uint32_t)g;
-            if (m == EM_BATCH_ROWS || g == j->nbuild - 1) {
-                if (cancelled(j)) return cancel_error(err);
-                resolve_pairs(j, m);
-                EM_TRY(emit_pairs(j, NULL, m, err));
-                m = 0;
+        for (int64_t b = 0; b < j->build.count && !j->done; b++) {
+            int64_t rows = j->build.items[b]->nrows;
+            const uint8_t *matched = j->bmatched + j->boff[b];
+            for (int64_t r = 0; r < rows; r++) {
+                if (matched[r]) continue;
+                j->pe[m++] = ((uint32_t)b << j->shift) | (uint32_t)r;
+                if (m == EM_BATCH_ROWS) {
+                    if (cancelled(j)) return cancel_error(err);
+                    EM_TRY(emit_pairs(j, NULL, m, err));
+                    m = 0;
+                    if (j->done) break;
+                }
             }
         }
-        if (m > 0 && !j->done) {
-            resolve_pairs(j, m);
-            EM_TRY(emit_pairs(j, NULL, m, err));
-        }
+        if (m > 0 && !j->done) EM_TRY(emit_pairs(j, NULL, m, err));
     }
     return em_op_finish_next(op, err);
 }
@@ -854,7 +893,8 @@ static void hash_join_destroy(em_op *op)
     em_free(j->kcls);
     em_free(j->types);
     em_free(j->resid_cols);
-    em_free(j->entries);
+    em_free(j->boff);
+    em_free(j->next);
     em_free(j->slots);
     em_free(j->bmatched);
     em_free(j->bdata);
@@ -866,11 +906,10 @@ static void hash_join_destroy(em_op *op)
     em_free(j->keyok);
     em_free(j->pmatched);
     em_free(j->heads);
+    em_free(j->multi);
     em_free(j->heads2);
     em_free(j->pp);
     em_free(j->pe);
-    em_free(j->gb);
-    em_free(j->gr);
     em_free(j->sel);
     em_free(j);
 }
@@ -984,7 +1023,10 @@ static void init_spec(hash_join_op *j, const em_join_spec *s)
     j->probe_types = s->build_right ? ltypes : rtypes;
     j->build_types = s->build_right ? rtypes : ltypes;
     j->out_ncols = j->semi_like ? s->left_ncols : ntypes;
-    j->inline_key = s->nkeys == 1 && j->kcls[0] != EM__VC_STR && j->kcls[0] != EM__VC_NULL;
+    /* Keys whose equality is equality of em__key_bits (not strings, nor
+     * intervals, which are equal by span). */
+    j->inline_key = s->nkeys == 1 && (j->kcls[0] == EM__VC_BOOL || j->kcls[0] == EM__VC_I32 ||
+                                      j->kcls[0] == EM__VC_I64 || j->kcls[0] == EM__VC_F64);
 }
 
 em_op *em_op_hash_join_create(em_task_ctx *ctx, const em_join_spec *spec, em_source *build)
@@ -1006,8 +1048,7 @@ em_op *em_op_hash_join_create(em_task_ctx *ctx, const em_join_spec *spec, em_sou
     j->heads2 = em_malloc(n * sizeof(uint32_t));
     j->pp = em_malloc(n * sizeof(int32_t));
     j->pe = em_malloc(n * sizeof(uint32_t));
-    j->gb = em_malloc(n * sizeof(uint32_t));
-    j->gr = em_malloc(n * sizeof(uint32_t));
+    j->multi = em_malloc(n);
     j->sel = em_malloc(n * sizeof(int32_t));
     return &j->base;
 }

@@ -1,6 +1,6 @@
 /*
  * window_agg.c — aggregates over window frames: count(*), count, sum, avg,
- * min and max, and their DISTINCT forms.
+ * min, max, var/stddev, and the DISTINCT forms of count, sum and avg.
  *
  * Frames of consecutive rows never move backwards (window_frame.c), which
  * every method here relies on; none costs O(rows x frame):
@@ -15,10 +15,17 @@
  *     any Infinity or NaN) into every later frame; a tree query adds only the
  *     frame's own values, in O(log n).
  *   - min/max: a monotonic deque of row positions, O(1) amortized per row.
+ *   - var/stddev: Welford's running update when frames only grow, otherwise
+ *     a segment tree of (count, mean, M2) states combined as Chan et al. do,
+ *     which stays as stable as the running form.
  *   - DISTINCT: every value gets a dense id once; the frame keeps a count per
  *     id and is updated as rows enter and leave. Exact sums of distinct values
  *     are kept in 128 bits, DOUBLE ones with a compensated (Neumaier) sum and
- *     separate counts of infinities and NaNs.
+ *     separate counts of infinities and NaNs. approx_count_distinct is
+ *     answered exactly this way.
+ * Segment trees are built per partition, so that a DOUBLE result depends on
+ * its partition alone: not on which other partitions share the task, nor on
+ * whether the operator spilled.
  */
 #include <math.h>
 
@@ -26,9 +33,11 @@
 
 /* ---- helpers ------------------------------------------------------------------- */
 
+/* Frame bounds of one partition at a time. */
 typedef struct frames {
     int64_t *fs;
     int64_t *fe;
+    int64_t cap; /* rows of the largest partition */
 } frames;
 
 static void frames_init(frames *f, const em__win_input *in)
@@ -38,6 +47,7 @@ static void frames_init(frames *f, const em__win_input *in)
         m = EM_MAX(m, in->part_start[p + 1] - in->part_start[p]);
     f->fs = em_malloc((size_t)m * sizeof(int64_t));
     f->fe = em_malloc((size_t)m * sizeof(int64_t));
+    f->cap = m;
 }
 
 static void frames_release(frames *f)
@@ -87,7 +97,8 @@ static int scale_of(const em__win_view *v)
 static em_type sum_type(const em__win_view *v)
 {
     if (v->vc == EM__VC_F64) return em_type_make(EM_TYPE_DOUBLE);
-    if (v->type.id == EM_TYPE_DECIMAL) return em_type_decimal(EM_DECIMAL_MAX_PRECISION, v->type.scale);
+    if (v->type.id == EM_TYPE_DECIMAL)
+        return em_type_decimal(EM_DECIMAL_MAX_PRECISION, v->type.scale);
     return em_type_make(EM_TYPE_BIGINT);
 }
 
@@ -192,19 +203,20 @@ static void double_agg(const em__win_input *in, const em__win_call *c, const em_
     em__win_result_init(r, EM__WR_F64, em_type_make(EM_TYPE_DOUBLE), in->n);
     bool avg = c->call->agg == EM_AGG_AVG;
     bool running = c->frame.whole || c->frame.start == EM_BOUND_UNBOUNDED_PRECEDING;
-    int64_t n = v->n;
     int64_t *pc = prefix_counts(v);
-    double *tree = NULL;
-    if (!running) {
-        tree = em_malloc((size_t)(2 * n) * sizeof(double));
-        for (int64_t i = 0; i < n; i++) tree[n + i] = em__win_valid(v, i) ? v->f64[i] : 0.0;
-        for (int64_t k = n - 1; k >= 1; k--) tree[k] = tree[2 * k] + tree[2 * k + 1];
-    }
     frames f;
     frames_init(&f, in);
+    /* One tree per partition, so that a result depends on its partition
+     * alone (not on which other partitions share the task). */
+    double *tree = running ? NULL : em_malloc((size_t)(2 * f.cap) * sizeof(double));
     for (int64_t p = 0; p < in->nparts; p++) {
-        int64_t ps = in->part_start[p], pe = in->part_start[p + 1];
+        int64_t ps = in->part_start[p], pe = in->part_start[p + 1], m = pe - ps;
         em__win_frame_bounds(&c->frame, in, ps, pe, f.fs, f.fe);
+        if (!running) {
+            for (int64_t i = 0; i < m; i++)
+                tree[m + i] = em__win_valid(v, ps + i) ? v->f64[ps + i] : 0.0;
+            for (int64_t k = m - 1; k >= 1; k--) tree[k] = tree[2 * k] + tree[2 * k + 1];
+        }
         double acc = 0.0;
         int64_t upto = ps; /* running: acc holds the values of [ps, upto) */
         for (int64_t i = ps; i < pe; i++) {
@@ -220,13 +232,102 @@ static void double_agg(const em__win_input *in, const em__win_call *c, const em_
                     if (em__win_valid(v, upto)) acc += v->f64[upto];
                 sum = acc;
             } else {
-                sum = seg_query(tree, n, s, e);
+                sum = seg_query(tree, m, s - ps, e - ps);
             }
             r->f64[i] = avg ? sum / (double)cnt : sum;
         }
     }
     frames_release(&f);
     em_free(pc);
+    em_free(tree);
+}
+
+/* ---- variance and standard deviation ------------------------------------------------ */
+
+typedef struct welford {
+    int64_t n;
+    double mean, m2;
+} welford;
+
+static inline void welford_add(welford *w, double x)
+{
+    w->n++;
+    double d = x - w->mean;
+    w->mean += d / (double)w->n;
+    w->m2 += d * (x - w->mean);
+}
+
+/* The state of a followed by b (Chan et al.). */
+static inline welford welford_merge(welford a, welford b)
+{
+    if (b.n == 0) return a;
+    if (a.n == 0) return b;
+    double na = (double)a.n, nb = (double)b.n, nn = na + nb, d = b.mean - a.mean;
+    welford r = {a.n + b.n, a.mean + d * nb / nn, a.m2 + b.m2 + d * d * na * nb / nn};
+    return r;
+}
+
+static welford welford_query(const welford *t, int64_t n, int64_t l, int64_t r)
+{
+    welford left = {0, 0, 0}, right = {0, 0, 0};
+    for (l += n, r += n; l < r; l >>= 1, r >>= 1) {
+        if (l & 1) left = welford_merge(left, t[l++]);
+        if (r & 1) right = welford_merge(t[--r], right);
+    }
+    return welford_merge(left, right);
+}
+
+static double view_double(const em__win_view *v, int64_t i, double div)
+{
+    return v->vc == EM__VC_F64 ? v->f64[i] : (double)v->i64[i] / div;
+}
+
+static void variance(const em__win_input *in, const em__win_call *c, const em__win_view *v,
+                     em__win_result *r)
+{
+    em__win_result_init(r, EM__WR_F64, em_type_make(EM_TYPE_DOUBLE), in->n);
+    em_agg_kind k = c->call->agg;
+    bool samp = k == EM_AGG_STDDEV_SAMP || k == EM_AGG_VAR_SAMP;
+    bool sd = k == EM_AGG_STDDEV_SAMP || k == EM_AGG_STDDEV_POP;
+    bool running = c->frame.whole || c->frame.start == EM_BOUND_UNBOUNDED_PRECEDING;
+    double div = (double)em_pow10[scale_of(v)];
+    frames f;
+    frames_init(&f, in);
+    welford *tree = running ? NULL : em_malloc((size_t)(2 * f.cap) * sizeof(welford));
+    for (int64_t p = 0; p < in->nparts; p++) {
+        int64_t ps = in->part_start[p], pe = in->part_start[p + 1], m = pe - ps;
+        em__win_frame_bounds(&c->frame, in, ps, pe, f.fs, f.fe);
+        if (!running) {
+            for (int64_t i = 0; i < m; i++) {
+                welford leaf = {0, 0, 0};
+                if (em__win_valid(v, ps + i)) welford_add(&leaf, view_double(v, ps + i, div));
+                tree[m + i] = leaf;
+            }
+            for (int64_t j = m - 1; j >= 1; j--)
+                tree[j] = welford_merge(tree[2 * j], tree[2 * j + 1]);
+        }
+        welford acc = {0, 0, 0};
+        int64_t upto = ps; /* running: acc holds the values of [ps, upto) */
+        for (int64_t i = ps; i < pe; i++) {
+            int64_t s = f.fs[i - ps], e = EM_MAX(s, f.fe[i - ps]);
+            welford w;
+            if (running) {
+                for (; upto < e; upto++)
+                    if (em__win_valid(v, upto)) welford_add(&acc, view_double(v, upto, div));
+                w = acc;
+            } else {
+                w = welford_query(tree, m, s - ps, e - ps);
+            }
+            if (w.n == 0 || (samp && w.n == 1)) {
+                em__win_set_null(r, i);
+                continue;
+            }
+            /* Rounding can leave a tiny negative sum of squares; it means 0. */
+            double var = EM_MAX(w.m2, 0.0) / (double)(samp ? w.n - 1 : w.n);
+            r->f64[i] = sd ? sqrt(var) : var;
+        }
+    }
+    frames_release(&f);
     em_free(tree);
 }
 
@@ -244,10 +345,7 @@ static void minmax(const em__win_input *in, const em__win_call *c, const em__win
     int sign = c->call->agg == EM_AGG_MIN ? 1 : -1;
     frames f;
     frames_init(&f, in);
-    int64_t cap = 1;
-    for (int64_t p = 0; p < in->nparts; p++)
-        cap = EM_MAX(cap, in->part_start[p + 1] - in->part_start[p]);
-    int64_t *dq = em_malloc((size_t)cap * sizeof(int64_t));
+    int64_t *dq = em_malloc((size_t)f.cap * sizeof(int64_t));
     for (int64_t p = 0; p < in->nparts; p++) {
         int64_t ps = in->part_start[p], pe = in->part_start[p + 1];
         em__win_frame_bounds(&c->frame, in, ps, pe, f.fs, f.fe);
@@ -290,22 +388,6 @@ static uint64_t view_hash(const em__win_view *v, int64_t i)
     }
 }
 
-static bool view_eq(const em__win_view *v, int64_t a, int64_t b)
-{
-    switch (v->vc) {
-    case EM__VC_F64: {
-        double x = v->f64[a], y = v->f64[b];
-        return x == y || (isnan(x) && isnan(y));
-    }
-    case EM__VC_IV:
-        return em_interval_compare(v->iv[a], v->iv[b]) == 0;
-    case EM__VC_STR:
-        return v->sl[a] == v->sl[b] && memcmp(v->sp[a], v->sp[b], (size_t)v->sl[a]) == 0;
-    default:
-        return v->i64[a] == v->i64[b];
-    }
-}
-
 /* Dense ids of the values (grouping equality: NaN equals NaN, -0 equals 0);
  * -1 for NULL. *first receives, per id, a row holding that value. */
 static int64_t *dense_ids(const em__win_view *v, int64_t *nids, int64_t **first)
@@ -325,7 +407,8 @@ static int64_t *dense_ids(const em__win_view *v, int64_t *nids, int64_t **first)
             continue;
         }
         uint64_t pos = view_hash(v, i) & mask;
-        while (slots[pos] != 0 && !view_eq(v, rep[slots[pos] - 1], i)) pos = (pos + 1) & mask;
+        while (slots[pos] != 0 && !em__win_view_eq(v, rep[slots[pos] - 1], i))
+            pos = (pos + 1) & mask;
         if (slots[pos] == 0) {
             rep[count] = i;
             slots[pos] = ++count;
@@ -416,6 +499,7 @@ static int distinct_agg(const em__win_input *in, const em__win_call *c, const em
                         em__win_result *r, em_error *err)
 {
     em_agg_kind k = c->call->agg;
+    if (k == EM_AGG_APPROX_COUNT_DISTINCT) k = EM_AGG_COUNT;
     if (k == EM_AGG_COUNT)
         em__win_result_init(r, EM__WR_I64, em_type_make(EM_TYPE_BIGINT), in->n);
     else if (k == EM_AGG_SUM && v->vc != EM__VC_F64)
@@ -482,7 +566,7 @@ int em__win_agg(const em__win_input *in, const em__win_call *c, em__win_result *
         minmax(in, c, &v, r);
     } else if (v.vc == EM__VC_NULL) {
         /* The NULL type: no values at all. */
-        if (k == EM_AGG_COUNT) {
+        if (k == EM_AGG_COUNT || k == EM_AGG_APPROX_COUNT_DISTINCT) {
             em__win_result_init(r, EM__WR_I64, em_type_make(EM_TYPE_BIGINT), in->n);
         } else {
             em__win_result_init(r, k == EM_AGG_SUM ? EM__WR_I64 : EM__WR_F64,
@@ -490,8 +574,11 @@ int em__win_agg(const em__win_input *in, const em__win_call *c, em__win_result *
                                 in->n);
             for (int64_t i = 0; i < in->n; i++) em__win_set_null(r, i);
         }
-    } else if (c->call->distinct) {
+    } else if (c->call->distinct || k == EM_AGG_APPROX_COUNT_DISTINCT) {
         rc = distinct_agg(in, c, &v, r, err);
+    } else if (k == EM_AGG_STDDEV_SAMP || k == EM_AGG_STDDEV_POP || k == EM_AGG_VAR_SAMP ||
+               k == EM_AGG_VAR_POP) {
+        variance(in, c, &v, r);
     } else if (k == EM_AGG_COUNT || is_exact(&v)) {
         rc = prefix_agg(in, c, &v, r, err);
     } else {

@@ -45,7 +45,7 @@ static int rows_offset(const em_value *v, const char *which, int64_t *out, em_er
     if (x < 0) return em_error_set(err, EM_EINVAL, "frame %s offset must not be negative", which);
     *out = x;
     return 0;
-not_integer: {
+not_integer : {
     char buf[32];
     return em_error_set(err, EM_ETYPE, "ROWS frame %s offset must be an integer, not %s", which,
                         em_type_name(v->type, buf, sizeof(buf)));
@@ -82,9 +82,10 @@ static int range_offset(const em_value *v, em_type key, const char *which, __int
         break;
     default: {
         char kb[32], vb[32];
-        return em_error_set(err, EM_ETYPE, "RANGE frame %s offset of type %s does not fit an "
-                            "ORDER BY key of type %s", which,
-                            em_type_name(v->type, vb, sizeof(vb)),
+        return em_error_set(err, EM_ETYPE,
+                            "RANGE frame %s offset of type %s does not fit an "
+                            "ORDER BY key of type %s",
+                            which, em_type_name(v->type, vb, sizeof(vb)),
                             em_type_name(key, kb, sizeof(kb)));
     }
     }
@@ -133,7 +134,8 @@ static int prepare_interval(const em_window_frame *f, em_type key_type, bool des
 {
     if (key_type.id != EM_TYPE_DATE && key_type.id != EM_TYPE_TIMESTAMP) {
         char buf[32];
-        return em_error_set(err, EM_ETYPE, "RANGE frame offsets of type INTERVAL need an ORDER BY "
+        return em_error_set(err, EM_ETYPE,
+                            "RANGE frame offsets of type INTERVAL need an ORDER BY "
                             "key of type DATE or TIMESTAMP, not %s",
                             em_type_name(key_type, buf, sizeof(buf)));
     }
@@ -198,8 +200,8 @@ int em__win_frame_prepare(const em_window_frame *f, int norder, const em_sort_ke
     if (f->rows) {
         if (start_off) EM_TRY(rows_offset(&f->start_offset, "starting", &out->start_rows, err));
         if (end_off) EM_TRY(rows_offset(&f->end_offset, "ending", &out->end_rows, err));
-        out->whole = f->start == EM_BOUND_UNBOUNDED_PRECEDING &&
-                     f->end == EM_BOUND_UNBOUNDED_FOLLOWING;
+        out->whole =
+            f->start == EM_BOUND_UNBOUNDED_PRECEDING && f->end == EM_BOUND_UNBOUNDED_FOLLOWING;
         return 0;
     }
     if (!start_off && !end_off) {
@@ -209,7 +211,8 @@ int em__win_frame_prepare(const em_window_frame *f, int norder, const em_sort_ke
         return 0;
     }
     if (norder != 1)
-        return em_error_set(err, EM_EINVAL, "RANGE with offset PRECEDING/FOLLOWING requires "
+        return em_error_set(err, EM_EINVAL,
+                            "RANGE with offset PRECEDING/FOLLOWING requires "
                             "exactly one ORDER BY column");
     switch ((em_type_id)key_type.id) {
     case EM_TYPE_INTEGER:
@@ -221,7 +224,8 @@ int em__win_frame_prepare(const em_window_frame *f, int norder, const em_sort_ke
         break;
     default: {
         char buf[32];
-        return em_error_set(err, EM_ETYPE, "RANGE with offset PRECEDING/FOLLOWING is not "
+        return em_error_set(err, EM_ETYPE,
+                            "RANGE with offset PRECEDING/FOLLOWING is not "
                             "supported for ORDER BY type %s",
                             em_type_name(key_type, buf, sizeof(buf)));
     }

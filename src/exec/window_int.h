@@ -40,9 +40,10 @@ typedef struct em__win_input {
     int64_t n;                /* rows */
     em_batch *const *batches; /* buffered: input columns, then evaluated arguments */
     int64_t nbatches;
-    const em__row_src *src;   /* sorted position -> buffered row */
+    const em__row_src *src; /* sorted position -> buffered row */
     int64_t nparts;
-    const int64_t *part_start; /* nparts + 1 entries: partition p is [part_start[p], part_start[p+1]) */
+    const int64_t
+        *part_start; /* nparts + 1 entries: partition p is [part_start[p], part_start[p+1]) */
     /* Per row: its peer group [peer_start, peer_end) (rows equal on every
      * ORDER BY key within the partition); NULL when no call needs them. */
     const int64_t *peer_start;
@@ -55,6 +56,9 @@ typedef struct em__win_input {
 
 void em__win_view_build(const em__win_input *in, int col, em__win_view *v);
 void em__win_view_release(em__win_view *v);
+/* Equality of two valid values, as sorting sees it (NaN equals NaN, -0
+ * equals 0, intervals by their span). */
+bool em__win_view_eq(const em__win_view *v, int64_t a, int64_t b);
 static inline bool em__win_valid(const em__win_view *v, int64_t i)
 {
     return v->valid == NULL || v->valid[i];

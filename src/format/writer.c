@@ -183,8 +183,8 @@ int em__write_option_char(const char *key, const char *value, char *out, em_erro
         return 0;
     }
     if (strlen(value) != 1 || value[0] == '\n' || value[0] == '\r')
-        return em_error_set(err, EM_EINVAL, "option '%s' must be a single character, not '%s'",
-                            key, value);
+        return em_error_set(err, EM_EINVAL, "option '%s' must be a single character, not '%s'", key,
+                            value);
     *out = value[0];
     return 0;
 }
@@ -198,8 +198,7 @@ static int option_bool(const em_write_desc *d, const char *key, bool *out, em_er
         *out = true;
         return 0;
     }
-    if (em_str_ieq(v, "false") || em_str_ieq(v, "0") || em_str_ieq(v, "off") ||
-        em_str_ieq(v, "f"))
+    if (em_str_ieq(v, "false") || em_str_ieq(v, "0") || em_str_ieq(v, "off") || em_str_ieq(v, "f"))
         return 0;
     return em_error_set(err, EM_EINVAL, "option '%s' must be true or false, not '%s'", key, v);
 }
@@ -364,6 +363,17 @@ int em_write_desc_check(const em_write_desc *d, em_error *err)
     if (kind == EM_OS_MISSING) return mkdir_p(d->path, err);
     if (dir_empty(d->path)) return 0;
     if (overwrite) {
+        /* Never empty the root or the working directory by accident. */
+        char *trimmed = em_strdup(d->path);
+        size_t len = strlen(trimmed);
+        while (len > 1 && trimmed[len - 1] == '/') trimmed[--len] = '\0';
+        const char *base = em_os_basename(trimmed);
+        bool unnamed = strcmp(trimmed, "/") == 0 || strcmp(base, ".") == 0 ||
+                       strcmp(base, "..") == 0 || base[0] == '\0';
+        em_free(trimmed);
+        if (unnamed)
+            return em_error_set(err, EM_EINVAL, "OVERWRITE needs a named directory, not '%s'",
+                                d->path);
         clear_dir(d->path);
         return 0;
     }
@@ -459,10 +469,10 @@ void em_write_job_abort(const em_write_desc *d)
 /* ---- the writer operator -------------------------------------------------------------- */
 
 typedef struct part {
-    char *dir;   /* relative partition directory ("" without PARTITION_BY) */
-    void *w;     /* the open file's format writer, or NULL */
-    char *tmp;   /* its temporary path */
-    char *final; /* where it goes at commit */
+    char *dir;    /* relative partition directory ("" without PARTITION_BY) */
+    void *w;      /* the open file's format writer, or NULL */
+    char *tmp;    /* its temporary path */
+    char *final;  /* where it goes at commit */
     int32_t *sel; /* rows of the current batch */
     int64_t nsel, sel_cap;
 } part;
@@ -647,7 +657,8 @@ static int writer_push(em_op *op, em_batch *b, em_error *err)
         return 0;
     }
     if (o->d->npartition_cols == 0) {
-        part *p = &o->parts[part_find(o, "", 0)];
+        int pi = part_find(o, "", 0);
+        part *p = &o->parts[pi];
         rc = write_part(o, p, b, err);
         em_batch_destroy(b);
         return rc;
@@ -688,7 +699,8 @@ static int writer_finish(em_op *op, em_error *err)
     /* An empty result still gets one file, so that it can be read back with
      * its schema: the single file, or task 0's part file. */
     if (o->ndone == 0 && d->npartition_cols == 0 && (d->single_file || o->partition == 0)) {
-        part *p = &o->parts[part_find(o, "", 0)];
+        int pi = part_find(o, "", 0);
+        part *p = &o->parts[pi];
         EM_TRY(open_file(o, p, err));
         EM_TRY(close_file(o, p, err));
     }

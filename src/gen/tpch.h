@@ -36,7 +36,7 @@ typedef enum em_tpch_table {
 } em_tpch_table;
 
 typedef struct em_gen_tpch_opts {
-    double sf;           /* scale factor, > 0 (1 = about 1 GB of CSV) */
+    double sf;           /* scale factor, 0.0001 .. 100000 (1 = about 1 GB of CSV) */
     const char *out_dir; /* created (with parents) when missing */
     const char *format;  /* "csv" (NULL means csv) or "parquet" */
     int threads;         /* 0 means one per CPU */

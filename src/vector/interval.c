@@ -296,8 +296,8 @@ static int read_clock(const char *s, size_t i, size_t end, bool min_sec, acc *a)
         h = parts[0], m = parts[1];
         if (m > 59) return -1;
     }
-    __int128 us = (__int128)h * US_PER_HOUR + (__int128)m * US_PER_MIN + (__int128)sec * US_PER_SEC +
-                  frac_times(&frac, US_PER_SEC);
+    __int128 us = (__int128)h * US_PER_HOUR + (__int128)m * US_PER_MIN +
+                  (__int128)sec * US_PER_SEC + frac_times(&frac, US_PER_SEC);
     a->micros += neg ? -us : us;
     return 0;
 }
@@ -477,6 +477,9 @@ int em_parse_interval(const char *s, size_t n, const char *unit, em_interval *ou
                     f = lookup_unit(s + ws, j - ws);
                     if (f == F_NONE) return -1;
                     i = j;
+                } else if (j > ws && memchr(s + ws, ':', j - ws) != NULL) {
+                    /* A number before a clock time counts days: '3 04:05:06'. */
+                    f = F_DAY;
                 } else {
                     /* A bare number counts the literal's smallest field, else seconds. */
                     f = smallest != F_NONE ? smallest : F_SECOND;

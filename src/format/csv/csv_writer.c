@@ -15,9 +15,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const known[] = {"header",  "delimiter", "delim",       "sep",
-                                    "quote",   "escape",    "nullstr",     "null",
-                                    "compression", NULL};
+static const char *const known[] = {"header", "delimiter", "delim", "sep",         "quote",
+                                    "escape", "nullstr",   "null",  "compression", NULL};
 static const char *const delim_names[] = {"delimiter", "delim", "sep", NULL};
 static const char *const null_names[] = {"nullstr", "null", NULL};
 

@@ -201,9 +201,8 @@ static int check_file(const file_info *first, const file_info *fi, em_error *err
                                 first->names[k], first->path);
         if (!em_type_equal(fi->types[at], first->types[k])) {
             char a[32], b[32];
-            return em_error_set(err, EM_EFORMAT, "%s: column '%s' is %s, but %s in '%s'",
-                                fi->path, first->names[k],
-                                em_type_name(fi->types[at], a, sizeof a),
+            return em_error_set(err, EM_EFORMAT, "%s: column '%s' is %s, but %s in '%s'", fi->path,
+                                first->names[k], em_type_name(fi->types[at], a, sizeof a),
                                 em_type_name(first->types[k], b, sizeof b), first->path);
         }
         if (fi->problems[at] != NULL)
@@ -246,8 +245,10 @@ static int pq_bind(em_scan_desc *d, int64_t split_bytes, em_threadpool *pool, em
             bool clash = false;
             for (int j = 0; j < fi[0].nfields && !clash; j++)
                 clash = em_str_ieq(fi[0].names[j], keys[k].name);
-            if (!clash) keys[nh++] = keys[k];
-            else em_free(keys[k].name);
+            if (!clash)
+                keys[nh++] = keys[k];
+            else
+                em_free(keys[k].name);
         }
         nk = nh;
         em_schema *s = em_schema_create(fi[0].nfields + nk);

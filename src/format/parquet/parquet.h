@@ -258,27 +258,28 @@ bool em__pq_chunk_range(const em__pq_column_chunk *c, int64_t size, int64_t *sta
 
 /* How a flat leaf's physical values become an ember vector. */
 typedef enum em__pq_conv {
-    EM__PQ_CV_BOOL,       /* BOOLEAN -> BOOLEAN */
-    EM__PQ_CV_I32,        /* INT32 -> INTEGER (also INT8/16, UINT8/16) */
-    EM__PQ_CV_U32,        /* INT32 holding UINT32 -> BIGINT */
-    EM__PQ_CV_I64,        /* INT64 -> BIGINT */
-    EM__PQ_CV_U64,        /* INT64 holding UINT64 -> BIGINT (error past INT64_MAX) */
-    EM__PQ_CV_DATE,       /* INT32 days -> DATE */
-    EM__PQ_CV_DEC32,      /* INT32 unscaled -> DECIMAL */
-    EM__PQ_CV_DEC64,      /* INT64 unscaled -> DECIMAL */
-    EM__PQ_CV_DECBYTES,   /* big-endian two's complement bytes -> DECIMAL */
-    EM__PQ_CV_TS_MILLIS,  /* INT64 -> TIMESTAMP */
+    EM__PQ_CV_BOOL,      /* BOOLEAN -> BOOLEAN */
+    EM__PQ_CV_I32,       /* INT32 -> INTEGER (also INT8/16, UINT8/16) */
+    EM__PQ_CV_U32,       /* INT32 holding UINT32 -> BIGINT */
+    EM__PQ_CV_I64,       /* INT64 -> BIGINT */
+    EM__PQ_CV_U64,       /* INT64 holding UINT64 -> BIGINT (error past INT64_MAX) */
+    EM__PQ_CV_DATE,      /* INT32 days -> DATE */
+    EM__PQ_CV_DEC32,     /* INT32 unscaled -> DECIMAL */
+    EM__PQ_CV_DEC64,     /* INT64 unscaled -> DECIMAL */
+    EM__PQ_CV_DECBYTES,  /* big-endian two's complement bytes -> DECIMAL */
+    EM__PQ_CV_TS_MILLIS, /* INT64 -> TIMESTAMP */
     EM__PQ_CV_TS_MICROS,
     EM__PQ_CV_TS_NANOS,
-    EM__PQ_CV_INT96,      /* Impala/Spark INT96 timestamps -> TIMESTAMP */
+    EM__PQ_CV_INT96,       /* Impala/Spark INT96 timestamps -> TIMESTAMP */
     EM__PQ_CV_TIME_MILLIS, /* INT32 -> VARCHAR "hh:mm:ss.fff" */
     EM__PQ_CV_TIME_MICROS, /* INT64 */
     EM__PQ_CV_TIME_NANOS,  /* INT64 */
-    EM__PQ_CV_FLOAT,      /* FLOAT -> DOUBLE */
+    EM__PQ_CV_FLOAT,       /* FLOAT -> DOUBLE */
     EM__PQ_CV_DOUBLE,
-    EM__PQ_CV_FLOAT16,    /* FLBA(2) -> DOUBLE */
-    EM__PQ_CV_STRING,     /* BYTE_ARRAY / FLBA -> VARCHAR (bytes as they are) */
-    EM__PQ_CV_UUID,       /* FLBA(16) -> VARCHAR 8-4-4-4-12 hex */
+    EM__PQ_CV_FLOAT16,  /* FLBA(2) -> DOUBLE */
+    EM__PQ_CV_STRING,   /* BYTE_ARRAY / FLBA -> VARCHAR (bytes as they are) */
+    EM__PQ_CV_UUID,     /* FLBA(16) -> VARCHAR 8-4-4-4-12 hex */
+    EM__PQ_CV_INTERVAL, /* FLBA(12) months/days/millis -> INTERVAL */
 } em__pq_conv;
 
 typedef struct em__pq_node {
@@ -287,8 +288,8 @@ typedef struct em__pq_node {
     int first_child; /* index into the node array; children are consecutive in DFS order */
     int nchildren;
     int *children;
-    int def; /* max definition level at this node (counts itself when not REQUIRED) */
-    int rep; /* max repetition level at this node */
+    int def;  /* max definition level at this node (counts itself when not REQUIRED) */
+    int rep;  /* max repetition level at this node */
     int leaf; /* leaf (column chunk) index, or -1 for a group */
     int first_leaf, nleaves;
     /* Leaves: how values convert (for the flat path and for JSON). */
@@ -322,8 +323,8 @@ const char *em__pq_field_problem(const em__pq_schema *s, int field);
 
 /* An opened Parquet file: mapped bytes and decoded footer. */
 typedef struct em__pq_file {
-    const char *path;  /* for messages (not owned) */
-    em_mmap map;       /* when opened from a path */
+    const char *path; /* for messages (not owned) */
+    em_mmap map;      /* when opened from a path */
     const uint8_t *data;
     int64_t size;
     em__pq_file_meta meta;
@@ -340,6 +341,9 @@ int em__pq_file_field(const em__pq_file *f, const char *name);
 
 /* ---- compression ---------------------------------------------------------- */
 
+/* Whether n compressed bytes can plausibly hold out_len bytes (checked before
+ * allocating the output: a corrupt header must not cost gigabytes). */
+bool em__pq_decompress_plausible(int codec, const uint8_t *src, size_t n, size_t out_len);
 /* Decompress exactly dst_len bytes. -1 corrupt, -2 unsupported codec. */
 int em__pq_decompress(int codec, const uint8_t *src, size_t n, uint8_t *dst, size_t dst_len);
 /* Compress src into out (appended). Returns 0 or -1. */
@@ -358,7 +362,7 @@ void em__pq_unpack64(const uint8_t *in, size_t in_len, int width, uint64_t *out,
 typedef struct em__pq_rle {
     const uint8_t *p, *end;
     int width;
-    uint32_t rle_left;  /* values left in the current RLE run */
+    uint32_t rle_left; /* values left in the current RLE run */
     uint32_t rle_value;
     uint32_t bp_left;   /* values left in the current bit-packed run */
     uint32_t bp_buf[8]; /* the current group of 8 */
@@ -391,13 +395,13 @@ static inline int em__pq_bit_width(uint64_t max)
 typedef struct em__pq_delta {
     const uint8_t *p, *end;
     uint64_t block_size, miniblocks, per_mini;
-    int64_t total;     /* values in the stream */
-    int64_t done;      /* values handed out */
-    int64_t last;      /* previous value (wrapping arithmetic) */
+    int64_t total; /* values in the stream */
+    int64_t done;  /* values handed out */
+    int64_t last;  /* previous value (wrapping arithmetic) */
     int64_t min_delta;
     const uint8_t *widths; /* of the current block */
-    uint64_t mini;     /* current miniblock within the block */
-    uint64_t mini_left; /* values left in it */
+    uint64_t mini;         /* current miniblock within the block */
+    uint64_t mini_left;    /* values left in it */
     uint64_t buf[32];
     int buf_pos, buf_n;
     bool first_pending;

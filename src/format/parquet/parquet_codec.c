@@ -73,13 +73,42 @@ static int hadoop_lz4(const uint8_t *src, size_t n, uint8_t *dst, size_t dst_len
                         (uint32_t)src[in + 6] << 8 | src[in + 7];
         in += 8;
         if (comp > n - in || raw > dst_len - out || comp > INT32_MAX || raw > INT32_MAX) return -1;
-        int got = LZ4_decompress_safe((const char *)src + in, (char *)dst + out, (int)comp,
-                                      (int)raw);
+        int got =
+            LZ4_decompress_safe((const char *)src + in, (char *)dst + out, (int)comp, (int)raw);
         if (got < 0 || (uint32_t)got != raw) return -1;
         in += comp;
         out += raw;
     }
     return out == dst_len ? 0 : -1;
+}
+
+bool em__pq_decompress_plausible(int codec, const uint8_t *src, size_t n, size_t out_len)
+{
+    /* Pages are at most 2 GiB; the codecs' own limits bound the rest, so that a
+     * corrupt header cannot make the reader allocate gigabytes for nothing. */
+    if (out_len > INT32_MAX) return false;
+    switch (codec) {
+    case EM__PQ_SNAPPY: {
+        size_t len;
+        return snappy_uncompressed_length((const char *)src, n, &len) == SNAPPY_OK &&
+               len == out_len;
+    }
+    case EM__PQ_ZSTD: {
+        unsigned long long len = ZSTD_getFrameContentSize(src, n);
+        if (len == ZSTD_CONTENTSIZE_ERROR) return false;
+        if (len != ZSTD_CONTENTSIZE_UNKNOWN && (n == 0 || len > out_len)) return false;
+        return true;
+    }
+    case EM__PQ_LZ4_RAW:
+    case EM__PQ_LZ4:
+        /* LZ4 expands at most about 255 times. */
+        return out_len <= n * 256 + 64;
+    case EM__PQ_GZIP:
+        /* Deflate expands at most about 1032 times. */
+        return out_len <= n * 1040 + 1024;
+    default:
+        return true;
+    }
 }
 
 int em__pq_decompress(int codec, const uint8_t *src, size_t n, uint8_t *dst, size_t dst_len)
@@ -141,8 +170,8 @@ int em__pq_compress(int codec, int level, const uint8_t *src, size_t n, em_strbu
         z_stream zs;
         memset(&zs, 0, sizeof zs);
         /* 16 + 15: a gzip header, as Parquet's GZIP codec specifies. */
-        if (deflateInit2(&zs, level > 0 ? level : Z_DEFAULT_COMPRESSION, Z_DEFLATED,
-                         16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        if (deflateInit2(&zs, level > 0 ? level : Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS,
+                         8, Z_DEFAULT_STRATEGY) != Z_OK)
             return -1;
         if (n > UINT32_MAX / 2) {
             deflateEnd(&zs);

@@ -56,27 +56,26 @@ struct em__pq_colreader {
     int encoding;
     levels rep, def;
     cursor vals;
-    em__pq_rle idx;         /* dictionary indices, RLE booleans */
-    em__pq_delta delta;     /* DELTA_BINARY_PACKED */
-    int32_t *lens;          /* DELTA_LENGTH_BYTE_ARRAY / DELTA_BYTE_ARRAY lengths */
-    int32_t *prefix;        /* DELTA_BYTE_ARRAY prefix lengths */
-    int64_t nlens, lens_pos; /* entries in lens (and prefix), next one */
-    size_t lens_cap, prefix_cap;
-    int64_t page_values;    /* level entries of the current page */
-    uint8_t *prev;          /* DELTA_BYTE_ARRAY: the previous value */
+    em__pq_rle idx;      /* dictionary indices, RLE booleans */
+    em__pq_delta delta;  /* DELTA_BINARY_PACKED */
+    em__pq_delta lens;   /* DELTA_LENGTH_BYTE_ARRAY / DELTA_BYTE_ARRAY: lengths */
+    em__pq_delta prefix; /* DELTA_BYTE_ARRAY: prefix lengths */
+    int64_t *pbuf;       /* STEP prefix lengths */
+    int64_t page_values; /* level entries of the current page */
+    uint8_t *prev;       /* DELTA_BYTE_ARRAY: the previous value */
     size_t prev_len, prev_cap;
     int64_t bss_n, bss_pos; /* BYTE_STREAM_SPLIT: values in the page, next one */
     /* scratch */
     uint8_t *page_buf;
     size_t page_cap;
-    uint8_t *lvl;    /* STEP definition levels */
-    uint32_t *ibuf;  /* STEP indices */
-    int64_t *i64;    /* STEP integers */
-    uint8_t *raw;    /* STEP fixed-size values (BYTE_STREAM_SPLIT) */
+    uint8_t *lvl;   /* STEP definition levels */
+    uint32_t *ibuf; /* STEP indices */
+    int64_t *i64;   /* STEP integers */
+    uint8_t *raw;   /* STEP fixed-size values (BYTE_STREAM_SPLIT) */
     size_t raw_cap;
     const uint8_t **bp; /* STEP byte-array values */
     int32_t *bl;
-    uint8_t *dba;    /* DELTA_BYTE_ARRAY values of one step */
+    uint8_t *dba; /* DELTA_BYTE_ARRAY values of one step */
     size_t dba_cap;
 };
 
@@ -133,8 +132,7 @@ void em__pq_col_close(em__pq_colreader *c)
     em_free(c->bp);
     em_free(c->bl);
     em_free(c->dba);
-    em_free(c->lens);
-    em_free(c->prefix);
+    em_free(c->pbuf);
     em_free(c->prev);
     em_free(c);
 }
@@ -289,8 +287,7 @@ static int put_ints(em__pq_colreader *c, const int64_t *x, int64_t n, em_vector 
         int64_t *d = EM_VEC_I64(v) + pos;
         for (int64_t i = 0; i < n; i++)
             if (__builtin_mul_overflow(x[i], (int64_t)1000, &d[i]))
-                return CERR(c, EM_EOVERFLOW, "timestamp %lld ms is out of range",
-                            (long long)x[i]);
+                return CERR(c, EM_EOVERFLOW, "timestamp %lld ms is out of range", (long long)x[i]);
         return 0;
     }
     case EM__PQ_CV_TS_NANOS: {
@@ -382,6 +379,14 @@ static int put_one_bytes(em__pq_colreader *c, const uint8_t *p, int32_t n, em_ve
         if (n != 2) return CORRUPT(c, "FLOAT16 value of %d bytes", (int)n);
         EM_VEC_F64(v)[row] = half_to_double((uint16_t)(p[0] | p[1] << 8));
         return 0;
+    case EM__PQ_CV_INTERVAL: {
+        if (n != 12) return CORRUPT(c, "INTERVAL value of %d bytes", (int)n);
+        int32_t parts[3];
+        memcpy(parts, p, 12);
+        em_interval iv = {parts[0], parts[1], (int64_t)parts[2] * 1000};
+        ((em_interval *)v->data)[row] = iv;
+        return 0;
+    }
     case EM__PQ_CV_INT96: {
         if (n != 12) return CORRUPT(c, "INT96 value of %d bytes", (int)n);
         int64_t nanos;
@@ -389,8 +394,8 @@ static int put_one_bytes(em__pq_colreader *c, const uint8_t *p, int32_t n, em_ve
         memcpy(&nanos, p, 8);
         memcpy(&jd, p + 8, 4);
         /* Julian day 2440588 is 1970-01-01. */
-        EM_VEC_I64(v)[row] =
-            ((int64_t)jd - 2440588LL) * 86400LL * 1000000LL + floor_div(nanos, 1000);
+        EM_VEC_I64(v)
+        [row] = ((int64_t)jd - 2440588LL) * 86400LL * 1000000LL + floor_div(nanos, 1000);
         return 0;
     }
     default:
@@ -410,7 +415,7 @@ static int put_bytes(em__pq_colreader *c, const uint8_t *const *p, const int32_t
         int32_t *off = EM_VEC_OFFSETS(v) + pos + 1;
         int64_t at = v->chars_len;
         for (int64_t i = 0; i < n; i++) {
-            memcpy(dst, p[i], (size_t)len[i]);
+            if (len[i] > 0) memcpy(dst, p[i], (size_t)len[i]);
             dst += len[i];
             at += len[i];
             off[i] = (int32_t)at;
@@ -531,8 +536,7 @@ static int dict_values(em__pq_colreader *c, em_vector *v, int64_t pos, int64_t n
         if ((int64_t)em__pq_rle_u32(&c->idx, c->ibuf, (size_t)m) != m) return short_page(c, err);
         uint32_t mx = 0;
         for (int64_t i = 0; i < m; i++) mx = c->ibuf[i] > mx ? c->ibuf[i] : mx;
-        if (mx >= nd)
-            return CORRUPT(c, "dictionary index %u out of range (%u entries)", mx, nd);
+        if (mx >= nd) return CORRUPT(c, "dictionary index %u out of range (%u entries)", mx, nd);
         const uint32_t *ix = c->ibuf;
         int64_t at = pos + done;
         switch (v->type.id) {
@@ -563,21 +567,32 @@ static int dict_values(em__pq_colreader *c, em_vector *v, int64_t pos, int64_t n
             int64_t total = 0;
             for (int64_t i = 0; i < m; i++) total += so[ix[i] + 1] - so[ix[i]];
             EM_TRY(chars_check(c, v, total, err));
-            em_vector_reserve_chars(v, total);
+            /* 16 bytes of slack on both sides (the dictionary got its slack when
+             * it was loaded): short strings, the common case of dictionary
+             * columns, copy as one fixed-size move instead of a memcpy call. */
+            em_vector_reserve_chars(v, total + 16);
             int32_t *oo = EM_VEC_OFFSETS(v) + at + 1;
             char *dst = v->chars;
             int64_t len = v->chars_len;
             for (int64_t i = 0; i < m; i++) {
                 int32_t b = so[ix[i]], l = so[ix[i] + 1] - b;
-                memcpy(dst + len, d->chars + b, (size_t)l);
+                if (l <= 16)
+                    memcpy(dst + len, d->chars + b, 16);
+                else
+                    memcpy(dst + len, d->chars + b, (size_t)l);
                 len += l;
                 oo[i] = (int32_t)len;
             }
             v->chars_len = len;
             break;
         }
-        default:
-            return CERR(c, EM_EINTERNAL, "dictionary of an unexpected type");
+        default: {
+            size_t wd = em_type_width(v->type);
+            const uint8_t *s = d->data;
+            uint8_t *o = (uint8_t *)v->data + (size_t)at * wd;
+            for (int64_t i = 0; i < m; i++) memcpy(o + (size_t)i * wd, s + (size_t)ix[i] * wd, wd);
+            break;
+        }
         }
         done += m;
     }
@@ -598,17 +613,31 @@ static int delta_values(em__pq_colreader *c, em_vector *v, int64_t pos, int64_t 
     return 0;
 }
 
+/* m lengths from a DELTA_BINARY_PACKED length stream into c->i64, checked. */
+static int next_lengths(em__pq_colreader *c, em__pq_delta *d, int64_t *out, int64_t m,
+                        em_error *err)
+{
+    if ((int64_t)em__pq_delta_i64(d, out, (size_t)m) != m) {
+        if (d->bad) return CORRUPT(c, "%s", d->why);
+        return short_page(c, err);
+    }
+    for (int64_t i = 0; i < m; i++)
+        if (out[i] < 0 || out[i] > INT32_MAX)
+            return CORRUPT(c, "negative or huge byte array length");
+    return 0;
+}
+
 static int dlba_values(em__pq_colreader *c, em_vector *v, int64_t pos, int64_t n, em_error *err)
 {
     for (int64_t done = 0; done < n;) {
         int64_t m = EM_MIN(n - done, (int64_t)STEP);
-        if (c->lens_pos + m > c->nlens) return short_page(c, err);
+        EM_TRY(next_lengths(c, &c->lens, c->i64, m, err));
         for (int64_t i = 0; i < m; i++) {
-            int32_t len = c->lens[c->lens_pos++];
-            if (len < 0 || len > c->vals.end - c->vals.p)
-                return CORRUPT(c, "byte array length %d runs past the page", (int)len);
+            int64_t len = c->i64[i];
+            if (len > c->vals.end - c->vals.p)
+                return CORRUPT(c, "byte array length %lld runs past the page", (long long)len);
             c->bp[i] = c->vals.p;
-            c->bl[i] = len;
+            c->bl[i] = (int32_t)len;
             c->vals.p += len;
         }
         EM_TRY(put_bytes(c, c->bp, c->bl, m, v, pos + done, err));
@@ -619,31 +648,33 @@ static int dlba_values(em__pq_colreader *c, em_vector *v, int64_t pos, int64_t n
 
 static int dba_values(em__pq_colreader *c, em_vector *v, int64_t pos, int64_t n, em_error *err)
 {
+    if (c->pbuf == NULL) c->pbuf = em_malloc(sizeof *c->pbuf * STEP);
     for (int64_t done = 0; done < n;) {
         int64_t m = EM_MIN(n - done, (int64_t)STEP);
-        if (c->lens_pos + m > c->nlens) return short_page(c, err);
+        EM_TRY(next_lengths(c, &c->prefix, c->pbuf, m, err));
+        EM_TRY(next_lengths(c, &c->lens, c->i64, m, err));
         /* Values of this step are rebuilt into c->dba; pointers are fixed after. */
         size_t used = 0;
         for (int64_t i = 0; i < m; i++) {
-            int32_t pre = c->prefix[c->lens_pos], suf = c->lens[c->lens_pos];
-            c->lens_pos++;
-            if (pre < 0 || (size_t)pre > c->prev_len || suf < 0 || suf > c->vals.end - c->vals.p)
+            int64_t pre = c->pbuf[i], suf = c->i64[i];
+            if ((size_t)pre > c->prev_len || suf > c->vals.end - c->vals.p)
                 return CORRUPT(c, "invalid DELTA_BYTE_ARRAY prefix or suffix length");
             size_t len = (size_t)pre + (size_t)suf;
+            if (len > INT32_MAX) return CORRUPT(c, "DELTA_BYTE_ARRAY value above 2 GiB");
             if (used + len > c->dba_cap) {
                 size_t cap = c->dba_cap ? c->dba_cap : 4096;
                 while (cap < used + len) cap *= 2;
                 c->dba = em_realloc(c->dba, cap);
                 c->dba_cap = cap;
             }
-            memcpy(c->dba + used, c->prev, (size_t)pre);
-            memcpy(c->dba + used + pre, c->vals.p, (size_t)suf);
+            if (pre > 0) memcpy(c->dba + used, c->prev, (size_t)pre);
+            if (suf > 0) memcpy(c->dba + used + pre, c->vals.p, (size_t)suf);
             c->vals.p += suf;
             if (len > c->prev_cap) {
                 c->prev_cap = len * 2;
                 c->prev = em_realloc(c->prev, c->prev_cap);
             }
-            memcpy(c->prev, c->dba + used, len);
+            if (len > 0) memcpy(c->prev, c->dba + used, len);
             c->prev_len = len;
             c->bl[i] = (int32_t)len;
             c->bp[i] = (const uint8_t *)(uintptr_t)used;
@@ -681,8 +712,7 @@ static int bss_values(em__pq_colreader *c, em_vector *v, int64_t pos, int64_t n,
     return 0;
 }
 
-static int rle_bool_values(em__pq_colreader *c, em_vector *v, int64_t pos, int64_t n,
-                           em_error *err)
+static int rle_bool_values(em__pq_colreader *c, em_vector *v, int64_t pos, int64_t n, em_error *err)
 {
     for (int64_t done = 0; done < n;) {
         int64_t m = EM_MIN(n - done, (int64_t)STEP);
@@ -742,6 +772,9 @@ static int decompress(em__pq_colreader *c, const uint8_t *src, size_t n, size_t 
         *out = src;
         return 0;
     }
+    if (!em__pq_decompress_plausible(c->codec, src, n, out_len))
+        return CORRUPT(c, "corrupt %s page (%zu bytes cannot hold the %zu it claims)",
+                       em__pq_codec_name(c->codec), n, out_len);
     uint8_t *dst = page_buffer(c, out_len);
     int rc = em__pq_decompress(c->codec, src, n, dst, out_len);
     if (rc == -2)
@@ -801,34 +834,18 @@ static size_t read_levels(levels *l, uint8_t *out, size_t n)
     return em__pq_rle_u8(&l->rle, out, n);
 }
 
-/* Decode every length of a DELTA_BINARY_PACKED stream into *buf (grown as
- * needed). The count is bounded by the page's value count, so a corrupt
- * header cannot make this allocate more than the page could hold. */
-static int delta_lengths(em__pq_colreader *c, em__pq_delta *d, int32_t **buf, size_t *cap,
-                         int64_t *n, em_error *err)
+/* Start a length stream at p and find where it ends (by decoding a copy to the
+ * end, keeping nothing): the bytes or the next stream follow it. Lengths are
+ * then decoded as values are asked for, so memory never depends on a count a
+ * corrupt header could inflate. */
+static int length_stream(em__pq_colreader *c, em__pq_delta *d, const uint8_t *p,
+                         const uint8_t **end, em_error *err)
 {
-    int64_t total = d->total;
-    if (total > c->page_values)
-        return CORRUPT(c, "%lld delta-encoded lengths in a page of %lld values", (long long)total,
-                       (long long)c->page_values);
-    if ((size_t)total > *cap || *buf == NULL) {
-        size_t want = (size_t)(total > 0 ? total : 1);
-        em_free(*buf);
-        *buf = em_malloc(sizeof(int32_t) * want);
-        *cap = want;
-    }
-    for (int64_t done = 0; done < total;) {
-        int64_t m = EM_MIN(total - done, (int64_t)STEP);
-        if ((int64_t)em__pq_delta_i64(d, c->i64, (size_t)m) != m)
-            return CORRUPT(c, "%s", d->why ? d->why : "truncated delta lengths");
-        for (int64_t i = 0; i < m; i++) {
-            if (c->i64[i] < 0 || c->i64[i] > INT32_MAX)
-                return CORRUPT(c, "negative or huge byte array length");
-            (*buf)[done + i] = (int32_t)c->i64[i];
-        }
-        done += m;
-    }
-    *n = total;
+    em__pq_delta_init(d, p, (size_t)(c->vals.end - p));
+    if (d->bad) return CORRUPT(c, "%s", d->why);
+    em__pq_delta copy = *d;
+    *end = em__pq_delta_end(&copy);
+    if (*end == NULL) return CORRUPT(c, "%s", copy.why ? copy.why : "corrupt delta lengths");
     return 0;
 }
 
@@ -869,35 +886,20 @@ static int setup_values(em__pq_colreader *c, em_error *err)
         return 0;
     case EM__PQ_DELTA_LENGTH_BYTE_ARRAY: {
         if (c->ptype != EM__PQ_BYTE_ARRAY) break;
-        em__pq_delta d;
-        em__pq_delta_init(&d, c->vals.p, (size_t)(c->vals.end - c->vals.p));
-        if (d.bad) return CORRUPT(c, "%s", d.why);
-        EM_TRY(delta_lengths(c, &d, &c->lens, &c->lens_cap, &c->nlens, err));
-        const uint8_t *data = em__pq_delta_end(&d);
-        if (data == NULL) return CORRUPT(c, "%s", d.why ? d.why : "corrupt delta lengths");
-        c->lens_pos = 0;
+        const uint8_t *data;
+        EM_TRY(length_stream(c, &c->lens, c->vals.p, &data, err));
         c->vals.p = data;
         return 0;
     }
     case EM__PQ_DELTA_BYTE_ARRAY: {
         if (c->ptype != EM__PQ_BYTE_ARRAY && c->ptype != EM__PQ_FLBA) break;
-        em__pq_delta d;
-        em__pq_delta_init(&d, c->vals.p, (size_t)(c->vals.end - c->vals.p));
-        if (d.bad) return CORRUPT(c, "%s", d.why);
-        int64_t np = 0, ns = 0;
-        EM_TRY(delta_lengths(c, &d, &c->prefix, &c->prefix_cap, &np, err));
-        const uint8_t *next = em__pq_delta_end(&d);
-        if (next == NULL) return CORRUPT(c, "%s", d.why ? d.why : "corrupt prefix lengths");
-        em__pq_delta_init(&d, next, (size_t)(c->vals.end - next));
-        if (d.bad) return CORRUPT(c, "%s", d.why);
-        EM_TRY(delta_lengths(c, &d, &c->lens, &c->lens_cap, &ns, err));
-        next = em__pq_delta_end(&d);
-        if (next == NULL) return CORRUPT(c, "%s", d.why ? d.why : "corrupt suffix lengths");
-        if (np != ns) return CORRUPT(c, "DELTA_BYTE_ARRAY prefix and suffix counts differ");
-        c->nlens = np;
-        c->lens_pos = 0;
+        const uint8_t *suffixes, *data;
+        EM_TRY(length_stream(c, &c->prefix, c->vals.p, &suffixes, err));
+        EM_TRY(length_stream(c, &c->lens, suffixes, &data, err));
+        if (c->prefix.total != c->lens.total)
+            return CORRUPT(c, "DELTA_BYTE_ARRAY prefix and suffix counts differ");
         c->prev_len = 0;
-        c->vals.p = next;
+        c->vals.p = data;
         return 0;
     }
     case EM__PQ_BYTE_STREAM_SPLIT: {
@@ -924,8 +926,8 @@ static int load_dictionary(em__pq_colreader *c, const em__pq_page_header *h, con
         return CERR(c, EM_EUNSUPPORTED, "dictionary page encoding %s is not supported",
                     em__pq_encoding_name(h->encoding));
     const uint8_t *data;
-    EM_TRY(decompress(c, body, (size_t)h->compressed_size, (size_t)h->uncompressed_size, &data,
-                      err));
+    EM_TRY(
+        decompress(c, body, (size_t)h->compressed_size, (size_t)h->uncompressed_size, &data, err));
     /* Every entry takes at least one byte (booleans: a bit). */
     if (c->ptype != EM__PQ_BOOLEAN && (int64_t)h->num_values > h->uncompressed_size)
         return CORRUPT(c, "dictionary of %d values in %d bytes", h->num_values,
@@ -940,6 +942,11 @@ static int load_dictionary(em__pq_colreader *c, const em__pq_page_header *h, con
         return rc;
     }
     c->dict->length = h->num_values;
+    if (c->type.id == EM_TYPE_VARCHAR) {
+        /* Slack for the gather's fixed-size copies (see dict_values). */
+        em_vector_reserve_chars(c->dict, 16);
+        memset(c->dict->chars + c->dict->chars_len, 0, 16);
+    }
     return 0;
 }
 
@@ -975,29 +982,28 @@ static int next_page(em__pq_colreader *c, em_error *err)
             EM_TRY(decompress(c, body, (size_t)h.compressed_size, (size_t)h.uncompressed_size, &p,
                               err));
             end = p + h.uncompressed_size;
-            EM_TRY(setup_levels(c, &c->rep, h.rep_encoding, c->max_rep, h.num_values, &p, end,
-                                true, 0, err));
-            EM_TRY(setup_levels(c, &c->def, h.def_encoding, c->max_def, h.num_values, &p, end,
-                                true, 0, err));
+            EM_TRY(setup_levels(c, &c->rep, h.rep_encoding, c->max_rep, h.num_values, &p, end, true,
+                                0, err));
+            EM_TRY(setup_levels(c, &c->def, h.def_encoding, c->max_def, h.num_values, &p, end, true,
+                                0, err));
         } else {
             if (h.rep_length < 0 || h.def_length < 0 ||
                 (int64_t)h.rep_length + h.def_length > h.compressed_size ||
                 (int64_t)h.rep_length + h.def_length > h.uncompressed_size)
                 return CORRUPT(c, "level lengths exceed the page");
             const uint8_t *lp = body, *lend = body + h.rep_length + h.def_length;
-            EM_TRY(setup_levels(c, &c->rep, EM__PQ_RLE, c->max_rep, h.num_values, &lp, lend,
-                                false, (size_t)h.rep_length, err));
-            EM_TRY(setup_levels(c, &c->def, EM__PQ_RLE, c->max_def, h.num_values, &lp, lend,
-                                false, (size_t)h.def_length, err));
+            EM_TRY(setup_levels(c, &c->rep, EM__PQ_RLE, c->max_rep, h.num_values, &lp, lend, false,
+                                (size_t)h.rep_length, err));
+            EM_TRY(setup_levels(c, &c->def, EM__PQ_RLE, c->max_def, h.num_values, &lp, lend, false,
+                                (size_t)h.def_length, err));
             size_t skip = (size_t)h.rep_length + (size_t)h.def_length;
             size_t vlen = (size_t)h.uncompressed_size - skip;
             if (h.is_compressed && c->codec != EM__PQ_UNCOMPRESSED) {
-                EM_TRY(decompress(c, body + skip, (size_t)h.compressed_size - skip, vlen, &p,
-                                  err));
+                EM_TRY(decompress(c, body + skip, (size_t)h.compressed_size - skip, vlen, &p, err));
             } else {
                 if ((size_t)h.compressed_size - skip != vlen)
-                    return CORRUPT(c, "uncompressed page of %d bytes claims %d",
-                                   h.compressed_size, h.uncompressed_size);
+                    return CORRUPT(c, "uncompressed page of %d bytes claims %d", h.compressed_size,
+                                   h.uncompressed_size);
                 p = body + skip;
             }
             end = p + vlen;
@@ -1049,6 +1055,12 @@ static void spread(em_vector *v, int64_t pos, int64_t k, int64_t nn, const uint8
             o[i + 1] = o[j];
             if (lvl[i] == max) j--;
         }
+        break;
+    }
+    case EM_TYPE_INTERVAL: {
+        em_interval *d = (em_interval *)v->data + pos;
+        em_interval zero = {0, 0, 0};
+        for (int64_t i = k - 1; i >= 0; i--) d[i] = lvl[i] == max ? d[--j] : zero;
         break;
     }
     default: {

@@ -739,8 +739,7 @@ static void enc_column_meta(const em__pq_column_meta *m, em_strbuf *out)
     em__thrift_w_i64(out, &last, 7, m->total_compressed_size);
     em__thrift_w_i64(out, &last, 9, m->data_page_offset);
     if (m->index_page_offset >= 0) em__thrift_w_i64(out, &last, 10, m->index_page_offset);
-    if (m->dictionary_page_offset >= 0)
-        em__thrift_w_i64(out, &last, 11, m->dictionary_page_offset);
+    if (m->dictionary_page_offset >= 0) em__thrift_w_i64(out, &last, 11, m->dictionary_page_offset);
     if (m->has_stats) {
         em__thrift_w_struct(out, &last, 12);
         em__pq_stats_encode(&m->stats, out);
@@ -854,7 +853,8 @@ bool em__pq_chunk_range(const em__pq_column_chunk *c, int64_t size, int64_t *sta
     const em__pq_column_meta *m = &c->meta;
     int64_t s = m->data_page_offset;
     /* Some writers store 0 for "no dictionary"; a real one precedes the data. */
-    if (m->dictionary_page_offset > 0 && m->dictionary_page_offset < s) s = m->dictionary_page_offset;
+    if (m->dictionary_page_offset > 0 && m->dictionary_page_offset < s)
+        s = m->dictionary_page_offset;
     int64_t n = m->total_compressed_size;
     if (s < 4 || n <= 0 || s > size || n > size - s) return false;
     *start = s;

@@ -24,11 +24,14 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Entries of one leaf of one row group held in memory at most. */
+#define MAX_ENTRIES (1 << 26)
+
 typedef struct leafbuf {
     const em__pq_node *node;
     uint8_t *rep, *def;
     int64_t n, cap;
-    int64_t pos;  /* next entry */
+    int64_t pos; /* next entry */
     em_vector *vals;
     int64_t vpos; /* next value */
 } leafbuf;
@@ -69,17 +72,33 @@ static int load_leaf(em__pq_nested *n, int row_group, int leaf, leafbuf *lb, em_
     if (c == NULL) return rc;
     lb->node = node;
     lb->vals = em_vector_create(node->type, 1024);
+    /* The whole chunk is held at once: its entry count is bounded by what the
+     * footer says it holds, and by a sanity limit. */
+    int64_t limit = n->f->meta.row_groups[row_group].columns[leaf].meta.num_values;
+    if (limit < 0) limit = 0;
     for (;;) {
-        int64_t want = 65536;
+        if (lb->n > limit) {
+            rc = em__pq_where_error(&w, err, EM_EFORMAT,
+                                    "column chunk holds more values than its metadata says (%lld)",
+                                    (long long)limit);
+            break;
+        }
+        if (lb->n >= MAX_ENTRIES) {
+            rc = em__pq_where_error(&w, err, EM_EUNSUPPORTED,
+                                    "nested column with more than %d values in one row group",
+                                    MAX_ENTRIES);
+            break;
+        }
+        /* One entry past the limit is asked for, to notice a chunk holding more. */
+        int64_t want = EM_MIN((int64_t)65536, limit + 1 - lb->n);
         if (lb->n + want > lb->cap) {
-            lb->cap = lb->cap ? lb->cap * 2 : want;
+            lb->cap = lb->cap ? lb->cap * 2 : 65536;
             while (lb->cap < lb->n + want) lb->cap *= 2;
             lb->rep = em_realloc(lb->rep, (size_t)lb->cap);
             lb->def = em_realloc(lb->def, (size_t)lb->cap);
         }
         int64_t got;
-        rc = em__pq_col_read_levels(c, want, lb->rep + lb->n, lb->def + lb->n, lb->vals, &got,
-                                    err);
+        rc = em__pq_col_read_levels(c, want, lb->rep + lb->n, lb->def + lb->n, lb->vals, &got, err);
         if (rc < 0) break;
         lb->n += got;
         if (got < want) break;
@@ -377,8 +396,8 @@ static void emit_node(em__pq_nested *n, const em__pq_node *node, em_strbuf *out,
             if (is_list(node)) {
                 char tuple[512];
                 snprintf(tuple, sizeof tuple, "%s_tuple", node->el->name);
-                bool self = r->leaf >= 0 || r->nchildren != 1 || strcmp(r->el->name, "array") == 0 ||
-                            strcmp(r->el->name, tuple) == 0;
+                bool self = r->leaf >= 0 || r->nchildren != 1 ||
+                            strcmp(r->el->name, "array") == 0 || strcmp(r->el->name, tuple) == 0;
                 emit_repeated(n, r, self ? ELEM_SELF : ELEM_CHILD, out, depth + 1);
                 return;
             }
@@ -409,7 +428,8 @@ int em__pq_nested_read(em__pq_nested *n, em_vector *v, int64_t rows, em_error *e
             return em__pq_where_error(&n->where, err, EM_EFORMAT,
                                       "nested column's levels are inconsistent");
         if ((int64_t)n->sb.len > INT32_MAX - v->chars_len)
-            return em__pq_where_error(&n->where, err, EM_EUNSUPPORTED, "nested values of more than 2 GiB in one batch");
+            return em__pq_where_error(&n->where, err, EM_EUNSUPPORTED,
+                                      "nested values of more than 2 GiB in one batch");
         em_vector_append_str(v, n->sb.data ? n->sb.data : "", (int32_t)n->sb.len);
     }
     return 0;

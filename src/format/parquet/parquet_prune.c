@@ -26,8 +26,8 @@ typedef struct pred {
     int col; /* column of desc->schema */
     int op;
     int nv;
-    const em_value *v;         /* the constant (the plan's), or NULL */
-    const em_expr *const *in;  /* OP_IN: the list's constant expressions */
+    const em_value *v;        /* the constant (the plan's), or NULL */
+    const em_expr *const *in; /* OP_IN: the list's constant expressions */
 } pred;
 
 typedef struct pred_list {
@@ -103,8 +103,7 @@ static void collect(const em_expr *e, const int *cols, int ncols, const em_schem
         int c = column_of(e->args[0], cols, ncols);
         if (c < 0) return;
         for (int i = 1; i < e->nargs; i++)
-            if (!is_const(e->args[i]) ||
-                !comparable(s->fields[c].type, e->args[i]->value.type))
+            if (!is_const(e->args[i]) || !comparable(s->fields[c].type, e->args[i]->value.type))
                 return;
         add(l, (pred){c, OP_IN, e->nargs - 1, NULL, (const em_expr *const *)(e->args + 1)});
         return;
@@ -211,10 +210,14 @@ static bool stat_value(const em__pq_node *node, const em__pq_bytes *b, em_arena 
     case EM__PQ_CV_DEC32:
         if (n != 4) return false;
         memcpy(&i32, p, 4);
-        if (node->conv == EM__PQ_CV_I32) *out = em_value_int(i32);
-        else if (node->conv == EM__PQ_CV_DATE) *out = em_value_date(i32);
-        else if (node->conv == EM__PQ_CV_U32) *out = em_value_bigint((int64_t)(uint32_t)i32);
-        else *out = em_value_decimal(i32, t.precision, t.scale);
+        if (node->conv == EM__PQ_CV_I32)
+            *out = em_value_int(i32);
+        else if (node->conv == EM__PQ_CV_DATE)
+            *out = em_value_date(i32);
+        else if (node->conv == EM__PQ_CV_U32)
+            *out = em_value_bigint((int64_t)(uint32_t)i32);
+        else
+            *out = em_value_decimal(i32, t.precision, t.scale);
         return true;
     case EM__PQ_CV_I64:
     case EM__PQ_CV_U64:
@@ -224,17 +227,21 @@ static bool stat_value(const em__pq_node *node, const em__pq_bytes *b, em_arena 
     case EM__PQ_CV_TS_NANOS:
         if (n != 8) return false;
         memcpy(&i64, p, 8);
-        if (node->conv == EM__PQ_CV_I64) *out = em_value_bigint(i64);
+        if (node->conv == EM__PQ_CV_I64)
+            *out = em_value_bigint(i64);
         else if (node->conv == EM__PQ_CV_U64) {
             if (i64 < 0) return false;
             *out = em_value_bigint(i64);
-        } else if (node->conv == EM__PQ_CV_DEC64) *out = em_value_decimal(i64, t.precision, t.scale);
+        } else if (node->conv == EM__PQ_CV_DEC64)
+            *out = em_value_decimal(i64, t.precision, t.scale);
         else if (node->conv == EM__PQ_CV_TS_MILLIS) {
             int64_t us;
             if (__builtin_mul_overflow(i64, (int64_t)1000, &us)) return false;
             *out = em_value_timestamp(us);
-        } else if (node->conv == EM__PQ_CV_TS_MICROS) *out = em_value_timestamp(i64);
-        else *out = em_value_timestamp(i64 / 1000 - (i64 % 1000 < 0));
+        } else if (node->conv == EM__PQ_CV_TS_MICROS)
+            *out = em_value_timestamp(i64);
+        else
+            *out = em_value_timestamp(i64 / 1000 - (i64 % 1000 < 0));
         return true;
     case EM__PQ_CV_FLOAT: {
         if (n != 4) return false;

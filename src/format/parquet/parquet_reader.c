@@ -16,16 +16,16 @@ typedef struct pq_reader {
     em__pq_file file;
     char *path;
     int ncols;
-    em_type *types;     /* per projected column */
-    int *field;         /* per projected column: field of the file, or -1 (partition) */
+    em_type *types; /* per projected column */
+    int *field;     /* per projected column: field of the file, or -1 (partition) */
     bool *nested;
-    char **names;       /* per projected column (for messages) */
-    em_value *pvals;    /* per projected column: partition value */
+    char **names;    /* per projected column (for messages) */
+    em_value *pvals; /* per projected column: partition value */
     em_arena *arena;
     int nrg;
     int *rgs;
-    int cur;            /* index into rgs of the row group being read, -1 before */
-    int64_t rows_left;  /* of the current row group */
+    int cur;           /* index into rgs of the row group being read, -1 before */
+    int64_t rows_left; /* of the current row group */
     em__pq_colreader **cr;
     em__pq_nested **nr;
 } pq_reader;
@@ -117,7 +117,8 @@ int em__pq_open(const em_scan_desc *desc, int split, const int *cols, int ncols,
         int f = em__pq_file_field(&r->file, fd->name);
         if (f < 0) {
             em__pq_close(r);
-            return em_error_set(err, EM_EFORMAT, "%s: no column '%s' (other files of the scan have it)",
+            return em_error_set(err, EM_EFORMAT,
+                                "%s: no column '%s' (other files of the scan have it)",
                                 desc->files[sp->file], fd->name);
         }
         if (!em_type_equal(fs->field_type[f], fd->type)) {

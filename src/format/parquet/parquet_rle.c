@@ -107,7 +107,8 @@ void em__pq_unpack32(const uint8_t *in, size_t in_len, int width, uint32_t *out,
     if (n % 8) {
         uint32_t tail[8];
         size_t off = groups * (size_t)width;
-        unpack_groups(off < in_len ? in + off : in, off < in_len ? in_len - off : 0, width, tail, 1);
+        unpack_groups(off < in_len ? in + off : in, off < in_len ? in_len - off : 0, width, tail,
+                      1);
         memcpy(out + groups * 8, tail, (n % 8) * sizeof *out);
     }
 }
@@ -574,7 +575,8 @@ void em__pq_delta_encode(const int64_t *v, size_t n, em_strbuf *out)
             for (size_t j = 0; j < per; j++, bit += (uint64_t)w) {
                 uint64_t x = deltas[m * per + j];
                 for (int b = 0; b < w; b++)
-                    if (x >> b & 1) dst[(bit + (uint64_t)b) >> 3] |= (uint8_t)(1u << ((bit + (uint64_t)b) & 7));
+                    if (x >> b & 1)
+                        dst[(bit + (uint64_t)b) >> 3] |= (uint8_t)(1u << ((bit + (uint64_t)b) & 7));
             }
             out->len += bytes;
             out->data[out->len] = '\0';

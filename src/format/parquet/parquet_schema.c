@@ -77,7 +77,7 @@ static const char *leaf_type(const em__pq_schema_elem *el, em__pq_conv *conv, em
         }
         if (lt->kind == EM__PQ_LT_TIMESTAMP || ct == EM__PQ_CT_TIMESTAMP_MILLIS ||
             ct == EM__PQ_CT_TIMESTAMP_MICROS) {
-            int unit = lt->kind == EM__PQ_LT_TIMESTAMP ? lt->unit
+            int unit = lt->kind == EM__PQ_LT_TIMESTAMP    ? lt->unit
                        : ct == EM__PQ_CT_TIMESTAMP_MILLIS ? EM__PQ_MILLIS
                                                           : EM__PQ_MICROS;
             if (unit < 0 || unit > 2) return "TIMESTAMP without a known unit";
@@ -129,7 +129,12 @@ static const char *leaf_type(const em__pq_schema_elem *el, em__pq_conv *conv, em
             *conv = EM__PQ_CV_DECBYTES;
             return NULL;
         }
-        if (ct == EM__PQ_CT_INTERVAL) return "INTERVAL columns are not supported";
+        if (ct == EM__PQ_CT_INTERVAL) {
+            if (el->type_length != 12) return "INTERVAL that is not 12 bytes long";
+            *conv = EM__PQ_CV_INTERVAL;
+            *type = em_type_make(EM_TYPE_INTERVAL);
+            return NULL;
+        }
         if (lt->kind == EM__PQ_LT_UUID && el->type_length == 16) {
             *conv = EM__PQ_CV_UUID;
             *type = em_type_make(EM_TYPE_VARCHAR);

@@ -30,10 +30,9 @@
 #define PAGE_BYTES (1 << 20)
 #define DICT_MAX_BYTES (1 << 20)
 
-static const char *const known[] = {"compression",          "codec",
-                                    "compression_level",    "row_group_size",
-                                    "row_group_size_bytes", "parquet_version",
-                                    NULL};
+static const char *const known[] = {
+    "compression",     "codec", "compression_level", "row_group_size", "row_group_size_bytes",
+    "parquet_version", NULL};
 
 typedef struct pq_opts {
     int codec;
@@ -101,8 +100,8 @@ static int parse_opts(const em_write_desc *d, pq_opts *o, em_error *err)
         else if (em_str_ieq(v, "v2") || em_str_ieq(v, "2"))
             o->v2 = true;
         else
-            return em_error_set(err, EM_EINVAL, "option 'parquet_version' must be v1 or v2, not '%s'",
-                                v);
+            return em_error_set(err, EM_EINVAL,
+                                "option 'parquet_version' must be v1 or v2, not '%s'", v);
     }
     return 0;
 }
@@ -185,9 +184,9 @@ static int pq_open(const em_write_desc *d, const em_schema *schema, const char *
 
 typedef struct wvals {
     int ptype;
-    int width;      /* fixed: bytes per value (booleans: 1 byte each here) */
-    int64_t n;      /* non-null values */
-    uint8_t *fixed; /* n * width bytes, the physical little-endian form */
+    int width;        /* fixed: bytes per value (booleans: 1 byte each here) */
+    int64_t n;        /* non-null values */
+    uint8_t *fixed;   /* n * width bytes, the physical little-endian form */
     const char **ptr; /* BYTE_ARRAY values (pointing into the batches) */
     int32_t *len;
     int64_t plain_bytes;
@@ -285,8 +284,7 @@ static void gather(pq_writer *w, int c, int64_t nrows, wvals *v)
         }
     }
     v->n = n;
-    if (v->width > 0)
-        v->plain_bytes = v->ptype == EM__PQ_BOOLEAN ? (n + 7) / 8 : n * v->width;
+    if (v->width > 0) v->plain_bytes = v->ptype == EM__PQ_BOOLEAN ? (n + 7) / 8 : n * v->width;
 }
 
 /* ---- statistics -------------------------------------------------------------------------- */
@@ -699,7 +697,8 @@ static int pq_write(void *wp, const em_batch *b, em_error *err)
     while (off < b->nrows) {
         int64_t room = w->o.rg_rows - w->pending_rows;
         int64_t n = EM_MIN(room, b->nrows - off);
-        em_batch *part = off == 0 && n == b->nrows ? em_batch_ref_copy(b) : em_batch_slice(b, off, n);
+        em_batch *part =
+            off == 0 && n == b->nrows ? em_batch_ref_copy(b) : em_batch_slice(b, off, n);
         int64_t bytes = em_batch_bytes(part);
         em_batch_list_push(&w->pending, part);
         w->pending_rows += n;

@@ -522,12 +522,16 @@ static void test_agg_registry(void **state)
                      EM_EBIND);
     assert_non_null(strstr(err.message, "no function matches sum(VARCHAR)"));
     assert_int_equal(em_agg_resolve("median", false, em_type_make(EM_TYPE_INTEGER), &k, &ret, &err),
+                     0);
+    assert_int_equal(k, EM_AGG_PERCENTILE_CONT);
+    assert_int_equal(ret.id, EM_TYPE_DOUBLE);
+    assert_int_equal(em_agg_resolve("mode", false, em_type_make(EM_TYPE_INTEGER), &k, &ret, &err),
                      EM_ENOENT);
     assert_true(em_agg_exists("SUM"));
     assert_false(em_agg_exists("lower"));
     assert_string_equal(em_agg_name(EM_AGG_AVG), "avg");
 
-    em_type st[2];
+    em_type st[EM_AGG_MAX_STATES];
     em_agg_call c = {0};
     c.kind = EM_AGG_AVG;
     c.arg = em_expr_column(A, 0, em_type_decimal(10, 2));

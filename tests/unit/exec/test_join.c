@@ -265,6 +265,38 @@ static void test_key_types(void **state)
         side_release(&r);
     }
     {
+        /* Intervals are equal by span: '1 month' = '30 days'. */
+        em_type t[] = {T(EM_TYPE_INTERVAL)};
+        side l, r;
+        side_init(&l, 1, t);
+        side_init(&r, 1, t);
+        em_vector *a = em_vector_create(t[0], 3), *b = em_vector_create(t[0], 3);
+        em_value iv[] = {em_value_interval((em_interval){1, 0, 0}),
+                         em_value_interval((em_interval){0, 1, 0}),
+                         em_value_interval((em_interval){0, 0, 5})};
+        em_value jv[] = {em_value_interval((em_interval){0, 30, 0}),
+                         em_value_interval((em_interval){0, 0, 86400000000LL}),
+                         em_value_interval((em_interval){0, 0, 6})};
+        for (int i = 0; i < 3; i++) {
+            em_vector_append_value(a, &iv[i]);
+            em_vector_append_value(b, &jv[i]);
+        }
+        em_batch_list_push(&l.batches, tb_make(1, a));
+        em_batch_list_push(&r.batches, tb_make(1, b));
+        em_join_spec spec = make_spec(EM_JOIN_KIND_INNER, true, 1, K0, K0, NULL, &l, &r);
+        em_batch_list out;
+        em_error err = {0};
+        assert_int_equal(run_join(&spec, &l, &r, &out, &err), 0);
+        assert_int_equal(out.rows, 2);
+        /* The build side's 16-byte values are gathered whole. */
+        const em_interval *got = (const em_interval *)out.items[0]->cols[1]->data;
+        assert_int_equal(got[0].days, 30);
+        assert_true(got[1].micros == 86400000000LL);
+        em_batch_list_release(&out);
+        side_release(&l);
+        side_release(&r);
+    }
+    {
         em_type t[] = {T(EM_TYPE_VARCHAR)};
         side l, r;
         side_init(&l, 1, t);
@@ -505,7 +537,7 @@ static void test_large_output(void **state)
     for (int pass = 0; pass < 2; pass++) {
         em_join_spec spec = make_spec(EM_JOIN_KIND_INNER, pass == 0, 1, K0, K0, NULL, &l, &r);
         const side *build = pass == 0 ? &r : &l, *probe = pass == 0 ? &l : &r;
-        count_sink sink = {{&count_vt, NULL, &g_ctx, {0}}, 0, 0, 0, 0, 0};
+        count_sink sink = {.base = {.vt = &count_vt, .ctx = &g_ctx}};
         em_source *bsrc = em_source_list_create(&build->batches, 0, build->batches.count);
         em_op *op = em_op_hash_join_create(&g_ctx, &spec, bsrc);
         op->next = &sink.base;
@@ -803,7 +835,7 @@ static trows reference(em_join_kind kind, const rcfg *c, const rrows *l, const r
         }
     }
     free(rmatched);
-    tr_sort(&t);
+    if (t.n > 0) tr_sort(&t); /* qsort wants a buffer even for nothing */
     return t;
 }
 
@@ -938,7 +970,7 @@ static void test_bench(void **state)
     for (int kind = 0; kind < 2; kind++) {
         em_join_kind jk = kind == 0 ? EM_JOIN_KIND_INNER : EM_JOIN_KIND_SEMI;
         em_join_spec spec = make_spec(jk, true, 1, K0, K0, NULL, &l, &r);
-        count_sink sink = {{&count_vt, NULL, &g_ctx, {0}}, 0, 0, 0, 0, 0};
+        count_sink sink = {.base = {.vt = &count_vt, .ctx = &g_ctx}};
         em_source *bsrc = em_source_list_create(&r.batches, 0, r.batches.count);
         em_op *op = em_op_hash_join_create(&g_ctx, &spec, bsrc);
         op->next = &sink.base;

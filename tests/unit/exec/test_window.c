@@ -1,12 +1,13 @@
 /*
  * test_window.c — the window operator: every function and frame kind on small
  * hand-checked inputs (ties, NULL values and keys, DESC, several partitions,
- * partitions spread over input batches), output batch boundaries, errors,
- * and large random inputs checked against a naive reference computed here
- * from the definitions (every row's frame found by testing every row of its
- * partition).
+ * partitions spread over input batches), output batch boundaries, a LIMIT
+ * downstream, errors, large random inputs checked against a naive reference
+ * computed here from the definitions (every row's frame found by testing
+ * every row of its partition), and spilling under a small memory pool.
  */
 #include <math.h>
+#include <unistd.h>
 
 #include "exec_test_util.h"
 
@@ -142,15 +143,15 @@ static em_batch *rank_data(void)
 
 static void test_ranking(void **state)
 {
-    em_window_call calls[] = {wc_rank(EM_WINDOW_ROW_NUMBER),  wc_rank(EM_WINDOW_RANK),
-                              wc_rank(EM_WINDOW_DENSE_RANK),  wc_rank(EM_WINDOW_PERCENT_RANK),
-                              wc_rank(EM_WINDOW_CUME_DIST),   wc_ntile(3)};
+    em_window_call calls[] = {wc_rank(EM_WINDOW_ROW_NUMBER), wc_rank(EM_WINDOW_RANK),
+                              wc_rank(EM_WINDOW_DENSE_RANK), wc_rank(EM_WINDOW_PERCENT_RANK),
+                              wc_rank(EM_WINDOW_CUME_DIST),  wc_ntile(3)};
     int part[] = {1};
     em_sort_key order[] = {okey(2, false, false)};
     const char *expected[] = {
-        "8|NULL|1|1|1|1|0|1|1",        "1|1|10|1|1|1|0|0.2|1",     "2|1|20|2|2|2|0.25|0.6|1",
-        "3|1|20|3|2|2|0.25|0.6|2",     "5|1|30|4|4|3|0.75|0.8|2",  "4|1|NULL|5|5|4|1|1|3",
-        "6|2|5|1|1|1|0|1|1",           "7|2|5|2|1|1|0|1|2",        NULL};
+        "8|NULL|1|1|1|1|0|1|1",    "1|1|10|1|1|1|0|0.2|1",    "2|1|20|2|2|2|0.25|0.6|1",
+        "3|1|20|3|2|2|0.25|0.6|2", "5|1|30|4|4|3|0.75|0.8|2", "4|1|NULL|5|5|4|1|1|3",
+        "6|2|5|1|1|1|0|1|1",       "7|2|5|2|1|1|0|1|2",       NULL};
     /* One batch, then batches of 3 rows so that partitions span batches. */
     for (int per = 8; per >= 3; per -= 5) {
         em_batch_list in, out;
@@ -169,9 +170,9 @@ static void test_ranking_desc(void **state)
                               wc_rank(EM_WINDOW_DENSE_RANK), wc_rank(EM_WINDOW_CUME_DIST)};
     int part[] = {1};
     em_sort_key order[] = {okey(2, true, true)};
-    const char *expected[] = {"8|NULL|1|1|1|1|1",   "4|1|NULL|1|1|1|0.2", "5|1|30|2|2|2|0.4",
-                              "2|1|20|3|3|3|0.8",   "3|1|20|4|3|3|0.8",   "1|1|10|5|5|4|1",
-                              "6|2|5|1|1|1|1",      "7|2|5|2|1|1|1",      NULL};
+    const char *expected[] = {"8|NULL|1|1|1|1|1", "4|1|NULL|1|1|1|0.2", "5|1|30|2|2|2|0.4",
+                              "2|1|20|3|3|3|0.8", "3|1|20|4|3|3|0.8",   "1|1|10|5|5|4|1",
+                              "6|2|5|1|1|1|1",    "7|2|5|2|1|1|1",      NULL};
     em_batch_list in, out;
     split_into(&in, rank_data(), 2);
     run_ok(&in, 1, part, 1, order, 4, calls, &out);
@@ -242,14 +243,13 @@ static void test_lag_lead(void **state)
     calls[9].type = TY(BIGINT);
     int part[] = {1};
     em_sort_key order[] = {okey(0, false, false)};
-    const char *expected[] = {
-        "1|1|10|'a'|NULL|-1|NULL|30|10|NULL|-1|-1|'none'|NULL",
-        "2|1|NULL|NULL|10|-1|30|40|NULL|30|-1|-1|'a'|30",
-        "3|1|30|'c'|NULL|10|40|-1|30|40|-1|-1|NULL|40",
-        "4|1|40|'d'|30|NULL|NULL|-1|40|NULL|-1|-1|'c'|NULL",
-        "5|2|50|'e'|NULL|-1|60|-1|50|60|-1|-1|'none'|60",
-        "6|2|60|'f'|50|-1|NULL|-1|60|NULL|-1|-1|'e'|NULL",
-        NULL};
+    const char *expected[] = {"1|1|10|'a'|NULL|-1|NULL|30|10|NULL|-1|-1|'none'|NULL",
+                              "2|1|NULL|NULL|10|-1|30|40|NULL|30|-1|-1|'a'|30",
+                              "3|1|30|'c'|NULL|10|40|-1|30|40|-1|-1|NULL|40",
+                              "4|1|40|'d'|30|NULL|NULL|-1|40|NULL|-1|-1|'c'|NULL",
+                              "5|2|50|'e'|NULL|-1|60|-1|50|60|-1|-1|'none'|60",
+                              "6|2|60|'f'|50|-1|NULL|-1|60|NULL|-1|-1|'e'|NULL",
+                              NULL};
     run_ok(&in, 1, part, 1, order, 10, calls, &out);
     tr_expect(&out, expected);
     assert_int_equal(out.items[0]->cols[13]->type.id, EM_TYPE_BIGINT);
@@ -283,24 +283,20 @@ static void test_first_last_nth(void **state)
     int part[] = {1};
     em_sort_key order[] = {okey(2, false, false)};
     /* id 2 and 3 are peers: the default frame of both ends at id 3. */
-    const char *expected[] = {"1|1|1|NULL|NULL|NULL|NULL|NULL|20|30|20",
-                              "2|1|2|20|NULL|30|20|NULL|30|30|30",
-                              "3|1|2|30|NULL|30|20|20|40|30|40",
-                              "4|1|3|40|NULL|40|20|30|40|30|NULL",
-                              "5|2|1|50|50|50|NULL|50|50|NULL|NULL",
-                              NULL};
+    const char *expected[] = {
+        "1|1|1|NULL|NULL|NULL|NULL|NULL|20|30|20", "2|1|2|20|NULL|30|20|NULL|30|30|30",
+        "3|1|2|30|NULL|30|20|20|40|30|40",         "4|1|3|40|NULL|40|20|30|40|30|NULL",
+        "5|2|1|50|50|50|NULL|50|50|NULL|NULL",     NULL};
     /* Stable sort: id 2 comes before id 3 only if it is first in the input;
      * make it so by sorting on (o, id). */
     em_sort_key order2[] = {okey(2, false, false), okey(0, false, false)};
     run_ok(&in, 1, part, 2, order2, 7, calls, &out);
     /* With two ORDER BY keys id 2 and 3 are no longer peers: the default
      * frame of id 2 ends at id 2. */
-    const char *expected_two_keys[] = {"1|1|1|NULL|NULL|NULL|NULL|NULL|20|30|20",
-                                       "2|1|2|20|NULL|20|20|NULL|30|30|30",
-                                       "3|1|2|30|NULL|30|20|20|40|30|40",
-                                       "4|1|3|40|NULL|40|20|30|40|30|NULL",
-                                       "5|2|1|50|50|50|NULL|50|50|NULL|NULL",
-                                       NULL};
+    const char *expected_two_keys[] = {
+        "1|1|1|NULL|NULL|NULL|NULL|NULL|20|30|20", "2|1|2|20|NULL|20|20|NULL|30|30|30",
+        "3|1|2|30|NULL|30|20|20|40|30|40",         "4|1|3|40|NULL|40|20|30|40|30|NULL",
+        "5|2|1|50|50|50|NULL|50|50|NULL|NULL",     NULL};
     tr_expect(&out, expected_two_keys);
     em_batch_list_release(&out);
     em_batch_list_release(&in);
@@ -381,15 +377,17 @@ static void test_agg_range(void **state)
         wc_agg(EM_AGG_SUM, vx, FR_RANGE(CURRENT_ROW, 0, UNBOUNDED_FOLLOWING, 0)),
         wc_agg(EM_AGG_SUM, vx, FR_RANGE(PRECEDING, 2, UNBOUNDED_FOLLOWING, 0)),
         wc_agg(EM_AGG_SUM, vx, FR_RANGE(UNBOUNDED_PRECEDING, 0, FOLLOWING, 2)),
-        wc_value(EM_WINDOW_FIRST_VALUE, vx, 0, NULL, FR_RANGE(FOLLOWING, 1, UNBOUNDED_FOLLOWING, 0)),
+        wc_value(EM_WINDOW_FIRST_VALUE, vx, 0, NULL,
+                 FR_RANGE(FOLLOWING, 1, UNBOUNDED_FOLLOWING, 0)),
         wc_agg(EM_AGG_COUNT, vx, FR_RANGE(PRECEDING, 0, FOLLOWING, 0)),
     };
     calls[2].arg = NULL;
     em_sort_key asc[] = {okey(1, false, false)};
-    const char *expected[] = {"1|1|1|1|6|1|NULL|28|28|6|2|1",   "2|2|2|6|6|2|1|27|28|6|4|2",
-                              "3|2|3|6|6|2|1|27|28|6|4|2",      "4|5|4|10|4|1|5|22|22|10|7|1",
-                              "7|8|7|17|7|1|4|18|18|17|5|1",    "5|NULL|5|28|11|2|11|11|11|28|5|2",
-                              "6|NULL|6|28|11|2|11|11|11|28|5|2", NULL};
+    const char *expected[] = {
+        "1|1|1|1|6|1|NULL|28|28|6|2|1",     "2|2|2|6|6|2|1|27|28|6|4|2",
+        "3|2|3|6|6|2|1|27|28|6|4|2",        "4|5|4|10|4|1|5|22|22|10|7|1",
+        "7|8|7|17|7|1|4|18|18|17|5|1",      "5|NULL|5|28|11|2|11|11|11|28|5|2",
+        "6|NULL|6|28|11|2|11|11|11|28|5|2", NULL};
     run_ok(&in, 0, NULL, 1, asc, 9, calls, &out);
     tr_expect(&out, expected);
     em_batch_list_release(&out);
@@ -397,10 +395,9 @@ static void test_agg_range(void **state)
     /* DESC NULLS FIRST: PRECEDING rows hold larger keys. */
     em_window_call dcalls[] = {calls[0], calls[1], calls[3], calls[6]};
     em_sort_key desc[] = {okey(1, true, true)};
-    const char *dexpected[] = {"5|NULL|5|11|11|11|11", "6|NULL|6|11|11|11|11",
-                               "7|8|7|18|7|NULL|18",   "4|5|4|22|4|7|22",
-                               "2|2|2|27|6|4|28",      "3|2|3|27|6|4|28",
-                               "1|1|1|28|6|5|28",      NULL};
+    const char *dexpected[] = {
+        "5|NULL|5|11|11|11|11", "6|NULL|6|11|11|11|11", "7|8|7|18|7|NULL|18", "4|5|4|22|4|7|22",
+        "2|2|2|27|6|4|28",      "3|2|3|27|6|4|28",      "1|1|1|28|6|5|28",    NULL};
     run_ok(&in, 0, NULL, 1, desc, 4, dcalls, &out);
     tr_expect(&out, dexpected);
     em_batch_list_release(&out);
@@ -503,7 +500,8 @@ static void test_range_dates(void **state)
     em_arena *a = em_arena_create(1024);
     em_vector *d = em_vector_create(TY(DATE), 5);
     int md[][2] = {{1, 1}, {1, 2}, {1, 5}, {2, 1}, {3, 1}};
-    for (int i = 0; i < 5; i++) em_vector_append_i32(d, em_days_from_civil(2024, md[i][0], md[i][1]));
+    for (int i = 0; i < 5; i++)
+        em_vector_append_i32(d, em_days_from_civil(2024, md[i][0], md[i][1]));
     em_batch_list in, out;
     em_batch_list_init(&in);
     em_batch_list_push(&in, tb_make(1, d));
@@ -582,15 +580,18 @@ static void test_distinct(void **state)
     const em_expr *dx = em_expr_column(a, 2, TY(DOUBLE));
     em_window_frame f = FR_ROWS(PRECEDING, 2, CURRENT_ROW, 0);
     em_window_call calls[] = {
-        wc_distinct(EM_AGG_COUNT, vx, f),      wc_distinct(EM_AGG_SUM, vx, f),
-        wc_distinct(EM_AGG_AVG, vx, f),        wc_distinct(EM_AGG_SUM, dx, f),
+        wc_distinct(EM_AGG_COUNT, vx, f),        wc_distinct(EM_AGG_SUM, vx, f),
+        wc_distinct(EM_AGG_AVG, vx, f),          wc_distinct(EM_AGG_SUM, dx, f),
         wc_distinct(EM_AGG_COUNT, vx, FR_WHOLE), wc_distinct(EM_AGG_SUM, vx, FR_WHOLE),
         wc_distinct(EM_AGG_MAX, vx, f),
     };
     em_sort_key order[] = {okey(0, false, false)};
-    const char *expected[] = {"1|1|0.5|1|1|1|0.5|3|6|1",  "2|1|0.5|1|1|1|0.5|3|6|1",
-                              "3|2|1|2|3|1.5|1.5|3|6|2",  "4|NULL|NULL|2|3|1.5|1.5|3|6|2",
-                              "5|2|1|1|2|2|1|3|6|2",      "6|3|nan|2|5|2.5|nan|3|6|3",
+    const char *expected[] = {"1|1|0.5|1|1|1|0.5|3|6|1",
+                              "2|1|0.5|1|1|1|0.5|3|6|1",
+                              "3|2|1|2|3|1.5|1.5|3|6|2",
+                              "4|NULL|NULL|2|3|1.5|1.5|3|6|2",
+                              "5|2|1|1|2|2|1|3|6|2",
+                              "6|3|nan|2|5|2.5|nan|3|6|3",
                               NULL};
     run_ok(&in, 0, NULL, 1, order, 7, calls, &out);
     tr_expect(&out, expected);
@@ -617,14 +618,11 @@ static void test_strings_and_null_partitions(void **state)
     };
     int part[] = {1};
     em_sort_key order[] = {okey(0, false, false)};
-    const char *expected[] = {"2|NULL|'fig'|'fig'|'fig'|'kiwi'|2|1",
-                              "5|NULL|'kiwi'|'fig'|'kiwi'|'kiwi'|2|2",
-                              "1|'x'|'pear'|'pear'|'pear'|'plum'|3|1",
-                              "4|'x'|'apple'|'apple'|'pear'|'plum'|3|2",
-                              "6|'x'|'plum'|'apple'|'plum'|'plum'|3|3",
-                              "3|'y'|NULL|NULL|NULL|'date'|1|1",
-                              "7|'y'|'date'|'date'|'date'|'date'|1|2",
-                              NULL};
+    const char *expected[] = {
+        "2|NULL|'fig'|'fig'|'fig'|'kiwi'|2|1",    "5|NULL|'kiwi'|'fig'|'kiwi'|'kiwi'|2|2",
+        "1|'x'|'pear'|'pear'|'pear'|'plum'|3|1",  "4|'x'|'apple'|'apple'|'pear'|'plum'|3|2",
+        "6|'x'|'plum'|'apple'|'plum'|'plum'|3|3", "3|'y'|NULL|NULL|NULL|'date'|1|1",
+        "7|'y'|'date'|'date'|'date'|'date'|1|2",  NULL};
     run_ok(&in, 1, part, 1, order, 5, calls, &out);
     tr_expect(&out, expected);
     em_batch_list_release(&out);
@@ -664,6 +662,39 @@ static void test_double_specials(void **state)
                               "10|1|2|1|1|1|nan",
                               NULL};
     run_ok(&in, 0, NULL, 1, order, 5, calls, &out);
+    tr_expect(&out, expected);
+    em_batch_list_release(&out);
+    em_batch_list_release(&in);
+    em_arena_destroy(a);
+}
+
+static void test_variance(void **state)
+{
+    int64_t id[] = {1, 2, 3, 4, 5};
+    int64_t v[] = {1, 3, 5, 7, TNULL};
+    em_batch_list in, out;
+    split_into(&in, tb_make(2, tv_i64(5, id), tv_i64(5, v)), 2);
+    em_arena *a = em_arena_create(1024);
+    const em_expr *vx = em_expr_column(a, 1, TY(BIGINT));
+    em_window_frame f = FR_ROWS(PRECEDING, 1, CURRENT_ROW, 0);
+    em_window_call calls[] = {
+        wc_agg(EM_AGG_VAR_SAMP, vx, f),
+        wc_agg(EM_AGG_VAR_POP, vx, f),
+        wc_agg(EM_AGG_STDDEV_POP, vx, f),
+        wc_agg(EM_AGG_STDDEV_SAMP, vx, FR_ROWS(PRECEDING, 1, CURRENT_ROW, 0)),
+        wc_agg(EM_AGG_VAR_SAMP, vx, FR_ROWS(UNBOUNDED_PRECEDING, 0, CURRENT_ROW, 0)),
+        wc_agg(EM_AGG_APPROX_COUNT_DISTINCT, vx, FR_WHOLE),
+    };
+    em_sort_key order[] = {okey(0, false, false)};
+    /* Pairs 2 apart: sample variance 2, population variance 1; the running
+     * sample variance of 1, 3, 5 is 4. */
+    const char *expected[] = {"1|1|NULL|0|0|NULL|NULL|4",
+                              "2|3|2|1|1|1.4142135623730951|2|4",
+                              "3|5|2|1|1|1.4142135623730951|4|4",
+                              "4|7|2|1|1|1.4142135623730951|6.666666666666667|4",
+                              "5|NULL|NULL|0|0|NULL|6.666666666666667|4",
+                              NULL};
+    run_ok(&in, 0, NULL, 1, order, 6, calls, &out);
     tr_expect(&out, expected);
     em_batch_list_release(&out);
     em_batch_list_release(&in);
@@ -733,6 +764,29 @@ static void test_output_batches(void **state)
     em_arena_destroy(a);
 }
 
+/* A LIMIT downstream that is satisfied stops the output early. */
+static void test_limit_downstream(void **state)
+{
+    int64_t *x = malloc(10000 * sizeof(int64_t));
+    for (int i = 0; i < 10000; i++) x[i] = 9999 - i;
+    em_batch_list in, out;
+    split_into(&in, tb_make(1, tv_i64(10000, x)), 2048);
+    free(x);
+    em_window_call calls[] = {wc_rank(EM_WINDOW_ROW_NUMBER)};
+    em_sort_key order[] = {okey(0, false, false)};
+    em_batch_list_init(&out);
+    em_op *w = em_op_window_create(&g_ctx, 0, NULL, 1, order, 1, calls);
+    em_op *limit = em_op_limit_create(&g_ctx, 3, 2);
+    w->next = limit;
+    limit->next = em_op_collect_create(&g_ctx, &out);
+    em_error err;
+    assert_int_equal(tp_run(&in, w, &err), 0);
+    const char *expected[] = {"2|3", "3|4", "4|5", NULL};
+    tr_expect(&out, expected);
+    em_batch_list_release(&out);
+    em_batch_list_release(&in);
+}
+
 static void test_empty_input(void **state)
 {
     em_batch_list in, out;
@@ -800,9 +854,8 @@ static void test_errors(void **state)
     em_batch_list_push(&in, tb_make(1, tv_i64(3, big2)));
     em_window_call ok = wc_agg(EM_AGG_SUM, c0, FR_ROWS(PRECEDING, 1, CURRENT_ROW, 0));
     run_ok(&in, 0, NULL, 0, NULL, 1, &ok, &out);
-    const char *expected[] = {"9223372036854775807|9223372036854775807",
-                              "-5|9223372036854775802", "9223372036854775807|9223372036854775802",
-                              NULL};
+    const char *expected[] = {"9223372036854775807|9223372036854775807", "-5|9223372036854775802",
+                              "9223372036854775807|9223372036854775802", NULL};
     tr_expect(&out, expected);
     em_batch_list_release(&out);
     em_batch_list_release(&in);
@@ -813,6 +866,10 @@ static void test_errors(void **state)
     memset(&err, 0, sizeof(err));
     em_window_call bad = wc_ntile(-3);
     assert_int_equal(run_window(&in, 0, NULL, 1, o1, 1, &bad, &out, &err), EM_EINVAL);
+    em_batch_list_release(&out);
+    bad = wc_agg(EM_AGG_SUM, c0, FR_ROWS(PRECEDING, -2, CURRENT_ROW, 0));
+    assert_int_equal(run_window(&in, 0, NULL, 1, o1, 1, &bad, &out, &err), EM_EINVAL);
+    assert_non_null(strstr(err.message, "must not be negative"));
     em_batch_list_release(&out);
     em_arena_destroy(a);
 }
@@ -992,8 +1049,8 @@ static void check_i64(const em_batch_list *l, int c, int64_t r, bool has, int64_
     int64_t got = 0;
     bool ok = out_i64(l, c, r, &got);
     if (ok != has || (has && got != want))
-        fail_msg("%s, row %lld: got %s%lld, expected %s%lld", what, (long long)r,
-                 ok ? "" : "NULL ", (long long)got, has ? "" : "NULL ", (long long)want);
+        fail_msg("%s, row %lld: got %s%lld, expected %s%lld", what, (long long)r, ok ? "" : "NULL ",
+                 (long long)got, has ? "" : "NULL ", (long long)want);
 }
 
 static void check_f64(const em_batch_list *l, int c, int64_t r, bool has, double want,
@@ -1001,12 +1058,12 @@ static void check_f64(const em_batch_list *l, int c, int64_t r, bool has, double
 {
     double got = 0;
     bool ok = out_f64(l, c, r, &got);
-    if (ok != has || (has && !(got == want || fabs(got - want) <= 1e-9 * fabs(want))))
+    if (ok != has || (has && !(got == want || fabs(got - want) <= 1e-9 * EM_MAX(1, fabs(want)))))
         fail_msg("%s, row %lld: got %s%.17g, expected %s%.17g", what, (long long)r,
                  ok ? "" : "NULL ", got, has ? "" : "NULL ", want);
 }
 
-#define NFRAME_CALLS 14
+#define NFRAME_CALLS 17
 
 static void frame_calls(em_arena *a, em_window_frame f, em_window_call *calls)
 {
@@ -1028,26 +1085,37 @@ static void frame_calls(em_arena *a, em_window_frame f, em_window_call *calls)
     calls[k++] = wc_agg(EM_AGG_SUM, d, f);
     calls[k++] = wc_agg(EM_AGG_AVG, d, f);
     calls[k++] = wc_agg(EM_AGG_MAX, d, f);
+    calls[k++] = wc_agg(EM_AGG_VAR_SAMP, v, f);
+    calls[k++] = wc_agg(EM_AGG_STDDEV_POP, d, f);
+    calls[k++] = wc_agg(EM_AGG_APPROX_COUNT_DISTINCT, v, f);
     assert_int_equal(k, NFRAME_CALLS);
 }
 
-/* Check row r (sorted position pi of partition [ps, pe) of the reference
- * order `ord`) against the definitions, for the calls of frame_calls. */
-static void check_frame_row(const em_batch_list *out, int64_t r, const rrow *rows,
-                            const int64_t *ord, int64_t ps, int64_t pe, int64_t pi,
-                            const em_window_frame *f, const rcfg *c)
+/* Check row r (position pi of partition [ps, pe) of the rows in reference
+ * order, `srt`) against the definitions, for the calls of frame_calls. */
+static void check_frame_row(const em_batch_list *out, int64_t r, const rrow *srt, int64_t ps,
+                            int64_t pe, int64_t pi, const em_window_frame *f, const rcfg *c)
 {
-    const rrow *ri = &rows[ord[pi]];
+    const rrow *ri = &srt[pi];
     int64_t cnt_star = 0, cnt = 0, sum = 0, mn = 0, mx = 0, dcnt = 0;
     double dsum = 0, dmax = 0;
     bool first_set = false, have_mn = false;
     int64_t first = -1, last = -1, third = -1, nseen = 0;
-    /* Distinct values: v lies in [-1000, 1000]. */
-    static bool seen[2001];
-    memset(seen, 0, sizeof(seen));
+    /* Distinct values: v lies in [-1000, 1000]; a value was seen in this
+     * frame when its stamp is this call's. */
+    static int64_t stamp[2001], gen;
+    gen++;
     int64_t nd = 0, dsumd = 0;
+    /* The frame's values, for the two-pass variances. */
+    static double *vs, *ds;
+    static int64_t vcap;
+    if (vcap < pe - ps) {
+        vcap = pe - ps;
+        vs = realloc(vs, (size_t)vcap * sizeof(double));
+        ds = realloc(ds, (size_t)vcap * sizeof(double));
+    }
     for (int64_t pj = ps; pj < pe; pj++) {
-        const rrow *rj = &rows[ord[pj]];
+        const rrow *rj = &srt[pj];
         if (!ref_in_frame(f, c, ri, pi, rj, pj)) continue;
         cnt_star++;
         if (!first_set) {
@@ -1057,18 +1125,20 @@ static void check_frame_row(const em_batch_list *out, int64_t r, const rrow *row
         last = pj;
         if (++nseen == 3) third = pj;
         if (!rj->vn) {
+            vs[cnt] = (double)rj->v;
             cnt++;
             sum += rj->v;
             if (!have_mn || rj->v < mn) mn = rj->v;
             if (!have_mn || rj->v > mx) mx = rj->v;
             have_mn = true;
-            if (!seen[rj->v + 1000]) {
-                seen[rj->v + 1000] = true;
+            if (stamp[rj->v + 1000] != gen) {
+                stamp[rj->v + 1000] = gen;
                 nd++;
                 dsumd += rj->v;
             }
         }
         if (!rj->dn) {
+            ds[dcnt] = rj->d;
             if (dcnt == 0 || rj->d > dmax) dmax = rj->d;
             dcnt++;
             dsum += rj->d;
@@ -1081,9 +1151,9 @@ static void check_frame_row(const em_batch_list *out, int64_t r, const rrow *row
     check_f64(out, col++, r, cnt > 0, cnt ? (double)sum / (double)cnt : 0, "avg");
     check_i64(out, col++, r, cnt > 0, mn, "min");
     check_i64(out, col++, r, cnt > 0, mx, "max");
-    const rrow *fr = first >= 0 ? &rows[ord[first]] : NULL;
-    const rrow *lr = last >= 0 ? &rows[ord[last]] : NULL;
-    const rrow *tr = third >= 0 ? &rows[ord[third]] : NULL;
+    const rrow *fr = first >= 0 ? &srt[first] : NULL;
+    const rrow *lr = last >= 0 ? &srt[last] : NULL;
+    const rrow *tr = third >= 0 ? &srt[third] : NULL;
     check_i64(out, col++, r, fr && !fr->vn, fr ? fr->v : 0, "first_value");
     check_i64(out, col++, r, lr && !lr->vn, lr ? lr->v : 0, "last_value");
     check_i64(out, col++, r, tr && !tr->vn, tr ? tr->v : 0, "nth_value");
@@ -1092,16 +1162,27 @@ static void check_frame_row(const em_batch_list *out, int64_t r, const rrow *row
     check_f64(out, col++, r, dcnt > 0, dsum, "sum(double)");
     check_f64(out, col++, r, dcnt > 0, dcnt ? dsum / (double)dcnt : 0, "avg(double)");
     check_f64(out, col++, r, dcnt > 0, dmax, "max(double)");
+    double vm2 = 0, dm2 = 0, vmean = cnt ? (double)sum / (double)cnt : 0;
+    double dmean = dcnt ? dsum / (double)dcnt : 0;
+    for (int64_t j = 0; j < cnt; j++) vm2 += (vs[j] - vmean) * (vs[j] - vmean);
+    for (int64_t j = 0; j < dcnt; j++) dm2 += (ds[j] - dmean) * (ds[j] - dmean);
+    check_f64(out, col++, r, cnt > 1, cnt > 1 ? vm2 / (double)(cnt - 1) : 0, "var_samp");
+    check_f64(out, col++, r, dcnt > 0, dcnt ? sqrt(dm2 / (double)dcnt) : 0, "stddev_pop(double)");
+    check_i64(out, col++, r, true, nd, "approx_count_distinct");
 }
 
-static int64_t *ref_order(const rrow *rows, int64_t n, const rcfg *c)
+/* The rows in reference window order (a sorted copy). */
+static rrow *ref_sorted(const rrow *rows, int64_t n, const rcfg *c)
 {
     int64_t *ord = malloc((size_t)n * sizeof(int64_t));
     for (int64_t i = 0; i < n; i++) ord[i] = i;
     g_rows = rows;
     g_cfg = c;
     qsort(ord, (size_t)n, sizeof(int64_t), ref_sort_cmp);
-    return ord;
+    rrow *srt = malloc((size_t)n * sizeof(rrow));
+    for (int64_t i = 0; i < n; i++) srt[i] = rows[ord[i]];
+    free(ord);
+    return srt;
 }
 
 static bool same_partition(const rrow *a, const rrow *b)
@@ -1109,7 +1190,7 @@ static bool same_partition(const rrow *a, const rrow *b)
     return a->pn == b->pn && (a->pn || a->p == b->p);
 }
 
-static void check_ids(const em_batch_list *out, const rrow *rows, const int64_t *ord, int64_t n)
+static void check_ids(const em_batch_list *out, const rrow *srt, int64_t n)
 {
     int64_t total = 0;
     for (int64_t b = 0; b < out->count; b++) {
@@ -1117,7 +1198,7 @@ static void check_ids(const em_batch_list *out, const rrow *rows, const int64_t 
         total += out->items[b]->nrows;
     }
     assert_int_equal(total, n);
-    for (int64_t r = 0; r < n; r++) check_i64(out, 0, r, true, rows[ord[r]].id, "sorted id");
+    for (int64_t r = 0; r < n; r++) check_i64(out, 0, r, true, srt[r].id, "sorted id");
 }
 
 static const em_window_frame *random_frames(int *count)
@@ -1150,11 +1231,12 @@ static void random_vs_reference(int64_t n, const rcfg *c, uint64_t seed)
     make_rows(rows, n, n / 100, 40, seed);
     em_batch_list in;
     rows_to_batches(rows, n, &in, seed + 1);
-    int64_t *ord = ref_order(rows, n, c);
-    int64_t *pstart = malloc((size_t)n * sizeof(int64_t)), *pend = malloc((size_t)n * sizeof(int64_t));
+    rrow *srt = ref_sorted(rows, n, c);
+    int64_t *pstart = malloc((size_t)n * sizeof(int64_t)),
+            *pend = malloc((size_t)n * sizeof(int64_t));
     for (int64_t i = 0; i < n;) {
         int64_t j = i + 1;
-        while (j < n && same_partition(&rows[ord[i]], &rows[ord[j]])) j++;
+        while (j < n && same_partition(&srt[i], &srt[j])) j++;
         for (int64_t k = i; k < j; k++) {
             pstart[k] = i;
             pend[k] = j;
@@ -1168,25 +1250,27 @@ static void random_vs_reference(int64_t n, const rcfg *c, uint64_t seed)
     /* Ranking and navigation. */
     const em_expr *v = em_expr_column(a, 3, TY(BIGINT));
     const em_expr *m1 = em_expr_const(a, em_value_bigint(-1));
-    em_window_call rc[] = {wc_rank(EM_WINDOW_ROW_NUMBER), wc_rank(EM_WINDOW_RANK),
-                           wc_rank(EM_WINDOW_DENSE_RANK), wc_rank(EM_WINDOW_PERCENT_RANK),
-                           wc_rank(EM_WINDOW_CUME_DIST),  wc_ntile(7),
+    em_window_call rc[] = {wc_rank(EM_WINDOW_ROW_NUMBER),
+                           wc_rank(EM_WINDOW_RANK),
+                           wc_rank(EM_WINDOW_DENSE_RANK),
+                           wc_rank(EM_WINDOW_PERCENT_RANK),
+                           wc_rank(EM_WINDOW_CUME_DIST),
+                           wc_ntile(7),
                            wc_value(EM_WINDOW_LAG, v, 2, m1, FR_DEFAULT),
                            wc_value(EM_WINDOW_LEAD, v, 3, NULL, FR_DEFAULT)};
     em_batch_list out;
     run_ok(&in, 1, part, 1, order, 8, rc, &out);
-    check_ids(&out, rows, ord, n);
+    check_ids(&out, srt, n);
     for (int64_t pi = 0; pi < n; pi++) {
         int64_t ps = pstart[pi], pe = pend[pi], m = pe - ps;
-        const rrow *ri = &rows[ord[pi]];
+        const rrow *ri = &srt[pi];
         int64_t before = 0, upto = 0, distinct_before = 0;
         for (int64_t pj = ps; pj < pe; pj++) {
-            int cmp = ref_ocmp(&rows[ord[pj]], ri, c);
+            int cmp = ref_ocmp(&srt[pj], ri, c);
             if (cmp < 0) {
                 before++;
                 /* a new distinct key: the first row of its peer group */
-                if (pj == ps || ref_ocmp(&rows[ord[pj - 1]], &rows[ord[pj]], c) != 0)
-                    distinct_before++;
+                if (pj == ps || ref_ocmp(&srt[pj - 1], &srt[pj], c) != 0) distinct_before++;
             }
             if (cmp <= 0) upto++;
         }
@@ -1206,9 +1290,9 @@ static void random_vs_reference(int64_t n, const rcfg *c, uint64_t seed)
             filled += size;
         }
         check_i64(&out, 10, pi, true, bucket, "ntile");
-        const rrow *lag = pi - 2 >= ps ? &rows[ord[pi - 2]] : NULL;
+        const rrow *lag = pi - 2 >= ps ? &srt[pi - 2] : NULL;
         check_i64(&out, 11, pi, lag == NULL || !lag->vn, lag ? lag->v : -1, "lag");
-        const rrow *lead = pi + 3 < pe ? &rows[ord[pi + 3]] : NULL;
+        const rrow *lead = pi + 3 < pe ? &srt[pi + 3] : NULL;
         check_i64(&out, 12, pi, lead != NULL && !lead->vn, lead ? lead->v : 0, "lead");
     }
     em_batch_list_release(&out);
@@ -1219,16 +1303,16 @@ static void random_vs_reference(int64_t n, const rcfg *c, uint64_t seed)
         em_window_call calls[NFRAME_CALLS];
         frame_calls(a, frames[fi], calls);
         run_ok(&in, 1, part, 1, order, NFRAME_CALLS, calls, &out);
-        check_ids(&out, rows, ord, n);
+        check_ids(&out, srt, n);
         for (int64_t pi = 0; pi < n; pi++)
-            check_frame_row(&out, pi, rows, ord, pstart[pi], pend[pi], pi, &frames[fi], c);
+            check_frame_row(&out, pi, srt, pstart[pi], pend[pi], pi, &frames[fi], c);
         em_batch_list_release(&out);
     }
     em_arena_destroy(a);
     em_batch_list_release(&in);
     free(pstart);
     free(pend);
-    free(ord);
+    free(srt);
     free(rows);
 }
 
@@ -1261,14 +1345,12 @@ static void test_large_partition(void **state)
     em_batch_list in;
     rows_to_batches(rows, n, &in, 6);
     rcfg c = {false, false};
-    int64_t *ord = ref_order(rows, n, &c);
+    rrow *srt = ref_sorted(rows, n, &c);
     em_sort_key order[] = {okey(2, false, false)};
     em_arena *a = em_arena_create(4096);
     em_window_frame frames[] = {
-        FR_ROWS(PRECEDING, 100, CURRENT_ROW, 0),
-        FR_ROWS(CURRENT_ROW, 0, UNBOUNDED_FOLLOWING, 0),
-        FR_RANGE(PRECEDING, 50, FOLLOWING, 50),
-        FR_RANGE(UNBOUNDED_PRECEDING, 0, CURRENT_ROW, 0),
+        FR_ROWS(PRECEDING, 100, CURRENT_ROW, 0),   FR_ROWS(CURRENT_ROW, 0, UNBOUNDED_FOLLOWING, 0),
+        FR_RANGE(PRECEDING, 50, FOLLOWING, 50),    FR_RANGE(UNBOUNDED_PRECEDING, 0, CURRENT_ROW, 0),
         FR_ROWS(PRECEDING, 3000, FOLLOWING, 2000),
     };
     for (size_t fi = 0; fi < EM_ARRAY_LEN(frames); fi++) {
@@ -1277,16 +1359,68 @@ static void test_large_partition(void **state)
         em_batch_list out;
         /* No PARTITION BY: a single partition. */
         run_ok(&in, 0, NULL, 1, order, NFRAME_CALLS, calls, &out);
-        check_ids(&out, rows, ord, n);
+        check_ids(&out, srt, n);
         for (int64_t pi = 0; pi < n; pi += 397)
-            check_frame_row(&out, pi, rows, ord, 0, n, pi, &frames[fi], &c);
-        check_frame_row(&out, n - 1, rows, ord, 0, n, n - 1, &frames[fi], &c);
+            check_frame_row(&out, pi, srt, 0, n, pi, &frames[fi], &c);
+        check_frame_row(&out, n - 1, srt, 0, n, n - 1, &frames[fi], &c);
         em_batch_list_release(&out);
     }
     em_arena_destroy(a);
     em_batch_list_release(&in);
-    free(ord);
+    free(srt);
     free(rows);
+}
+
+/* Under a small memory pool the operator spills sorted runs and computes the
+ * merged stream a few partitions at a time: the answer must not change. */
+static void test_spill(void **state)
+{
+    int64_t n = 60000;
+    rrow *rows = malloc((size_t)n * sizeof(rrow));
+    make_rows(rows, n, 300, 40, 17);
+    em_batch_list in;
+    rows_to_batches(rows, n, &in, 18);
+    char dir[] = "/tmp/ember_window_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    em_arena *a = em_arena_create(4096);
+    const em_expr *v = em_expr_column(a, 3, TY(BIGINT));
+    em_window_call calls[NFRAME_CALLS + 3];
+    frame_calls(a, FR_RANGE(PRECEDING, 2, FOLLOWING, 3), calls);
+    calls[NFRAME_CALLS] = wc_rank(EM_WINDOW_DENSE_RANK);
+    calls[NFRAME_CALLS + 1] = wc_value(EM_WINDOW_LEAD, v, 2, NULL, FR_DEFAULT);
+    calls[NFRAME_CALLS + 2] = wc_agg(EM_AGG_SUM, v, FR_ROWS(PRECEDING, 50, FOLLOWING, 50));
+    int part[] = {1};
+    em_sort_key order[] = {okey(2, true, false)};
+    em_batch_list plain, spilled;
+    run_ok(&in, 1, part, 1, order, NFRAME_CALLS + 3, calls, &plain);
+
+    em_memory_pool *pool = em_memory_pool_create(256 * 1024, dir);
+    em_memory_task_begin(pool);
+    g_ctx.memory = pool;
+    run_ok(&in, 1, part, 1, order, NFRAME_CALLS + 3, calls, &spilled);
+    g_ctx.memory = NULL;
+    assert_true(em_memory_pool_spill_files(pool) > 1);
+    assert_int_equal(em_memory_pool_used(pool), 0);
+    em_memory_task_end(pool);
+    em_memory_pool_destroy(pool);
+
+    trows x = tr_collect(&plain), y = tr_collect(&spilled);
+    assert_int_equal(x.n, n);
+    assert_int_equal(y.n, n);
+    for (int64_t i = 0; i < n; i++)
+        if (strcmp(x.rows[i], y.rows[i]) != 0)
+            fail_msg("row %lld: in memory \"%s\", spilled \"%s\"", (long long)i, x.rows[i],
+                     y.rows[i]);
+    tr_free(&x);
+    tr_free(&y);
+    for (int64_t b = 0; b + 1 < spilled.count; b++)
+        assert_true(spilled.items[b]->nrows <= EM_BATCH_ROWS);
+    em_batch_list_release(&plain);
+    em_batch_list_release(&spilled);
+    em_batch_list_release(&in);
+    em_arena_destroy(a);
+    free(rows);
+    rmdir(dir);
 }
 
 int main(void)
@@ -1305,14 +1439,17 @@ int main(void)
         cmocka_unit_test(test_distinct),
         cmocka_unit_test(test_strings_and_null_partitions),
         cmocka_unit_test(test_double_specials),
+        cmocka_unit_test(test_variance),
         cmocka_unit_test(test_no_partition_no_order),
         cmocka_unit_test(test_output_batches),
+        cmocka_unit_test(test_limit_downstream),
         cmocka_unit_test(test_empty_input),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_random_asc_nulls_last),
         cmocka_unit_test(test_random_desc_nulls_first),
         cmocka_unit_test(test_random_other_null_placements),
         cmocka_unit_test(test_large_partition),
+        cmocka_unit_test(test_spill),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -78,6 +78,7 @@ static void test_type_parse(void **state)
     expect_type("datetime", EM_TYPE_TIMESTAMP, 0, 0);
     expect_type("TIMESTAMP  WITHOUT TIME ZONE", EM_TYPE_TIMESTAMP, 0, 0);
     expect_type("  int  ", EM_TYPE_INTEGER, 0, 0);
+    expect_type("interval", EM_TYPE_INTERVAL, 0, 0);
 
     expect_type_error("decimal(38,2)", EM_EUNSUPPORTED);
     expect_type_error("decimal(19)", EM_EUNSUPPORTED);
@@ -88,7 +89,7 @@ static void test_type_parse(void **state)
     expect_type_error("int(5)", EM_ETYPE);
     expect_type_error("frobnicate", EM_ETYPE);
     expect_type_error("", EM_ETYPE);
-    expect_type_error("interval", EM_EUNSUPPORTED);
+    expect_type_error("interval(3)", EM_ETYPE);
     expect_type_error("timestamp with time zone", EM_EUNSUPPORTED);
 
     em_type t;
