@@ -14,6 +14,7 @@ void em_cli_usage(FILE *f)
           "  sql [options] [-e SQL | -f FILE]   run SQL (interactive shell on a terminal)\n"
           "  slt [options] FILE...              run sqllogictest files\n"
           "  gen fraud --rows N [options]       generate the fraud-detection data set\n"
+          "  gen tpch --sf N --out DIR [...]    generate the eight TPC-H tables (csv|parquet)\n"
           "  help                               show this help\n"
           "  --version                          print the version\n"
           "\n"

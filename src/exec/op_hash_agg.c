@@ -270,7 +270,9 @@ static int64_t table_bytes(const hash_agg_op *a)
         const em_vector *v = a->gkeys[k];
         b += v->capacity * (int64_t)(em_type_width(v->type) + 1) + v->chars_cap;
     }
-    return b + a->ngroups * 24 * (int64_t)a->naggs;
+    for (int i = 0; i < a->naggs; i++)
+        if (a->states[i]) b += em__agg_state_bytes(a->states[i]);
+    return b;
 }
 
 typedef int (*emit_fn)(void *ctx, em_batch *b, em_error *err);
