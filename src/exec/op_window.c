@@ -744,9 +744,9 @@ static void drop_prefix(window_op *w, int64_t n)
 
 /* After spilling: merge the sorted runs into one stream and compute it a few
  * partitions at a time. The buffer collects the stream; `last` is where the
- * last partition seen so far starts. Once the buffer holds enough rows, the
- * complete partitions before `last` are computed and emitted, and the rest
- * is kept for the next round. */
+ * last partition seen so far starts. Once the buffer holds enough rows, or
+ * the pool refuses more, the complete partitions before `last` are computed
+ * and emitted, and the rest is kept for the next round. */
 #define WINDOW_CHUNK_ROWS (16 * EM_BATCH_ROWS)
 
 static int merge_and_emit(window_op *w, em_error *err)
@@ -783,9 +783,11 @@ static int merge_and_emit(window_op *w, em_error *err)
             rc = too_many_rows(err);
             break;
         }
-        em_memory_force_reserve(&w->mem, em_batch_bytes(b));
+        int64_t bytes = em_batch_bytes(b);
+        bool refused = !em_memory_try_reserve(&w->mem, bytes);
+        if (refused) em_memory_force_reserve(&w->mem, bytes);
         buffer_add(w, b);
-        if (w->nrows >= WINDOW_CHUNK_ROWS && last > 0) {
+        if ((refused || w->nrows >= WINDOW_CHUNK_ROWS) && last > 0) {
             rc = emit_prefix(w, last, err);
             if (rc != 0) break;
             drop_prefix(w, last);
@@ -802,6 +804,8 @@ static int window_finish(em_op *op, em_error *err)
     if (w->init_rc < 0) return report_init_error(w, err);
     if (w->nrows + (int64_t)w->nruns > 0) {
         int rc = w->nruns > 0 ? merge_and_emit(w, err) : sort_and_emit(w, err);
+        op->stats.mem_peak = w->mem.peak;
+        op->stats.spilled = w->mem.spilled;
         release_buffer(w);
         if (rc < 0) return rc;
     }

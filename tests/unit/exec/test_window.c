@@ -1224,11 +1224,11 @@ static const em_window_frame *random_frames(int *count)
 }
 
 /* Every frame of random_frames and the ranking and navigation functions over
- * n random rows in about n / 100 partitions, checked row by row. */
+ * n random rows in about n / 64 partitions, checked row by row. */
 static void random_vs_reference(int64_t n, const rcfg *c, uint64_t seed)
 {
     rrow *rows = malloc((size_t)n * sizeof(rrow));
-    make_rows(rows, n, n / 100, 40, seed);
+    make_rows(rows, n, n / 64, 40, seed);
     em_batch_list in;
     rows_to_batches(rows, n, &in, seed + 1);
     rrow *srt = ref_sorted(rows, n, c);
@@ -1325,18 +1325,18 @@ static void test_random_asc_nulls_last(void **state)
 static void test_random_desc_nulls_first(void **state)
 {
     rcfg c = {true, true};
-    random_vs_reference(100000, &c, 7);
+    random_vs_reference(60000, &c, 7);
 }
 
 static void test_random_other_null_placements(void **state)
 {
     rcfg c1 = {false, true}, c2 = {true, false};
-    random_vs_reference(20000, &c1, 99);
-    random_vs_reference(20000, &c2, 123);
+    random_vs_reference(12000, &c1, 99);
+    random_vs_reference(12000, &c2, 123);
 }
 
 /* One partition of 100k rows: large frames (running, moving, shrinking),
- * checked at every 397th row. */
+ * checked at every 797th row. */
 static void test_large_partition(void **state)
 {
     int64_t n = 100000;
@@ -1360,7 +1360,7 @@ static void test_large_partition(void **state)
         /* No PARTITION BY: a single partition. */
         run_ok(&in, 0, NULL, 1, order, NFRAME_CALLS, calls, &out);
         check_ids(&out, srt, n);
-        for (int64_t pi = 0; pi < n; pi += 397)
+        for (int64_t pi = 0; pi < n; pi += 797)
             check_frame_row(&out, pi, srt, 0, n, pi, &frames[fi], &c);
         check_frame_row(&out, n - 1, srt, 0, n, n - 1, &frames[fi], &c);
         em_batch_list_release(&out);
