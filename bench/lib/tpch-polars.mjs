@@ -3,6 +3,7 @@
 // Polars reads money and quantities as Float64 (its DECIMAL support is partial); every
 // answer is compared with DuckDB's within a tolerance.
 import path from 'node:path';
+import { lazyTables } from './workload.mjs';
 
 // Column types by table, in the order of the files' columns.
 function schemas(pl) {
@@ -26,17 +27,15 @@ function schemas(pl) {
 }
 
 export function tpchPolarsTables(pl, dir, format) {
-  const out = {};
+  const openers = {};
   for (const [table, schema] of Object.entries(schemas(pl))) {
-    if (format === 'parquet') {
+    openers[table] = format === 'parquet'
       // Whatever physical types the file has, the queries see the same ones as from CSV.
-      out[table] = pl.scanParquet(path.join(dir, `${table}.parquet`))
-        .select(...Object.entries(schema).map(([name, type]) => pl.col(name).cast(type)));
-    } else {
-      out[table] = pl.scanCSV(path.join(dir, `${table}.csv`), { schema });
-    }
+      ? () => pl.scanParquet(path.join(dir, `${table}.parquet`))
+        .select(...Object.entries(schema).map(([name, type]) => pl.col(name).cast(type)))
+      : () => pl.scanCSV(path.join(dir, `${table}.csv`), { schema });
   }
-  return out;
+  return lazyTables(openers);
 }
 
 const asc = (by) => ({ by, descending: by.map(() => false) });

@@ -53,3 +53,14 @@ export const sources = (...kinds) => kinds.flatMap((k) => GEN_SOURCES[k]);
 export function csvView(name, path_) {
   return `CREATE VIEW ${name} AS SELECT * FROM read_csv(${sqlString(path_)});`;
 }
+
+// Polars tables opened on first use: a query that names three tables does not pay for
+// opening the other five (as the SQL engines only get views for the tables they read).
+export function lazyTables(openers) {
+  const tables = {};
+  for (const [name, open] of Object.entries(openers)) {
+    let frame = null;
+    Object.defineProperty(tables, name, { enumerable: true, get: () => (frame ??= open()) });
+  }
+  return tables;
+}

@@ -4,7 +4,7 @@
 // with the columns spelled out instead of `x.*` and USING; the Polars code is its Polars
 // solution. Answers are stored and checked by the benchmark's checksums (row count, sum
 // of v1, sum of v2).
-import { count, pretty, file, csvView, sources } from '../lib/workload.mjs';
+import { count, pretty, file, csvView, sources, lazyTables } from '../lib/workload.mjs';
 
 export const joinDataset = (rows, tables) => ({
   id: `h2o-join-${pretty(rows)}${tables ? `-${tables.replaceAll(',', '-')}` : ''}`,
@@ -40,7 +40,7 @@ export default {
   },
   polarsTables(pl, ctx) {
     const f = joinFiles(ctx.params.rows, ctx, joinDataset(ctx.params.rows).id);
-    return Object.fromEntries(Object.entries(f).map(([name, p]) => [name, pl.scanCSV(p)]));
+    return lazyTables(Object.fromEntries(Object.entries(f).map(([name, p]) => [name, () => pl.scanCSV(p)])));
   },
   queries: () => [
     {

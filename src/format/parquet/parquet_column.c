@@ -410,7 +410,8 @@ static int put_bytes(em__pq_colreader *c, const uint8_t *const *p, const int32_t
         int64_t total = 0;
         for (int64_t i = 0; i < n; i++) total += len[i];
         EM_TRY(chars_check(c, v, total, err));
-        em_vector_reserve_chars(v, total);
+        /* One byte more than needed: the buffer then exists even for empty strings. */
+        em_vector_reserve_chars(v, total + 1);
         char *dst = v->chars + v->chars_len;
         int32_t *off = EM_VEC_OFFSETS(v) + pos + 1;
         int64_t at = v->chars_len;
@@ -534,9 +535,18 @@ static int dict_values(em__pq_colreader *c, em_vector *v, int64_t pos, int64_t n
     for (int64_t done = 0; done < n;) {
         int64_t m = EM_MIN(n - done, (int64_t)STEP);
         if ((int64_t)em__pq_rle_u32(&c->idx, c->ibuf, (size_t)m) != m) return short_page(c, err);
-        uint32_t mx = 0;
-        for (int64_t i = 0; i < m; i++) mx = c->ibuf[i] > mx ? c->ibuf[i] : mx;
-        if (mx >= nd) return CORRUPT(c, "dictionary index %u out of range (%u entries)", mx, nd);
+        /* Indices of width w are below 2^w: when that is within the dictionary
+         * (the common case) there is nothing to check. */
+        int w = c->idx.width;
+        if (w >= 32 || ((uint32_t)1 << w) > nd) {
+            uint32_t bad = 0;
+            for (int64_t i = 0; i < m; i++) bad |= c->ibuf[i] >= nd;
+            if (bad)
+                for (int64_t i = 0; i < m; i++)
+                    if (c->ibuf[i] >= nd)
+                        return CORRUPT(c, "dictionary index %u out of range (%u entries)",
+                                       c->ibuf[i], nd);
+        }
         const uint32_t *ix = c->ibuf;
         int64_t at = pos + done;
         switch (v->type.id) {
@@ -649,6 +659,14 @@ static int dlba_values(em__pq_colreader *c, em_vector *v, int64_t pos, int64_t n
 static int dba_values(em__pq_colreader *c, em_vector *v, int64_t pos, int64_t n, em_error *err)
 {
     if (c->pbuf == NULL) c->pbuf = em_malloc(sizeof *c->pbuf * STEP);
+    if (c->dba == NULL) {
+        c->dba_cap = 4096;
+        c->dba = em_malloc(c->dba_cap);
+    }
+    if (c->prev == NULL) {
+        c->prev_cap = 64;
+        c->prev = em_malloc(c->prev_cap);
+    }
     for (int64_t done = 0; done < n;) {
         int64_t m = EM_MIN(n - done, (int64_t)STEP);
         EM_TRY(next_lengths(c, &c->prefix, c->pbuf, m, err));
@@ -1073,8 +1091,16 @@ static void spread(em_vector *v, int64_t pos, int64_t k, int64_t nn, const uint8
         if (lvl[i] != max) val[(pos + i) >> 3] &= (uint8_t) ~(1u << ((pos + i) & 7));
 }
 
+/* Text vectors always get a character buffer, so that no one ever computes an
+ * offset from a NULL pointer (all-empty strings would otherwise leave it NULL). */
+static void text_buffer(em_vector *v)
+{
+    if (v->type.id == EM_TYPE_VARCHAR && v->chars == NULL) em_vector_reserve_chars(v, 1);
+}
+
 int em__pq_col_read_flat(em__pq_colreader *c, em_vector *v, int64_t n, em_error *err)
 {
+    text_buffer(v);
     em_vector_reserve(v, v->length + n);
     int64_t pos = v->length;
     int64_t stop = pos + n;
@@ -1110,6 +1136,7 @@ int em__pq_col_read_levels(em__pq_colreader *c, int64_t n, uint8_t *rep, uint8_t
 {
     int64_t done = 0;
     *got = 0;
+    text_buffer(v);
     while (done < n) {
         if (c->page_left == 0) {
             int rc = next_page(c, err);

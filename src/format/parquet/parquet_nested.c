@@ -51,7 +51,7 @@ struct em__pq_nested {
 void em__pq_nested_close(em__pq_nested *n)
 {
     if (n == NULL) return;
-    for (int i = 0; i < n->nleaves; i++) {
+    for (int i = 0; n->leaves != NULL && i < n->nleaves; i++) {
         em_free(n->leaves[i].rep);
         em_free(n->leaves[i].def);
         em_vector_unref(n->leaves[i].vals);
@@ -410,6 +410,7 @@ int em__pq_nested_read(em__pq_nested *n, em_vector *v, int64_t rows, em_error *e
 {
     const em__pq_node *fn = &n->s->nodes[n->field_node];
     em_vector_reserve(v, v->length + rows);
+    if (v->chars == NULL) em_vector_reserve_chars(v, 1);
     for (int64_t r = 0; r < rows; r++) {
         for (int l = 0; l < n->nleaves; l++) {
             leafbuf *lb = &n->leaves[l];

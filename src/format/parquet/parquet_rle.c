@@ -163,7 +163,12 @@ void em__pq_unpack_msb(const uint8_t *in, size_t in_len, int width, uint8_t *out
 
 void em__pq_rle_init(em__pq_rle *r, const uint8_t *p, size_t n, int width)
 {
+    static const uint8_t none[1];
     memset(r, 0, sizeof *r);
+    if (p == NULL) {
+        p = none;
+        n = 0;
+    }
     r->p = p;
     r->end = p + n;
     r->width = width;
@@ -421,7 +426,12 @@ static uint64_t dvarint(em__pq_delta *d)
 
 void em__pq_delta_init(em__pq_delta *d, const uint8_t *p, size_t n)
 {
+    static const uint8_t none[1];
     memset(d, 0, sizeof *d);
+    if (p == NULL) {
+        p = none;
+        n = 0;
+    }
     d->p = p;
     d->end = p + n;
     d->block_size = dvarint(d);

@@ -13,6 +13,11 @@
 
 void em__thrift_reader_init(em__thrift_reader *r, const void *data, size_t n)
 {
+    static const uint8_t none[1];
+    if (data == NULL) {
+        data = none;
+        n = 0;
+    }
     r->p = data;
     r->end = (const uint8_t *)data + n;
     r->depth = 0;
