@@ -28,8 +28,10 @@ struct em_result {
 };
 
 /* Optimize, plan and cut a bound plan into stages. */
-int em__plan_lop(em_session *s, em_arena *a, em_lop *bound, em_lop **logical_out, bool single,
-                 em_stage_dag *dag, em_error *err) EM_MUST_CHECK;
+struct em_bind_ctx;
+/* The bind context owns what planning creates (pruned scan descriptions). */
+int em__plan_lop(em_session *s, struct em_bind_ctx *bc, em_lop *bound, em_lop **logical_out,
+                 bool single, em_stage_dag *dag, em_error *err) EM_MUST_CHECK;
 /* COPY (query) TO 'path' (options): *rows receives the number of rows written. */
 struct em_bind_ctx;
 struct em_ast;

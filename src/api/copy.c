@@ -158,7 +158,7 @@ int em__run_copy(em_session *s, em_bind_ctx *bc, const em_ast *ast, int64_t *row
     d->single_file = ext != NULL && d->npartition_cols == 0;
 
     em_stage_dag dag;
-    EM_TRY(em__plan_lop(s, a, bound, NULL, d->single_file, &dag, err));
+    EM_TRY(em__plan_lop(s, bc, bound, NULL, d->single_file, &dag, err));
     const em_schema *out_schema = dag.stages[dag.nstages - 1].root->schema;
     d->schema = em_schema_copy(out_schema);
     for (int i = 0; i < d->schema->nfields; i++)

@@ -353,7 +353,7 @@ static int run_scalar(void *ctx, em_lop *plan, em_value *out, em_error *err)
 {
     stmt_ctx *c = ctx;
     em_stage_dag dag;
-    EM_TRY(em__plan_lop(c->s, c->arena, plan, NULL, false, &dag, err));
+    EM_TRY(em__plan_lop(c->s, &c->bind, plan, NULL, false, &dag, err));
     em_batch_list rows;
     em_batch_list_init(&rows);
     EM_TRY(em__run_dag(c->s, &dag, &rows, NULL, err));
@@ -403,12 +403,20 @@ static int plan_query(stmt_ctx *c, const em_ast *query, planned *out, em_error *
 {
     em_lop *bound;
     EM_TRY(em_bind_query(&c->bind, query, &bound, err));
-    return em__plan_lop(c->s, c->arena, bound, &out->logical, false, &out->dag, err);
+    return em__plan_lop(c->s, &c->bind, bound, &out->logical, false, &out->dag, err);
 }
 
-int em__plan_lop(em_session *s, em_arena *a, em_lop *bound, em_lop **logical_out, bool single,
+static void own_scan(void *ctx, em_scan_desc *d)
+{
+    em_bind_ctx *bc = ctx;
+    bc->scans = em_realloc(bc->scans, sizeof(em_scan_desc *) * (size_t)(bc->nscans + 1));
+    bc->scans[bc->nscans++] = d;
+}
+
+int em__plan_lop(em_session *s, em_bind_ctx *bc, em_lop *bound, em_lop **logical_out, bool single,
                  em_stage_dag *dag, em_error *err)
 {
+    em_arena *a = bc->arena;
     em_lop *opt;
     EM_TRY(em_optimize(a, bound, &opt, err));
     if (logical_out) *logical_out = opt;
@@ -417,7 +425,9 @@ int em__plan_lop(em_session *s, em_arena *a, em_lop *bound, em_lop **logical_out
                          .broadcast_threshold = conf_size(s, "ember.sql.autoBroadcastJoinThreshold"),
                          .task_memory = conf_size(s, "ember.executor.memory") / s->nthreads,
                          .prefer_sort_merge = em_str_ieq(
-                             em_session_get_conf(s, "ember.sql.join.preferSortMergeJoin"), "true")};
+                             em_session_get_conf(s, "ember.sql.join.preferSortMergeJoin"), "true"),
+                         .own_scan = own_scan,
+                         .own_ctx = bc};
     em_pop *phys;
     EM_TRY(em_physical_plan(a, opt, &conf, &phys, err));
     if (single && phys->nparts != 1) phys = em_physical_single(a, phys);
@@ -569,7 +579,7 @@ static int materialize(stmt_ctx *c, const em_ast *query, const em_schema *target
         bound = p;
     }
     em_stage_dag dag;
-    EM_TRY(em__plan_lop(c->s, c->arena, bound, NULL, false, &dag, err));
+    EM_TRY(em__plan_lop(c->s, &c->bind, bound, NULL, false, &dag, err));
     EM_TRY(em__run_dag(c->s, &dag, rows, NULL, err));
     if (schema_out) *schema_out = result_schema(dag_schema(&dag));
     return 0;

@@ -128,6 +128,9 @@ typedef struct em_plan_conf {
     int64_t broadcast_threshold; /* ember.sql.autoBroadcastJoinThreshold (bytes; <= 0: never) */
     int64_t task_memory;         /* executor memory per task: a larger build side is merged */
     bool prefer_sort_merge;      /* ember.sql.join.preferSortMergeJoin */
+    /* Takes ownership of scan descriptions the planner makes (pruned copies). */
+    void (*own_scan)(void *ctx, em_scan_desc *d);
+    void *own_ctx;
 } em_plan_conf;
 
 int em_physical_plan(em_arena *a, const em_lop *logical, const em_plan_conf *conf, em_pop **out,

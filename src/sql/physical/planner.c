@@ -517,7 +517,18 @@ static int plan(planner *pl, const em_lop *lp, em_pop **out, em_error *err)
             p->u.scan.filter = e;
         }
         if (lp->kind == EM_LOP_SCAN_FILE) {
-            p->nparts = lp->u.scan.desc->nsplits;
+            /* Formats with statistics (Parquet) drop splits that the pushed
+             * filters rule out; the pruned copy is this query's own. */
+            em_scan_desc *pruned = NULL;
+            EM_TRY(em_scan_desc_prune(lp->u.scan.desc, lp->u.scan.cols, lp->u.scan.ncols,
+                                      lp->u.scan.nfilters, lp->u.scan.filters, &pruned, err));
+            if (pruned && !pl->conf->own_scan) {
+                em_scan_desc_destroy(pruned); /* nobody to own it: scan everything */
+            } else if (pruned) {
+                pl->conf->own_scan(pl->conf->own_ctx, pruned);
+                p->u.scan.desc = pruned;
+            }
+            p->nparts = p->u.scan.desc->nsplits;
         } else {
             p->u.scan.table_name = lp->u.scan.table->name;
             p->u.scan.table_batches = lp->u.scan.table->data.count;
