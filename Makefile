@@ -27,10 +27,15 @@ asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DEMBER_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 
-test-fast: build
+# The independent engines the tests compare with (DuckDB from npm), installed once
+# before the tests run in parallel. Without npm those comparisons skip (fail in CI).
+npm-tools:
+	@bash scripts/npm-tools.sh >/dev/null || echo "npm tools unavailable: comparisons with DuckDB will be skipped"
+
+test-fast: build npm-tools
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-test-asan: asan
+test-asan: asan npm-tools
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 
