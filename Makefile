@@ -12,7 +12,7 @@ ASAN_BUILD ?= build-asan
 DEMO_ROWS ?= 3000000
 DEMO_DIR ?= demo-data
 
-.PHONY: all deps build asan test test-fast test-asan demo bench clean format
+.PHONY: all deps build asan test test-fast test-asan demo bench clean format npm-tools fuzz
 
 all: build
 
