@@ -25,6 +25,7 @@ int em_cli_gen_main(int argc, char **argv);
 /* The benchmark data sets (gen_bench.c): h2o-groupby, h2o-join, words, sort.
  * argv[0] is the data set's name; returns -1 when it is none of them. */
 int em__cli_gen_bench(int argc, char **argv);
+void em__cli_gen_bench_usage(FILE *f);
 /* The general usage text (`ember help`). */
 void em_cli_usage(FILE *f);
 

@@ -223,8 +223,7 @@ static int gen_words(int argc, char **argv)
             if (v == NULL) goto usage;
             o.bytes = em_parse_size(v);
             if (o.bytes < 1) {
-                fprintf(stderr, "ember: --bytes expects a size such as 1g or 200m, got '%s'\n",
-                        v);
+                fprintf(stderr, "ember: --bytes expects a size such as 1g or 200m, got '%s'\n", v);
                 goto usage;
             }
         } else if (em_cli_opt_value(argc, argv, &i, "--vocabulary", &v)) {
@@ -291,6 +290,15 @@ static int gen_sort(int argc, char **argv)
 usage:
     fputs(sort_usage, stderr);
     return EM_CLI_EXIT_USAGE;
+}
+
+void em__cli_gen_bench_usage(FILE *f)
+{
+    const char *const usages[] = {h2o_groupby_usage, h2o_join_usage, words_usage, sort_usage};
+    for (size_t i = 0; i < EM_ARRAY_LEN(usages); i++) {
+        fputc('\n', f);
+        fputs(usages[i], f);
+    }
 }
 
 int em__cli_gen_bench(int argc, char **argv)

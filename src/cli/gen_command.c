@@ -189,14 +189,18 @@ int em_cli_gen_main(int argc, char **argv)
     if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
         gen_usage(stdout);
         tpch_usage(stdout);
+        em__cli_gen_bench_usage(stdout);
         return EM_CLI_EXIT_OK;
     }
     if (argc < 2) {
         fputs("ember: gen needs a data set name (fraud, tpch, h2o-groupby, h2o-join, words, "
-              "sort)\n", stderr);
+              "sort)\n",
+              stderr);
     } else {
-        fprintf(stderr, "ember: unknown data set '%s' (known: fraud, tpch, h2o-groupby, "
-                "h2o-join, words, sort)\n", argv[1]);
+        fprintf(stderr,
+                "ember: unknown data set '%s' (known: fraud, tpch, h2o-groupby, "
+                "h2o-join, words, sort)\n",
+                argv[1]);
     }
     gen_usage(stderr);
     return EM_CLI_EXIT_USAGE;

@@ -375,6 +375,35 @@ static int dec_check_precision(const em_expr *call, em_vector **out, int64_t n, 
     return 0;
 }
 
+/* DECIMAL * DECIMAL whose result type gave up scale: the exact product in 128
+ * bits, rounded half away from zero to the result's scale. */
+static EM__KERNEL(k_mul_dec_rescale)
+{
+    int shift = call->args[0]->type.scale + call->args[1]->type.scale - call->type.scale;
+    if (shift <= 0) return k_mul_dec_raw(call, args, n, out, err);
+    em_vector *a = args[0], *b = args[1];
+    em_vector *r = em__vec_new(call->type, n);
+    em__vec_and_validity(r, args, 2, n);
+    const int64_t *x = (const int64_t *)a->data, *y = (const int64_t *)b->data;
+    int64_t *z = (int64_t *)r->data;
+    const __int128 div = em_pow10[shift], half = div / 2;
+    for (int64_t i = 0; i < n; i++) {
+        if (!em_vector_is_valid(r, i)) {
+            z[i] = 0;
+            continue;
+        }
+        __int128 p = (__int128)x[EM__IX(a, i)] * y[EM__IX(b, i)];
+        __int128 q = p >= 0 ? (p + half) / div : -((-p + half) / div);
+        if (q > INT64_MAX || q < INT64_MIN) {
+            em_vector_unref(r);
+            return arith_error(ARITH_OVERFLOW, MSG_DEC, err);
+        }
+        z[i] = (int64_t)q;
+    }
+    *out = r;
+    return 0;
+}
+
 #define DEC_KERNEL(NAME, RAW)                                                                      \
     static EM__KERNEL(NAME)                                                                        \
     {                                                                                              \
@@ -383,7 +412,7 @@ static int dec_check_precision(const em_expr *call, em_vector **out, int64_t n, 
     }
 DEC_KERNEL(k_add_dec, k_add_dec_raw)
 DEC_KERNEL(k_sub_dec, k_sub_dec_raw)
-DEC_KERNEL(k_mul_dec, k_mul_dec_raw)
+DEC_KERNEL(k_mul_dec, k_mul_dec_rescale)
 
 BINARY_KERNEL(k_add_iv, em_interval, em_interval, em_interval, add_iv, MSG_IV)
 BINARY_KERNEL(k_sub_iv, em_interval, em_interval, em_interval, sub_iv, MSG_IV)

@@ -235,6 +235,13 @@ int em_func_resolve(const char *name, int nargs, const em_type *arg_types, const
     case EM__RET_DEC_MUL: {
         em_type x = cast_to[0], y = cast_to[1];
         int scale = x.scale + y.scale;
+        /* More digits than 18: keep the integer digits and give up scale (down to
+         * 6), as Spark does past its 38; the kernel rounds the product. */
+        int prec = x.precision + y.precision;
+        if (prec > EM_DECIMAL_MAX_PRECISION) {
+            int keep = EM_MAX(EM_DECIMAL_MAX_PRECISION - (prec - scale), EM_MIN(scale, 6));
+            if (keep < scale) scale = keep;
+        }
         if (scale > EM_DECIMAL_MAX_PRECISION) {
             char b1[48], b2[48];
             return em_error_set(err, EM_ETYPE,

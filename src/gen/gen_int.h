@@ -161,11 +161,11 @@ int em__gen_mkdir_p(const char *path, em_error *err) EM_MUST_CHECK;
 typedef size_t (*em__gen_chunk_fn)(const void *ctx, int64_t index, char *buf);
 
 typedef struct em__gen_file_spec {
-    const char *dir, *name;   /* the file is dir/name */
-    const char *header;       /* written first; may be NULL */
-    int64_t nchunks;          /* chunks 0 .. nchunks-1 */
-    size_t max_chunk_bytes;   /* an upper bound on one chunk's size */
-    int64_t limit_bytes;      /* 0, or: stop at the last '\n' at or before this size */
+    const char *dir, *name; /* the file is dir/name */
+    const char *header;     /* written first; may be NULL */
+    int64_t nchunks;        /* chunks 0 .. nchunks-1 */
+    size_t max_chunk_bytes; /* an upper bound on one chunk's size */
+    int64_t limit_bytes;    /* 0, or: stop at the last '\n' at or before this size */
     em__gen_chunk_fn fn;
     const void *ctx;
     int threads;
@@ -175,7 +175,6 @@ typedef struct em__gen_file_spec {
  * window of them in memory, and appended in index order. The file is written
  * under a temporary name and renamed at the end, so an interrupted run never
  * leaves a complete-looking file. *bytes (may be NULL) receives its size. */
-int em__gen_write_file(const em__gen_file_spec *spec, int64_t *bytes,
-                       em_error *err) EM_MUST_CHECK;
+int em__gen_write_file(const em__gen_file_spec *spec, int64_t *bytes, em_error *err) EM_MUST_CHECK;
 
 #endif

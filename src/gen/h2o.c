@@ -169,9 +169,9 @@ static int64_t column_at(const column *c, int64_t row)
 enum { T_X, T_SMALL, T_MEDIUM, T_BIG, NTABLES };
 
 static const char *const table_names[NTABLES] = {"x", "small", "medium", "big"};
-static const char *const table_headers[NTABLES] = {
-    "id1,id2,id3,id4,id5,id6,v1\n", "id1,id4,v2\n", "id1,id2,id4,id5,v2\n",
-    "id1,id2,id3,id4,id5,id6,v2\n"};
+static const char *const table_headers[NTABLES] = {"id1,id2,id3,id4,id5,id6,v1\n", "id1,id4,v2\n",
+                                                   "id1,id2,id4,id5,v2\n",
+                                                   "id1,id2,id3,id4,id5,id6,v2\n"};
 static const int table_streams[NTABLES] = {S_X, S_SMALL, S_MEDIUM, S_BIG};
 
 typedef struct join_table {

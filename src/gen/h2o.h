@@ -37,8 +37,8 @@
 #define EM_GEN_H2O_VERSION 1
 
 typedef struct em_gen_h2o_opts {
-    int64_t rows;        /* N: >= 1 for groupby, >= 10000 for join */
-    int64_t groups;      /* K (groupby only), >= 1 */
+    int64_t rows;   /* N: >= 1 for groupby, >= 10000 for join */
+    int64_t groups; /* K (groupby only), >= 1 */
     uint64_t seed;
     const char *tables;  /* join only: a comma-separated subset of
                             "x,small,medium,big"; NULL means all four */

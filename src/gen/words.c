@@ -157,8 +157,8 @@ static size_t words_chunk(const void *arg, int64_t index, char *buf)
     char sep = ctx->one_per_line ? '\n' : ' ';
     char *p = buf;
     for (int line = 0; line < LINES_PER_CHUNK; line++) {
-        int nwords = MIN_WORDS_PER_LINE + (int)em__gen_rng_below(
-                                              &r, MAX_WORDS_PER_LINE - MIN_WORDS_PER_LINE + 1);
+        int nwords = MIN_WORDS_PER_LINE +
+                     (int)em__gen_rng_below(&r, MAX_WORDS_PER_LINE - MIN_WORDS_PER_LINE + 1);
         for (int w = 0; w < nwords; w++) {
             p = put_word(ctx, p, draw_rank(ctx, &r));
             *p++ = w + 1 < nwords ? sep : '\n';
