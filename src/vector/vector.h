@@ -296,6 +296,14 @@ void em_batch_list_push(em_batch_list *l, em_batch *b); /* takes ownership */
 /* Move every batch from src to the end of dst (src left empty). */
 void em_batch_list_move(em_batch_list *dst, em_batch_list *src);
 
+/* ---- JSON text ----------------------------------------------------------- */
+
+/* A JSON string literal: quoted, with quotes, backslashes and control bytes escaped. */
+void em_json_append_string(em_strbuf *out, const char *p, size_t n);
+/* Row i as JSON: null, true/false, a number (non-finite doubles are null), or a
+ * string (VARCHAR, and the text form of dates, timestamps, intervals). */
+void em_vector_append_json(const em_vector *v, int64_t i, em_strbuf *out);
+
 /* ---- Arrow C Data Interface ------------------------------------------- */
 
 /* Export one batch as a struct array plus its schema. Buffers are shared by

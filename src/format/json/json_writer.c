@@ -9,7 +9,6 @@
  */
 #include "format/writer.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -49,42 +48,6 @@ int em__json_write_check(const em_write_desc *d, em_error *err)
     return parse_opts(d, &array, err);
 }
 
-static void put_string(em_strbuf *out, const char *p, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    em_strbuf_putc(out, '"');
-    size_t start = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)p[i];
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
-        em_strbuf_append(out, p + start, i - start);
-        start = i + 1;
-        switch (c) {
-        case '"':
-            em_strbuf_puts(out, "\\\"");
-            break;
-        case '\\':
-            em_strbuf_puts(out, "\\\\");
-            break;
-        case '\n':
-            em_strbuf_puts(out, "\\n");
-            break;
-        case '\r':
-            em_strbuf_puts(out, "\\r");
-            break;
-        case '\t':
-            em_strbuf_puts(out, "\\t");
-            break;
-        default: {
-            char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-            em_strbuf_append(out, u, 6);
-        }
-        }
-    }
-    em_strbuf_append(out, p + start, n - start);
-    em_strbuf_putc(out, '"');
-}
-
 static int json_open(const em_write_desc *d, const em_schema *schema, const char *path, void **out,
                      em_error *err)
 {
@@ -101,62 +64,13 @@ static int json_open(const em_write_desc *d, const em_schema *schema, const char
     for (int c = 0; c < schema->nfields; c++) {
         em_strbuf sb;
         em_strbuf_init(&sb);
-        put_string(&sb, schema->fields[c].name, strlen(schema->fields[c].name));
+        em_json_append_string(&sb, schema->fields[c].name, strlen(schema->fields[c].name));
         em_strbuf_putc(&sb, ':');
         w->keys[c] = em_strbuf_detach(&sb);
     }
     if (w->array) em_strbuf_putc(&w->buf, '[');
     *out = w;
     return 0;
-}
-
-static void put_value(em_strbuf *out, const em_vector *v, int64_t i)
-{
-    char buf[96];
-    if (!em_vector_is_valid(v, i)) {
-        em_strbuf_puts(out, "null");
-        return;
-    }
-    switch (v->type.id) {
-    case EM_TYPE_BOOLEAN:
-        em_strbuf_puts(out, EM_VEC_BOOL(v)[i] ? "true" : "false");
-        return;
-    case EM_TYPE_INTEGER:
-        em_strbuf_printf(out, "%d", (int)EM_VEC_I32(v)[i]);
-        return;
-    case EM_TYPE_BIGINT:
-        em_strbuf_printf(out, "%lld", (long long)EM_VEC_I64(v)[i]);
-        return;
-    case EM_TYPE_DOUBLE: {
-        double x = EM_VEC_F64(v)[i];
-        if (!isfinite(x)) {
-            em_strbuf_puts(out, "null");
-            return;
-        }
-        em_format_double(x, buf, sizeof buf);
-        em_strbuf_puts(out, buf);
-        return;
-    }
-    case EM_TYPE_DECIMAL:
-        em_format_decimal(EM_VEC_I64(v)[i], v->type.scale, buf, sizeof buf);
-        em_strbuf_puts(out, buf);
-        return;
-    case EM_TYPE_VARCHAR: {
-        int32_t len;
-        const char *p = em_vector_str(v, i, &len);
-        put_string(out, p, (size_t)len);
-        return;
-    }
-    default: {
-        em_value val = em_vector_get(v, i);
-        em_strbuf tmp;
-        em_strbuf_init(&tmp);
-        em_value_format(&val, &tmp);
-        put_string(out, tmp.data ? tmp.data : "", tmp.len);
-        em_strbuf_release(&tmp);
-        return;
-    }
-    }
 }
 
 static int json_write(void *wp, const em_batch *b, em_error *err)
@@ -168,7 +82,7 @@ static int json_write(void *wp, const em_batch *b, em_error *err)
         for (int c = 0; c < b->ncols; c++) {
             if (c) em_strbuf_putc(&w->buf, ',');
             em_strbuf_puts(&w->buf, w->keys[c]);
-            put_value(&w->buf, b->cols[c], i);
+            em_vector_append_json(b->cols[c], i, &w->buf);
         }
         em_strbuf_putc(&w->buf, '}');
         if (!w->array) em_strbuf_putc(&w->buf, '\n');

@@ -451,8 +451,6 @@ int em__pq_nested_open(const em__pq_file *f, int row_group, int field, const em_
                        em__pq_nested **out, em_error *err);
 int em__pq_nested_read(em__pq_nested *n, em_vector *v, int64_t rows, em_error *err);
 void em__pq_nested_close(em__pq_nested *n);
-/* Append the JSON text of one leaf value (row i of a leaf vector). */
-void em__pq_json_value(const em_vector *v, int64_t i, em_strbuf *out);
 
 /* ---- hive partitions ------------------------------------------------------ */
 

@@ -20,7 +20,6 @@
  */
 #include "format/parquet/parquet.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -140,100 +139,6 @@ int em__pq_nested_open(const em__pq_file *f, int row_group, int field, const em_
     return 0;
 }
 
-/* ---- JSON of leaf values ---------------------------------------------------------- */
-
-static void json_string(em_strbuf *out, const char *p, int64_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    em_strbuf_putc(out, '"');
-    int64_t start = 0;
-    for (int64_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)p[i];
-        if (ch >= 0x20 && ch != '"' && ch != '\\') continue;
-        em_strbuf_append(out, p + start, (size_t)(i - start));
-        start = i + 1;
-        switch (ch) {
-        case '"':
-            em_strbuf_puts(out, "\\\"");
-            break;
-        case '\\':
-            em_strbuf_puts(out, "\\\\");
-            break;
-        case '\n':
-            em_strbuf_puts(out, "\\n");
-            break;
-        case '\r':
-            em_strbuf_puts(out, "\\r");
-            break;
-        case '\t':
-            em_strbuf_puts(out, "\\t");
-            break;
-        case '\b':
-            em_strbuf_puts(out, "\\b");
-            break;
-        case '\f':
-            em_strbuf_puts(out, "\\f");
-            break;
-        default: {
-            char u[7] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15], 0};
-            em_strbuf_puts(out, u);
-        }
-        }
-    }
-    em_strbuf_append(out, p + start, (size_t)(n - start));
-    em_strbuf_putc(out, '"');
-}
-
-void em__pq_json_value(const em_vector *v, int64_t i, em_strbuf *out)
-{
-    char buf[64];
-    if (!em_vector_is_valid(v, i)) {
-        em_strbuf_puts(out, "null");
-        return;
-    }
-    switch (v->type.id) {
-    case EM_TYPE_BOOLEAN:
-        em_strbuf_puts(out, EM_VEC_BOOL(v)[i] ? "true" : "false");
-        return;
-    case EM_TYPE_INTEGER:
-        em_strbuf_printf(out, "%d", (int)EM_VEC_I32(v)[i]);
-        return;
-    case EM_TYPE_BIGINT:
-        em_strbuf_printf(out, "%lld", (long long)EM_VEC_I64(v)[i]);
-        return;
-    case EM_TYPE_DOUBLE: {
-        double d = EM_VEC_F64(v)[i];
-        if (!isfinite(d)) {
-            em_strbuf_puts(out, "null");
-            return;
-        }
-        em_format_double(d, buf, sizeof buf);
-        em_strbuf_puts(out, buf);
-        return;
-    }
-    case EM_TYPE_DECIMAL:
-        em_format_decimal(EM_VEC_I64(v)[i], v->type.scale, buf, sizeof buf);
-        em_strbuf_puts(out, buf);
-        return;
-    case EM_TYPE_DATE:
-        em_format_date(EM_VEC_I32(v)[i], buf, sizeof buf);
-        json_string(out, buf, (int64_t)strlen(buf));
-        return;
-    case EM_TYPE_TIMESTAMP:
-        em_format_timestamp(EM_VEC_I64(v)[i], buf, sizeof buf);
-        json_string(out, buf, (int64_t)strlen(buf));
-        return;
-    case EM_TYPE_VARCHAR: {
-        int32_t len;
-        const char *p = em_vector_str(v, i, &len);
-        json_string(out, p, len);
-        return;
-    }
-    default:
-        em_strbuf_puts(out, "null");
-    }
-}
-
 /* ---- record assembly ------------------------------------------------------------- */
 
 static leafbuf *first_leaf(em__pq_nested *n, const em__pq_node *node)
@@ -274,7 +179,7 @@ static void emit_leaf(em__pq_nested *n, const em__pq_node *node, em_strbuf *out)
             n->bad = true;
             return;
         }
-        em__pq_json_value(lb->vals, lb->vpos++, out);
+        em_vector_append_json(lb->vals, lb->vpos++, out);
     } else {
         em_strbuf_puts(out, "null");
     }
@@ -301,7 +206,7 @@ static void emit_struct(em__pq_nested *n, const em__pq_node *node, em_strbuf *ou
     for (int c = 0; c < node->nchildren && !n->bad; c++) {
         const em__pq_node *ch = &n->s->nodes[node->children[c]];
         if (c) em_strbuf_putc(out, ',');
-        json_string(out, ch->el->name, (int64_t)strlen(ch->el->name));
+        em_json_append_string(out, ch->el->name, strlen(ch->el->name));
         em_strbuf_putc(out, ':');
         emit_node(n, ch, out, depth + 1);
     }
@@ -349,7 +254,7 @@ static void emit_repeated(em__pq_nested *n, const em__pq_node *r, int mode, em_s
             if (kt[0] == '"')
                 em_strbuf_puts(out, kt);
             else
-                json_string(out, kt, (int64_t)strlen(kt));
+                em_json_append_string(out, kt, strlen(kt));
             em_strbuf_putc(out, ':');
             if (r->nchildren > 1)
                 emit_node(n, &n->s->nodes[r->children[1]], out, depth + 1);
