@@ -4,6 +4,8 @@
 #   make build   release build into build/
 #   make fuzz    build the Parquet fuzz target with clang/libFuzzer into build-fuzz/ and run it
 #                for FUZZ_SECONDS (default 60) on the Parquet fixtures as seed corpus
+#   make stress  kill a worker at random moments of a cluster query, STRESS_RUNS times
+#                (default 10), and print how many runs gave the right answer
 #   make bench   benchmarks against DuckDB and Polars (bench/README.md); not part of test:
 #                make bench BENCH=tpch SF=1, BENCH=groupby ROWS=1e6 RUNS=5 THREADS=2, ...
 JOBS ?= $(shell nproc)
@@ -12,7 +14,7 @@ ASAN_BUILD ?= build-asan
 DEMO_ROWS ?= 3000000
 DEMO_DIR ?= demo-data
 
-.PHONY: all deps build asan test test-fast test-asan demo bench clean format npm-tools fuzz
+.PHONY: all deps build asan test test-fast test-asan demo bench clean format npm-tools fuzz stress
 
 all: build
 
@@ -48,6 +50,9 @@ demo: build
 # (make bench BENCH=tpch SF=10) are exported to recipes by make.
 bench: build
 	@bash scripts/bench.sh $(BUILD)/ember
+
+stress: build
+	@bash scripts/stress.sh $(BUILD)/ember
 
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60

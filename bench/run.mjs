@@ -11,6 +11,8 @@
 //   BENCH    workloads or groups to run, comma-separated (default: all); see --list
 //   SF       TPC-H scale factor (default 1)
 //   ROWS     rows of the h2o, shuffle and sort data sets (defaults: 1e7, 1e7, 1e8)
+//   TEXT_BYTES  size of the word-count text (default 1g)
+//   LTM_ROWS rows of each larger-than-memory table (default 5e7)
 //   RUNS     measured runs per engine and query (default 3)
 //   THREADS  threads of every engine (default: the number of CPUs)
 //   ENGINES  engines to run (default ember,duckdb,polars)

@@ -44,6 +44,9 @@ enum {
     EM_EINTERNAL = -12,   /* a bug in ember */
     EM_ECANCELED = -13,   /* the job was cancelled */
     EM_EEXISTS = -14,     /* object already exists */
+    EM_ETIMEOUT = -15,    /* a peer did not answer in time */
+    EM_EAUTH = -16,       /* a peer failed authentication or spoke another protocol */
+    EM_EFETCH = -17,      /* a shuffle block could not be fetched (its map output is lost) */
 };
 
 /* An error value, owned by the caller. `message` is complete and printable;
@@ -58,7 +61,11 @@ typedef struct em_error {
 typedef struct em_session em_session;
 typedef struct em_result em_result;
 
-/* master: "local", "local[N]" or "local[*]" (NULL means local[*]). */
+/* master: "local", "local[N]", "local[*]" (NULL means local[*]) or
+ * "ember://host:port", a standalone cluster's master. On a cluster the driver
+ * registers with the master and waits for its executors when the first query
+ * runs, so that configuration set after creation (the secret, executor cores
+ * and memory) applies. */
 int em_session_create(const char *master, em_session **out, em_error *err);
 void em_session_destroy(em_session *s);
 /* Spark-style configuration, e.g. ("ember.sql.shuffle.partitions", "8"). */

@@ -7,11 +7,17 @@
 #include "sql/catalog/catalog.h"
 #include "vector/vector.h"
 
-#define EM__NCONF 11
+/* Room for every key of the table in session.c (checked there). */
+#define EM__NCONF 64
+
+struct em_cluster_driver;
 
 struct em_session {
     char *master;
     int nthreads;
+    bool cluster;                     /* master is ember://host:port */
+    struct em_cluster_driver *driver; /* started by the first query on a cluster */
+    int task_cores;                   /* cores per executor (task memory = memory / this) */
     char *conf[EM__NCONF]; /* values, parallel to the table in session.c */
     em_catalog *catalog;
     em_exec_env env;
@@ -37,6 +43,8 @@ struct em_bind_ctx;
 struct em_ast;
 int em__run_copy(em_session *s, struct em_bind_ctx *bind, const struct em_ast *ast, int64_t *rows,
                  em_error *err) EM_MUST_CHECK;
+/* Cluster mode: connect to the master and wait for executors, once. */
+int em__session_ensure_cluster(em_session *s, em_error *err) EM_MUST_CHECK;
 /* Run a stage DAG on the session's executors. */
 int em__run_dag(em_session *s, const em_stage_dag *dag, em_batch_list *rows, em_job_stats *stats,
                 em_error *err) EM_MUST_CHECK;

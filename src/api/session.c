@@ -9,6 +9,8 @@
  */
 #include "api/api_int.h"
 
+#include "cluster/cluster.h"
+#include "net/wire.h"
 #include "sched/sched.h"
 #include "sql/binder/binder.h"
 #include "sql/optimizer/optimizer.h"
@@ -17,11 +19,21 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+
 #include <string.h>
 
 /* ---- configuration ----------------------------------------------------- */
 
-typedef enum conf_kind { CONF_INT, CONF_SIZE, CONF_BOOL, CONF_STRING } conf_kind;
+/* CONF_COUNT: an integer >= 0 (0 meaning "all" or "none"); CONF_SIZE_OFF: a
+ * size, or -1 to turn the feature off. */
+typedef enum conf_kind {
+    CONF_INT,
+    CONF_COUNT,
+    CONF_SIZE,
+    CONF_SIZE_OFF,
+    CONF_BOOL,
+    CONF_STRING
+} conf_kind;
 
 typedef struct conf_def {
     const char *key;
@@ -40,15 +52,35 @@ static const conf_def conf_defs[] = {
     {"ember.test.serializeTasks", "false", CONF_BOOL,
      "round-trip every task through its wire form (testing)"},
     {"ember.ui.showConsoleProgress", "false", CONF_BOOL, "console progress bar"},
-    {"ember.sql.autoBroadcastJoinThreshold", "10m", CONF_SIZE,
+    {"ember.sql.autoBroadcastJoinThreshold", "10m", CONF_SIZE_OFF,
      "largest join side that is broadcast instead of shuffled (-1: never)"},
     {"ember.sql.adaptive.advisoryPartitionSizeInBytes", "64m", CONF_SIZE,
      "target size of a reduce partition after adaptive coalescing"},
+    {"ember.sql.adaptive.skewJoin.skewedPartitionFactor", "5", CONF_INT,
+     "a reduce partition this many times the median is skewed (joins and aggregations)"},
+    {"ember.sql.adaptive.skewJoin.skewedPartitionThresholdInBytes", "256m", CONF_SIZE,
+     "a skewed reduce partition is also larger than this; it is split into several tasks"},
     {"ember.sql.join.preferSortMergeJoin", "false", CONF_BOOL,
      "use sort-merge joins even when the build side would fit in memory"},
+    {"ember.authenticate.secret", "", CONF_STRING,
+     "shared secret every cluster connection proves it knows (empty: none)"},
+    {"ember.executor.cores", "0", CONF_COUNT, "cores per executor on a cluster (0: a worker's free cores)"},
+    {"ember.cores.max", "0", CONF_COUNT, "cores of the whole application on a cluster (0: all)"},
+    {"ember.driver.host", "127.0.0.1", CONF_STRING, "address executors connect back to"},
+    {"ember.app.name", "ember", CONF_STRING, "application name shown by the master"},
+    {"ember.cluster.executorWaitSeconds", "30", CONF_INT,
+     "how long a driver waits for its first executors"},
+    {"ember.speculation", "false", CONF_BOOL,
+     "run a copy of tasks that run much longer than the rest of their stage (cluster mode)"},
+    {"ember.speculation.multiplier", "1.5", CONF_STRING,
+     "a task is a straggler past this many times its stage's median task time"},
+    {"ember.speculation.quantile", "0.75", CONF_STRING,
+     "fraction of a stage's tasks that must finish before speculation starts"},
+    {"ember.test.inject", "", CONF_STRING,
+     "fault injection for tests, e.g. fail:stage=2,task=3,attempt=0 (see sched/inject.c)"},
 };
 
-_Static_assert(sizeof(conf_defs) / sizeof(conf_defs[0]) == EM__NCONF, "EM__NCONF is stale");
+_Static_assert(sizeof(conf_defs) / sizeof(conf_defs[0]) <= EM__NCONF, "EM__NCONF is too small");
 
 static const conf_def *conf_find(const char *key)
 {
@@ -68,6 +100,17 @@ static int conf_check(const conf_def *d, const char *value, em_error *err)
                                 value);
         return 0;
     }
+    case CONF_COUNT: {
+        char *end;
+        long v = strtol(value, &end, 10);
+        if (*value == '\0' || *end != '\0' || v < 0 || v > 100000)
+            return em_error_set(err, EM_EINVAL, "%s must be an integer >= 0, not '%s'", d->key,
+                                value);
+        return 0;
+    }
+    case CONF_SIZE_OFF:
+        if (strcmp(value, "-1") == 0) return 0;
+        /* fall through */
     case CONF_SIZE:
         if (em_parse_size(value) <= 0)
             return em_error_set(err, EM_EINVAL, "%s must be a size such as 512m or 2g, not '%s'",
@@ -101,16 +144,38 @@ int em_session_set_conf(em_session *s, const char *key, const char *value, em_er
     }
     if (value == NULL) value = d->def;
     EM_TRY(conf_check(d, value, err));
+    if (strcmp(d->key, "ember.test.inject") == 0) EM_TRY(em_inject_check(value, err));
+    if (strcmp(d->key, "ember.speculation.multiplier") == 0 ||
+        strcmp(d->key, "ember.speculation.quantile") == 0) {
+        char *end;
+        double v = strtod(value, &end);
+        bool q = strcmp(d->key, "ember.speculation.quantile") == 0;
+        if (*value == '\0' || *end != '\0' || !(v > 0) || (q && v > 1) || (!q && v < 1))
+            return em_error_set(err, EM_EINVAL, "%s must be a number %s, not '%s'", d->key,
+                                q ? "in (0, 1]" : ">= 1", value);
+    }
     size_t idx = (size_t)(d - conf_defs);
     em_free(s->conf[idx]);
     s->conf[idx] = em_strdup(value);
+    if (strcmp(d->key, "ember.test.inject") == 0) s->env.inject = *value ? s->conf[idx] : NULL;
     if (strcmp(d->key, "ember.task.maxFailures") == 0) s->env.max_failures = atoi(value);
+    if (strcmp(d->key, "ember.speculation") == 0) s->env.speculation = em_str_ieq(value, "true");
+    if (strcmp(d->key, "ember.speculation.multiplier") == 0)
+        s->env.speculation_multiplier = strtod(value, NULL);
+    if (strcmp(d->key, "ember.speculation.quantile") == 0)
+        s->env.speculation_quantile = strtod(value, NULL);
     if (strcmp(d->key, "ember.test.serializeTasks") == 0)
         s->env.serialize_tasks = em_str_ieq(value, "true");
     if (strcmp(d->key, "ember.sql.adaptive.enabled") == 0)
         s->env.adaptive = em_str_ieq(value, "true");
     if (strcmp(d->key, "ember.sql.adaptive.advisoryPartitionSizeInBytes") == 0)
         s->env.advisory_partition_bytes = em_parse_size(value);
+    if (strcmp(d->key, "ember.sql.adaptive.skewJoin.skewedPartitionFactor") == 0)
+        s->env.skew_factor = atoi(value);
+    if (strcmp(d->key, "ember.sql.adaptive.skewJoin.skewedPartitionThresholdInBytes") == 0)
+        s->env.skew_threshold_bytes = em_parse_size(value);
+    if (strcmp(d->key, "ember.sql.autoBroadcastJoinThreshold") == 0)
+        s->env.broadcast_threshold = em_parse_size(value);
     return 0;
 }
 
@@ -134,8 +199,9 @@ static int64_t conf_size(em_session *s, const char *key)
 
 /* ---- sessions ---------------------------------------------------------- */
 
-static int parse_master(const char *master, int *threads, em_error *err)
+static int parse_master(const char *master, int *threads, bool *cluster, em_error *err)
 {
+    *cluster = false;
     if (!master || strcmp(master, "local[*]") == 0) {
         *threads = em_cpu_count();
         return 0;
@@ -151,27 +217,44 @@ static int parse_master(const char *master, int *threads, em_error *err)
         *threads = n;
         return 0;
     }
-    if (strncmp(master, "ember://", 8) == 0)
-        return em_error_set(err, EM_EUNSUPPORTED,
-                            "cluster mode (%s) is not available yet; use local[N]", master);
+    char host[256];
+    int port;
+    if (strncmp(master, "ember://", 8) == 0) {
+        em_error perr = {0};
+        if (em_net_parse_url(master, host, sizeof host, &port, &perr) < 0)
+            return em_error_set(err, EM_EINVAL, "invalid master '%s': %s", master, perr.message);
+        *cluster = true;
+        *threads = 1; /* until the executors are known */
+        return 0;
+    }
     return em_error_set(err, EM_EINVAL,
-                        "invalid master '%s': expected local, local[N] or local[*]", master);
+                        "invalid master '%s': expected local, local[N], local[*] or "
+                        "ember://host:port",
+                        master);
 }
 
 int em_session_create(const char *master, em_session **out, em_error *err)
 {
     int threads = 1;
-    EM_TRY(parse_master(master, &threads, err));
+    bool cluster;
+    EM_TRY(parse_master(master, &threads, &cluster, err));
     em_session *s = em_calloc(1, sizeof(em_session));
     s->nthreads = threads;
+    s->cluster = cluster;
+    s->task_cores = threads;
     s->master = em_strdup(master ? master : "local[*]");
     for (size_t i = 0; i < EM_ARRAY_LEN(conf_defs); i++) s->conf[i] = em_strdup(conf_defs[i].def);
     s->catalog = em_catalog_create();
     s->env.pool = em_threadpool_create(threads);
     s->env.max_failures = 4;
+    s->env.speculation_multiplier = 1.5;
+    s->env.speculation_quantile = 0.75;
     s->env.parallelism = threads;
     s->env.adaptive = true;
     s->env.advisory_partition_bytes = (int64_t)64 << 20;
+    s->env.skew_factor = 5;
+    s->env.skew_threshold_bytes = (int64_t)256 << 20;
+    s->env.broadcast_threshold = (int64_t)10 << 20;
     *out = s;
     return 0;
 }
@@ -179,6 +262,7 @@ int em_session_create(const char *master, em_session **out, em_error *err)
 void em_session_destroy(em_session *s)
 {
     if (!s) return;
+    em_cluster_driver_stop(s->driver);
     em_threadpool_destroy(s->env.pool);
     em_catalog_destroy(s->catalog);
     for (size_t i = 0; i < EM_ARRAY_LEN(conf_defs); i++) em_free(s->conf[i]);
@@ -284,8 +368,9 @@ const char *em_result_string(em_result *r, int64_t row, int col)
     const em_vector *v = cell(r, row, col, &i);
     if (!v || !em_vector_is_valid(v, i)) return NULL;
     em_value val = em_vector_get(v, i);
-    if (val.type.id == EM_TYPE_VARCHAR)
-        return em_arena_strndup(r->strings, val.v.str.ptr, (size_t)val.v.str.len);
+    if (val.type.id == EM_TYPE_VARCHAR) /* a vector of empty strings may have no bytes at all */
+        return em_arena_strndup(r->strings, val.v.str.len > 0 ? val.v.str.ptr : "",
+                                (size_t)val.v.str.len);
     em_strbuf sb;
     em_strbuf_init(&sb);
     em_value_format(&val, &sb);
@@ -413,9 +498,36 @@ static void own_scan(void *ctx, em_scan_desc *d)
     bc->scans[bc->nscans++] = d;
 }
 
+int em__session_ensure_cluster(em_session *s, em_error *err)
+{
+    if (!s->cluster || s->driver) return 0;
+    em_cluster_conf conf = {
+        .master_url = s->master,
+        .app_name = em_session_get_conf(s, "ember.app.name"),
+        .driver_host = em_session_get_conf(s, "ember.driver.host"),
+        .secret = em_session_get_conf(s, "ember.authenticate.secret"),
+        .executor_cores = (int)conf_int(s, "ember.executor.cores"),
+        .max_cores = (int)conf_int(s, "ember.cores.max"),
+        .executor_memory = conf_size(s, "ember.executor.memory"),
+        .wait_seconds = (int)conf_int(s, "ember.cluster.executorWaitSeconds"),
+    };
+    EM_TRY(em_cluster_driver_start(&conf, &s->env, &s->driver, err));
+    /* One scheduler thread per executor core: each blocks on one remote task. */
+    int cores = EM_MAX(em_cluster_driver_cores(s->driver), 1);
+    em_threadpool_destroy(s->env.pool);
+    s->env.pool = em_threadpool_create(cores);
+    s->nthreads = cores;
+    s->env.parallelism = cores;
+    s->env.backend = em_cluster_driver_backend(s->driver);
+    int per = conf.executor_cores > 0 ? conf.executor_cores : 1;
+    s->task_cores = EM_MIN(per, cores);
+    return 0;
+}
+
 int em__plan_lop(em_session *s, em_bind_ctx *bc, em_lop *bound, em_lop **logical_out, bool single,
                  em_stage_dag *dag, em_error *err)
 {
+    EM_TRY(em__session_ensure_cluster(s, err));
     em_arena *a = bc->arena;
     em_lop *opt;
     EM_TRY(em_optimize(a, bound, &opt, err));
@@ -423,7 +535,7 @@ int em__plan_lop(em_session *s, em_bind_ctx *bc, em_lop *bound, em_lop **logical
     em_plan_conf conf = {.shuffle_partitions = (int)conf_int(s, "ember.sql.shuffle.partitions"),
                          .parallelism = s->nthreads,
                          .broadcast_threshold = conf_size(s, "ember.sql.autoBroadcastJoinThreshold"),
-                         .task_memory = conf_size(s, "ember.executor.memory") / s->nthreads,
+                         .task_memory = conf_size(s, "ember.executor.memory") / EM_MAX(s->task_cores, 1),
                          .prefer_sort_merge = em_str_ieq(
                              em_session_get_conf(s, "ember.sql.join.preferSortMergeJoin"), "true"),
                          .own_scan = own_scan,
@@ -437,6 +549,7 @@ int em__plan_lop(em_session *s, em_bind_ctx *bc, em_lop *bound, em_lop **logical
 int em__run_dag(em_session *s, const em_stage_dag *dag, em_batch_list *rows, em_job_stats *stats,
                 em_error *err)
 {
+    EM_TRY(em__session_ensure_cluster(s, err));
     /* A pool per job: its spill files go when the job ends, whatever happened. */
     em_memory_pool *outer = s->env.memory;
     s->env.memory = em_memory_pool_create(conf_size(s, "ember.executor.memory"),
@@ -521,8 +634,14 @@ static int run_explain(stmt_ctx *c, const em_ast *ast, em_result *r, em_error *e
         em_batch_list_init(&rows);
         em_job_stats st = {0};
         st.node_stats = em_arena_calloc(c->arena, sizeof(em_op_stats) * (size_t)(p.dag.nnodes + 1));
+        em_strbuf aqe;
+        em_strbuf_init(&aqe);
+        st.adaptive_log = &aqe;
+        st.stage_attempts =
+            em_arena_calloc(c->arena, sizeof(int64_t) * (size_t)(p.dag.nstages + 1));
         int rc = em__run_dag(c->s, &p.dag, &rows, &st, err);
         if (rc < 0) {
+            em_strbuf_release(&aqe);
             em_strbuf_release(&sb);
             return rc;
         }
@@ -530,14 +649,39 @@ static int run_explain(stmt_ctx *c, const em_ast *ast, em_result *r, em_error *e
         em_strbuf_printf(&sb,
                          "\n== Execution ==\nrows: %lld\nstages: %d\ntasks: %lld (%lld failed "
                          "attempts)\nshuffled: %lld rows, %lld bytes\nadaptive: %d stage%s "
-                         "coalesced, %lld -> %lld partitions\nmemory: peak %lld bytes, spilled "
-                         "%lld bytes in %lld files\ntime: %.3f s\n",
+                         "coalesced, %lld -> %lld partitions\n",
                          (long long)rows.rows, st.nstages, (long long)st.tasks_launched,
                          (long long)st.tasks_failed, (long long)st.shuffle_rows,
                          (long long)st.shuffle_bytes, st.coalesced_stages,
                          st.coalesced_stages == 1 ? "" : "s", (long long)st.partitions_before,
-                         (long long)st.partitions_after, (long long)st.peak_memory,
-                         (long long)st.spilled_bytes, (long long)st.spill_files, st.seconds);
+                         (long long)st.partitions_after);
+        em_strbuf_printf(&sb,
+                         "adaptive: %d skewed join partition%s split into %lld tasks, %d skewed "
+                         "aggregation partition%s split into %lld tasks, %d join%s switched to "
+                         "broadcast\n",
+                         st.skew_join_partitions, st.skew_join_partitions == 1 ? "" : "s",
+                         (long long)st.skew_join_tasks, st.skew_agg_partitions,
+                         st.skew_agg_partitions == 1 ? "" : "s", (long long)st.skew_agg_tasks,
+                         st.broadcast_switches, st.broadcast_switches == 1 ? "" : "s");
+        em_strbuf_printf(&sb,
+                         "memory: peak %lld bytes, spilled %lld bytes in %lld files\ntime: %.3f "
+                         "s\n",
+                         (long long)st.peak_memory, (long long)st.spilled_bytes,
+                         (long long)st.spill_files, st.seconds);
+        em_strbuf_puts(&sb, "task attempts per stage:");
+        for (int i = 0; i < p.dag.nstages; i++)
+            em_strbuf_printf(&sb, " %d=%lld", i, (long long)st.stage_attempts[i]);
+        em_strbuf_printf(&sb,
+                         "\nrecovery: %lld lost map output%s recomputed, %d stage re-attempt%s, "
+                         "%lld speculative task%s\n",
+                         (long long)st.maps_recomputed, st.maps_recomputed == 1 ? "" : "s",
+                         st.stage_reattempts, st.stage_reattempts == 1 ? "" : "s",
+                         (long long)st.speculative_tasks, st.speculative_tasks == 1 ? "" : "s");
+        if (aqe.len > 0) {
+            em_strbuf_puts(&sb, "\n== Adaptive Execution ==\n");
+            em_strbuf_append(&sb, aqe.data, aqe.len);
+        }
+        em_strbuf_release(&aqe);
         em_batch_list_release(&rows);
     }
     text_rows(r, "plan", sb.data);
@@ -737,6 +881,9 @@ static int run_statement(em_session *s, const em_ast *ast, const char *text, int
     if (ast->kind > EM_AST_SET || !kinds[ast->kind])
         return em_error_set_pos(err, EM_EUNSUPPORTED, ast->location + 1,
                                 "unsupported statement");
+    /* On a cluster, the executors are known before binding sizes file splits
+     * for them; SET comes first so that a script can set the secret. */
+    if (ast->kind != EM_AST_SET) EM_TRY(em__session_ensure_cluster(s, err));
     double t0 = em_now_seconds();
     em_result *r = result_create(kinds[ast->kind]);
     stmt_ctx c;

@@ -22,6 +22,12 @@
 int em_cli_sql_main(int argc, char **argv);
 int em_cli_slt_main(int argc, char **argv);
 int em_cli_gen_main(int argc, char **argv);
+int em_cli_executor_main(int argc, char **argv);
+int em_cli_submit_main(int argc, char **argv);
+/* The cluster daemons and their status (cluster_command.c). */
+int em_cli_master_main(int argc, char **argv);
+int em_cli_worker_main(int argc, char **argv);
+int em_cli_status_main(int argc, char **argv);
 /* The benchmark data sets (gen_bench.c): h2o-groupby, h2o-join, words, sort.
  * argv[0] is the data set's name; returns -1 when it is none of them. */
 int em__cli_gen_bench(int argc, char **argv);

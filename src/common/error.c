@@ -43,6 +43,12 @@ static const char *code_sqlstate(int code)
         return "57014";
     case EM_EEXISTS:
         return "42P07";
+    case EM_ETIMEOUT:
+        return "57P05";
+    case EM_EAUTH:
+        return "28000";
+    case EM_EFETCH:
+        return "58030";
     default:
         return "XX000";
     }
@@ -81,6 +87,12 @@ const char *em_error_code_name(int code)
         return "ECANCELED";
     case EM_EEXISTS:
         return "EEXISTS";
+    case EM_ETIMEOUT:
+        return "ETIMEOUT";
+    case EM_EAUTH:
+        return "EAUTH";
+    case EM_EFETCH:
+        return "EFETCH";
     default:
         return "EUNKNOWN";
     }

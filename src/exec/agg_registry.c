@@ -9,6 +9,9 @@
  *
  * The statistics (stddev, variance) are DOUBLE whatever the numeric input, as
  * in DuckDB; their state is Welford's (count, mean, sum of squared deviations).
+ * corr, covar_pop and covar_samp take two arguments, cast to DOUBLE by the
+ * binder; their state (agg_covar.c) is the count, both means, and the sums of
+ * squared and cross deviations from the means.
  * approx_count_distinct is a HyperLogLog sketch (hll.c) carried as bytes.
  * Percentiles are holistic: PERCENTILE_CONT interpolates (DOUBLE for numbers,
  * TIMESTAMP for dates and timestamps, like PostgreSQL and DuckDB), while
@@ -43,6 +46,9 @@ static const struct {
     {"quantile_cont", EM_AGG_PERCENTILE_CONT, EM_AGG_FORM_FRACTION},
     {"quantile_disc", EM_AGG_PERCENTILE_DISC, EM_AGG_FORM_FRACTION},
     {"quantile", EM_AGG_PERCENTILE_DISC, EM_AGG_FORM_FRACTION},
+    {"corr", EM_AGG_CORR, EM_AGG_FORM_PAIR},
+    {"covar_pop", EM_AGG_COVAR_POP, EM_AGG_FORM_PAIR},
+    {"covar_samp", EM_AGG_COVAR_SAMP, EM_AGG_FORM_PAIR},
 };
 
 bool em_agg_exists(const char *name)
@@ -92,6 +98,12 @@ const char *em_agg_name(em_agg_kind k)
         return "percentile_cont";
     case EM_AGG_PERCENTILE_DISC:
         return "percentile_disc";
+    case EM_AGG_CORR:
+        return "corr";
+    case EM_AGG_COVAR_POP:
+        return "covar_pop";
+    case EM_AGG_COVAR_SAMP:
+        return "covar_samp";
     }
     return "?";
 }
@@ -152,6 +164,9 @@ int em_agg_resolve(const char *name, bool star, em_type arg, em_agg_kind *kind, 
     case EM_AGG_STDDEV_POP:
     case EM_AGG_VAR_SAMP:
     case EM_AGG_VAR_POP:
+    case EM_AGG_CORR: /* each argument is checked alone */
+    case EM_AGG_COVAR_POP:
+    case EM_AGG_COVAR_SAMP:
         if (!em_type_is_numeric(arg) && arg.id != EM_TYPE_NULL) {
             char cands[160];
             snprintf(cands, sizeof(cands), "%s(INTEGER), %s(BIGINT), %s(DECIMAL), %s(DOUBLE)", name,
@@ -229,6 +244,15 @@ int em_agg_state_types(const em_agg_call *c, em_type *out)
     case EM_AGG_APPROX_COUNT_DISTINCT:
         out[0] = em_type_make(EM_TYPE_VARCHAR); /* the sketch's bytes */
         return 1;
+    case EM_AGG_CORR:
+    case EM_AGG_COVAR_POP:
+    case EM_AGG_COVAR_SAMP: {
+        /* count, mean of y, mean of x, co-moment; corr adds both sums of squares. */
+        int n = c->kind == EM_AGG_CORR ? 6 : 4;
+        out[0] = em_type_make(EM_TYPE_BIGINT);
+        for (int i = 1; i < n; i++) out[i] = em_type_make(EM_TYPE_DOUBLE);
+        return n;
+    }
     case EM_AGG_PERCENTILE_CONT:
     case EM_AGG_PERCENTILE_DISC:
         return 0; /* holistic: no partial phase */

@@ -14,6 +14,7 @@
  *                     (bytes copied into the state's arena); or iv[g] (INTERVAL)
  *   VAR_*, STDDEV_*   cnt[g], mean[g], m2[g]: Welford's running count, mean and
  *                     sum of squared deviations, merged with Chan's formula
+ *   CORR, COVAR_*     a cell per group in cov (agg_covar.c)
  *   APPROX_COUNT_DISTINCT  hll[g], a HyperLogLog sketch (hll.c)
  *   PERCENTILE_*      holistic: every (group, value) pair, the value as an
  *                     order-preserving 64-bit key; sorted per group at the end
@@ -71,6 +72,7 @@ struct em__agg_state {
     double *mean; /* VAR/STDDEV */
     double *m2;
     em__hll *hll; /* APPROX_COUNT_DISTINCT */
+    em__covar *cov; /* CORR, COVAR_POP, COVAR_SAMP */
     /* PERCENTILE_*: the values of every group, then (once sorted) grouped */
     uint32_t *hgid;
     uint64_t *hkey;
@@ -131,6 +133,11 @@ static bool is_welford(em_agg_kind k)
            k == EM_AGG_VAR_POP;
 }
 
+static bool is_pair(em_agg_kind k)
+{
+    return k == EM_AGG_CORR || k == EM_AGG_COVAR_POP || k == EM_AGG_COVAR_SAMP;
+}
+
 /* ---- creation ----------------------------------------------------------- */
 
 em__agg_state *em__agg_state_create(const em_agg_call *c, em_agg_mode mode, em_error *err)
@@ -147,6 +154,13 @@ em__agg_state *em__agg_state_create(const em_agg_call *c, em_agg_mode mode, em_e
     }
     em_type arg = c->arg != NULL ? c->arg->type : em_type_make(EM_TYPE_BIGINT);
     em__vclass vc = em__vclass_of(arg);
+    if (is_pair(c->kind) && (c->arg == NULL || c->arg2 == NULL || c->distinct ||
+                             c->arg->type.id != EM_TYPE_DOUBLE ||
+                             c->arg2->type.id != EM_TYPE_DOUBLE)) {
+        em_error_set(err, EM_EINTERNAL, "%s needs two DOUBLE arguments and no DISTINCT",
+                     em_agg_name(c->kind));
+        return NULL;
+    }
     switch (c->kind) {
     case EM_AGG_SUM:
     case EM_AGG_AVG:
@@ -172,6 +186,7 @@ em__agg_state *em__agg_state_create(const em_agg_call *c, em_agg_mode mode, em_e
     s->mode = mode;
     s->arg_type = arg;
     s->nstates = em_agg_state_types(c, s->stypes);
+    if (is_pair(c->kind)) s->cov = em__covar_create(c->kind);
     /* AVG knows presence from its count; string MIN/MAX test has[] before
      * their first value. */
     s->track = c->kind == EM_AGG_SUM || ((c->kind == EM_AGG_MIN || c->kind == EM_AGG_MAX) &&
@@ -203,6 +218,7 @@ void em__agg_state_destroy(em__agg_state *s)
     em_free(s->has);
     em_free(s->mean);
     em_free(s->m2);
+    em__covar_destroy(s->cov);
     if (s->hll != NULL) {
         for (int64_t g = 0; g < s->cap; g++) em__hll_release(&s->hll[g]);
         em_free(s->hll);
@@ -236,6 +252,7 @@ int64_t em__agg_state_bytes(const em__agg_state *s)
                         (s->iv ? (int64_t)sizeof(em_interval) : 0) + (s->has ? 1 : 0) +
                         (s->mean ? 16 : 0) + (s->hll ? (int64_t)sizeof(em__hll) : 0);
     int64_t b = s->cap * per_group + s->value_bytes;
+    if (s->cov != NULL) b += em__covar_bytes(s->cov);
     if (s->arena != NULL) b += (int64_t)em_arena_bytes(s->arena);
     if (s->dset != NULL) b += s->dset->nslots * (int64_t)sizeof(dset_slot) + s->dset->cap * 12;
     return b;
@@ -262,6 +279,8 @@ void em__agg_state_reserve(em__agg_state *s, int64_t ngroups)
     if (is_welford(s->kind)) {
         s->mean = grow_zeroed(s->mean, old, cap, sizeof(double));
         s->m2 = grow_zeroed(s->m2, old, cap, sizeof(double));
+    } else if (is_pair(s->kind)) {
+        em__covar_reserve(s->cov, cap);
     } else if (s->kind == EM_AGG_APPROX_COUNT_DISTINCT) {
         s->hll = grow_zeroed(s->hll, old, cap, sizeof(em__hll));
     } else if (em_agg_is_holistic(s->kind)) {
@@ -687,6 +706,11 @@ static int feed(em__agg_state *s, const em_vector *v, const int32_t *sel, int64_
                                 em_agg_name(s->kind));
         feed_holistic(s, v, sel, n, g);
         return 0;
+    case EM_AGG_CORR:
+    case EM_AGG_COVAR_POP:
+    case EM_AGG_COVAR_SAMP:
+        /* Two arguments: em__agg_state_update feeds them itself. */
+        return em_error_set(err, EM_EINTERNAL, "%s fed with one argument", em_agg_name(s->kind));
     }
     return 0;
 }
@@ -790,7 +814,12 @@ int em__agg_state_update(em__agg_state *s, const em_batch *in, const uint32_t *g
     em_vector *v = NULL;
     int rc = 0;
     if (c->arg != NULL && c->kind != EM_AGG_COUNT_STAR) rc = em_expr_eval(c->arg, in, &v, err);
-    if (rc == 0) {
+    if (rc == 0 && s->cov != NULL) {
+        em_vector *x = NULL;
+        rc = em_expr_eval(c->arg2, in, &x, err);
+        if (rc == 0) em__covar_feed(s->cov, v, x, sel, n, gids);
+        if (x != NULL) em_vector_unref(x);
+    } else if (rc == 0) {
         if (s->dset != NULL && v != NULL) {
             n = dset_filter(s->dset, v, sel, n, gids, s->sel2);
             sel = s->sel2;
@@ -876,6 +905,10 @@ int em__agg_state_merge(em__agg_state *s, const em_batch *in, int col, const uin
     case EM_AGG_PERCENTILE_DISC:
         return em_error_set(err, EM_EINTERNAL, "%s has no partial state to merge",
                             em_agg_name(s->kind));
+    case EM_AGG_CORR:
+    case EM_AGG_COVAR_POP:
+    case EM_AGG_COVAR_SAMP:
+        return em__covar_merge(s->cov, in, col, gids, err);
     }
     return 0;
 }
@@ -1098,6 +1131,11 @@ static int put_final(const em__agg_state *s, em_vector *out, int64_t g, em_error
     case EM_AGG_PERCENTILE_CONT:
     case EM_AGG_PERCENTILE_DISC:
         return put_percentile(s, out, g, err);
+    case EM_AGG_CORR:
+    case EM_AGG_COVAR_POP:
+    case EM_AGG_COVAR_SAMP:
+        em__covar_put_final(s->cov, g, out);
+        return 0;
     }
     return 0;
 }
@@ -1144,6 +1182,11 @@ static int put_partial(const em__agg_state *s, em_vector **out, int64_t g, em_er
     case EM_AGG_PERCENTILE_CONT:
     case EM_AGG_PERCENTILE_DISC:
         return em_error_set(err, EM_EINTERNAL, "%s has no partial state", em_agg_name(s->kind));
+    case EM_AGG_CORR:
+    case EM_AGG_COVAR_POP:
+    case EM_AGG_COVAR_SAMP:
+        em__covar_put_partial(s->cov, g, out);
+        return 0;
     }
     return 0;
 }

@@ -140,6 +140,25 @@ int64_t em__hll_estimate(const em__hll *h);
 int64_t em__hll_bytes(const em__hll *h);
 void em__hll_release(em__hll *h);
 
+/* ---- corr, covar_pop, covar_samp (agg_covar.c) --------------------------------- */
+
+/* Per-group states of one two-argument statistic; both arguments DOUBLE. */
+typedef struct em__covar em__covar;
+em__covar *em__covar_create(em_agg_kind kind);
+void em__covar_destroy(em__covar *c);
+/* Make room for groups [0, cap); new groups start empty. */
+void em__covar_reserve(em__covar *c, int64_t cap);
+int64_t em__covar_bytes(const em__covar *c);
+/* Fold rows (selected, or 0..n) where both y and x are valid into group g[i]. */
+void em__covar_feed(em__covar *c, const em_vector *y, const em_vector *x, const int32_t *sel,
+                    int64_t n, const uint32_t *g);
+/* Fold the partial states at columns [col, col + nstates) of in. */
+int em__covar_merge(em__covar *c, const em_batch *in, int col, const uint32_t *gids,
+                    em_error *err) EM_MUST_CHECK;
+/* Append group g's result (a DOUBLE or NULL), or its state columns. */
+void em__covar_put_final(const em__covar *c, int64_t g, em_vector *out);
+void em__covar_put_partial(const em__covar *c, int64_t g, em_vector **out);
+
 /* ---- aggregate states -------------------------------------------------------- */
 
 typedef struct em__agg_state em__agg_state;

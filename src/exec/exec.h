@@ -66,6 +66,15 @@ struct em_source {
     void (*destroy)(em_source *src);
 };
 
+/* Adaptive execution's skew splitting: a task reads only the outputs of maps
+ * [map_first, map_end) of one shuffle, for its reduce partition. */
+typedef struct em_map_range {
+    int shuffle_id;
+    int map_first, map_end;
+} em_map_range;
+/* A task splits at most both inputs of a join. */
+#define EM_MAX_MAP_RANGES 2
+
 /* What a task knows about where it runs. */
 struct em_task_ctx {
     int stage;
@@ -79,6 +88,10 @@ struct em_task_ctx {
      * partitions [part_first, part_end) instead of just `partition`. */
     int part_first, part_end;
     bool coalesced;
+    /* Skew splitting: of these shuffles only the given maps are read (then
+     * part_end == part_first + 1); other shuffles are read whole. */
+    int nmap_ranges;
+    em_map_range map_ranges[EM_MAX_MAP_RANGES];
 };
 
 /* ---- streaming operators --------------------------------------------- */
@@ -94,14 +107,17 @@ typedef enum em_agg_mode {
     EM_AGG_MODE_COMPLETE, /* raw rows in, final values out */
     EM_AGG_MODE_PARTIAL,  /* raw rows in, keys + partial states out */
     EM_AGG_MODE_FINAL,    /* keys + partial states in, final values out */
+    EM_AGG_MODE_MERGE,    /* keys + partial states in, merged states out (adaptive
+                           * execution's split of a skewed FINAL partition) */
 } em_agg_mode;
 
 /* Hash aggregation. Input: raw rows (COMPLETE/PARTIAL: keys and aggregate
- * arguments are expressions over the input) or, for FINAL, batches laid out as
- * [keys..., states of agg 0, states of agg 1, ...] (keys are then columns
- * 0..nkeys-1). Output: [keys..., one column per aggregate] (COMPLETE/FINAL) or
- * [keys..., states...] (PARTIAL). With no keys, exactly one row is produced
- * even for empty input (COMPLETE/FINAL), as SQL requires. */
+ * arguments are expressions over the input) or, for FINAL and MERGE, batches
+ * laid out as [keys..., states of agg 0, states of agg 1, ...] (keys are then
+ * columns 0..nkeys-1). Output: [keys..., one column per aggregate]
+ * (COMPLETE/FINAL) or [keys..., states...] (PARTIAL/MERGE). With no keys,
+ * exactly one row is produced even for empty input (COMPLETE/FINAL), as SQL
+ * requires. */
 em_op *em_op_hash_agg_create(em_task_ctx *ctx, em_agg_mode mode, int nkeys,
                              em_expr *const *keys, int naggs, const em_agg_call *aggs);
 
@@ -219,6 +235,44 @@ typedef struct em_window_call {
  * column per call. */
 em_op *em_op_window_create(em_task_ctx *ctx, int npartition, const int *partition_cols, int norder,
                            const em_sort_key *order, int ncalls, const em_window_call *calls);
+
+/* ---- unnest: splitting a string into rows ---------------------------------- */
+
+/* What is split, and how. The string arrives as an expression over the input;
+ * each kind follows the function users write:
+ *   SPLIT            DuckDB's unnest(string_split(s, sep)): at each occurrence
+ *                    of sep; '' splits into characters; a NULL sep leaves s whole.
+ *   STRING_TO_ARRAY  PostgreSQL's unnest(string_to_array(s, sep [, null_string])):
+ *                    as SPLIT, but '' has no elements, a NULL sep splits into
+ *                    characters, '' leaves s whole, and elements equal to
+ *                    null_string are NULL.
+ *   REGEXP           regexp_split_to_table(s, pattern [, flags]) (PostgreSQL,
+ *                    DuckDB), explode(split(s, pattern)) (Spark): at each match. */
+typedef enum em_unnest_kind {
+    EM_UNNEST_SPLIT,
+    EM_UNNEST_STRING_TO_ARRAY,
+    EM_UNNEST_REGEXP,
+} em_unnest_kind;
+
+typedef struct em_unnest_spec {
+    em_unnest_kind kind;
+    const em_expr *str;   /* VARCHAR, over the input */
+    const em_expr *sep;   /* VARCHAR delimiter or pattern, over the input */
+    const em_expr *extra; /* VARCHAR: STRING_TO_ARRAY's null string, REGEXP's flags; or NULL */
+} em_unnest_spec;
+
+/* For every input row, one output row per piece of the split string: the input
+ * columns pass[0..npass) followed by the piece (VARCHAR). A NULL string gives
+ * no rows (as an empty list does). */
+em_op *em_op_unnest_create(em_task_ctx *ctx, const em_unnest_spec *spec, int npass,
+                           const int *pass);
+/* Check that a regular expression and its flags can be used for splitting;
+ * the binder calls it on constant patterns so that errors carry a position. */
+int em_unnest_check_pattern(const char *pattern, int32_t len, const char *flags, int32_t flags_len,
+                            em_error *err) EM_MUST_CHECK;
+/* EXPLAIN text: " string_split(s, ' ') keeping [a, b]", names for the input columns. */
+void em_unnest_format(const em_unnest_spec *spec, int npass, const int *pass,
+                      const char *const *names, em_strbuf *out);
 
 /* ---- sinks ------------------------------------------------------------- */
 

@@ -132,18 +132,22 @@ typedef enum em_agg_kind {
     EM_AGG_APPROX_COUNT_DISTINCT, /* HyperLogLog */
     EM_AGG_PERCENTILE_CONT,       /* also median(x) and quantile_cont(x, f) */
     EM_AGG_PERCENTILE_DISC,       /* also quantile_disc(x, f) and quantile(x, f) */
+    EM_AGG_CORR,                  /* corr(y, x): Pearson's correlation coefficient */
+    EM_AGG_COVAR_POP,             /* covar_pop(y, x) */
+    EM_AGG_COVAR_SAMP,            /* covar_samp(y, x) */
 } em_agg_kind;
 
 /* One aggregate call as bound: kind, argument expression (over the aggregate's
  * input), DISTINCT, FILTER predicate (NULL when none) and result type. */
 typedef struct em_agg_call {
     em_agg_kind kind;
-    em_expr *arg;    /* NULL for count(*) */
+    em_expr *arg;    /* NULL for count(*); y of corr(y, x) */
     bool distinct;
     em_expr *filter; /* NULL when none */
     em_type type;    /* final result type */
     double fraction; /* PERCENTILE_CONT/DISC: the fraction in [0, 1] (median: 0.5) */
     bool desc;       /* PERCENTILE_CONT/DISC: WITHIN GROUP (ORDER BY x DESC) */
+    em_expr *arg2;   /* CORR, COVAR_*: x of corr(y, x); NULL for every other aggregate */
 } em_agg_call;
 
 /* How an aggregate name takes its arguments. */
@@ -151,6 +155,7 @@ typedef enum em_agg_form {
     EM_AGG_FORM_PLAIN,        /* agg(x), count(*), median(x) */
     EM_AGG_FORM_FRACTION,     /* agg(x, fraction): quantile_cont, quantile_disc, quantile */
     EM_AGG_FORM_WITHIN_GROUP, /* agg(fraction) WITHIN GROUP (ORDER BY x): percentile_cont/disc */
+    EM_AGG_FORM_PAIR,         /* agg(y, x): corr, covar_pop, covar_samp (both DOUBLE) */
 } em_agg_form;
 
 /* Resolve an aggregate by name over an argument type: kind and result type.
@@ -166,8 +171,8 @@ em_agg_form em_agg_form_of(const char *name);
  * DISTINCT aggregates do. */
 bool em_agg_is_holistic(em_agg_kind k);
 /* Types of the partial state columns an aggregate emits between its PARTIAL and
- * FINAL phases (1 to 3 columns); returns the count. */
-#define EM_AGG_MAX_STATES 3
+ * FINAL phases (1 to 6 columns); returns the count. */
+#define EM_AGG_MAX_STATES 6
 int em_agg_state_types(const em_agg_call *c, em_type *out /* [EM_AGG_MAX_STATES] */);
 
 #endif

@@ -67,10 +67,10 @@ typedef struct hash_agg_op {
     uint32_t *gids;
     int64_t scratch_cap;
     /* Memory: the table is reserved from the pool as it grows. When refused, a
-     * PARTIAL aggregation emits what it has and starts over (the final phase
-     * merges anyway); COMPLETE/FINAL write their groups' states, partitioned by
-     * key hash, to spill files, and finish aggregates each partition on its
-     * own. `level` picks other hash bits in those nested aggregations. */
+     * PARTIAL or MERGE aggregation emits what it has and starts over (the final
+     * phase merges anyway); COMPLETE/FINAL write their groups' states,
+     * partitioned by key hash, to spill files, and finish aggregates each
+     * partition on its own. `level` picks other hash bits in those nested aggregations. */
     em_memory_reservation mem;
     em_spill_file *parts[16];
     bool spilled;
@@ -79,6 +79,18 @@ typedef struct hash_agg_op {
 
 #define SPILL_PARTS 16
 #define SPILL_MAX_LEVEL 8
+
+/* FINAL and MERGE read partial states; PARTIAL and MERGE write them, so they
+ * may also emit early and start over when memory runs short. */
+static inline bool states_in(const hash_agg_op *a)
+{
+    return a->mode == EM_AGG_MODE_FINAL || a->mode == EM_AGG_MODE_MERGE;
+}
+
+static inline bool states_out(const hash_agg_op *a)
+{
+    return a->mode == EM_AGG_MODE_PARTIAL || a->mode == EM_AGG_MODE_MERGE;
+}
 
 /* ---- groups and the table ----------------------------------------------- */
 
@@ -376,7 +388,7 @@ static int account(hash_agg_op *a, em_error *err)
 {
     int64_t now = table_bytes(a);
     if (now <= a->mem.bytes || em_memory_try_reserve(&a->mem, now - a->mem.bytes)) return 0;
-    if (a->mode == EM_AGG_MODE_PARTIAL && a->nkeys > 0) {
+    if (states_out(a) && a->nkeys > 0) {
         EM_TRY(emit_groups(a, true, emit_downstream, &a->base, err));
         return reset_table(a, err);
     }
@@ -460,7 +472,7 @@ static int hash_agg_push(em_op *op, em_batch *b, em_error *err)
         em_batch_destroy(b);
         return 0;
     }
-    if (a->mode == EM_AGG_MODE_FINAL && b->ncols < a->nkeys + a->nout_states) {
+    if (states_in(a) && b->ncols < a->nkeys + a->nout_states) {
         em_batch_destroy(b);
         return em_error_set(err, EM_EINTERNAL, "final aggregation got %d columns, expected %d",
                             b->ncols, a->nkeys + a->nout_states);
@@ -469,7 +481,7 @@ static int hash_agg_push(em_op *op, em_batch *b, em_error *err)
     int rc = 0;
     if (a->nkeys > 0) {
         for (int k = 0; k < a->nkeys && rc == 0; k++) {
-            if (a->mode == EM_AGG_MODE_FINAL)
+            if (states_in(a))
                 a->kv[k] = em_vector_ref(b->cols[k]);
             else
                 rc = em_expr_eval(a->keys[k], b, &a->kv[k], err);
@@ -489,7 +501,7 @@ static int hash_agg_push(em_op *op, em_batch *b, em_error *err)
     }
     for (int i = 0; i < a->naggs; i++) em__agg_state_reserve(a->states[i], a->ngroups);
     for (int i = 0; i < a->naggs && rc == 0; i++) {
-        if (a->mode == EM_AGG_MODE_FINAL)
+        if (states_in(a))
             rc = em__agg_state_merge(a->states[i], b, a->state_col[i], a->gids, err);
         else
             rc = em__agg_state_update(a->states[i], b, a->gids, err);
@@ -509,7 +521,7 @@ static int hash_agg_finish(em_op *op, em_error *err)
     if (a->spilled)
         EM_TRY(finish_spilled(a, err));
     else
-        EM_TRY(emit_groups(a, a->mode == EM_AGG_MODE_PARTIAL, emit_downstream, op, err));
+        EM_TRY(emit_groups(a, states_out(a), emit_downstream, op, err));
     op->stats.mem_peak = EM_MAX(peak, a->mem.peak);
     op->stats.spilled = a->mem.spilled;
     return em_op_finish_next(op, err);

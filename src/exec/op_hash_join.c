@@ -3,21 +3,23 @@
  * through, vectorized (the contract is in exec.h, "joins").
  *
  * Build. On the first push() (or at finish() when no probe row arrives) the
- * operator drains its build source and keeps the batches exactly as received.
- * A build row is named by a 32-bit id, (batch << shift) | row, which a gather
- * decodes without any lookup. An open-addressing table holds one 16-byte slot
- * per distinct key: the id of the key's first row, the upper bits of the hash
- * as a tag plus a bit saying whether more rows share the key, and, for a
- * single fixed-width key, the key itself, so that a probe decides in the slot
- * without touching the build batches. Further rows with the same key are
+ * operator drains its build source (hash_join_spill.c: under a memory
+ * reservation, spilling what does not fit) and keeps the batches exactly as
+ * received. A build row is named by a 32-bit id, (batch << shift) | row, which
+ * a gather decodes without any lookup. An open-addressing table holds one
+ * 16-byte slot per distinct key: the id of the key's first row, the upper bits
+ * of the hash as a tag plus a bit saying whether more rows share the key, and,
+ * for a single fixed-width key, the key itself, so that a probe decides in the
+ * slot without touching the build batches. Further rows with the same key are
  * chained, in arrival order, through `next` (4 bytes per build row, indexed
  * by the row's dense number), which a unique key never reads: a foreign-key
  * probe costs one slot and then the gathered values. Rows with a NULL key are
  * never in the table (they cannot match); they form a chain of their own,
  * which the null-aware anti join needs. The table doubles at 50% load
- * (rehashing from the build hashes, kept until the build is done) and starts
- * at the size a HyperLogLog sketch of the build hashes asks for, so it
- * follows the number of distinct keys, not of rows.
+ * (rehashing from the build hashes, which are computed as the batches are read
+ * and kept until the build is done) and starts at the size a HyperLogLog
+ * sketch of the build hashes asks for, so it follows the number of distinct
+ * keys, not of rows.
  *
  * Probe, per batch: hash the key columns (key_hash.c, the hashing of
  * aggregation), look every row up (slots prefetched a few rows ahead), then
@@ -35,15 +37,17 @@
  * after the batch's pairs otherwise; unmatched build rows are emitted at
  * finish() from a per-row matched flag. Without keys every build row is a
  * candidate for every probe row: the candidates are simply all rows in order,
- * so a cross join runs through the same chunked pair machinery.
+ * so a cross join runs through the same chunked pair machinery. When the
+ * build side is processed in chunks (hash_join_spill.c), probe-side results
+ * that depend on every build row — SEMI, ANTI, unmatched outer rows — are
+ * deferred: ORed into a bit per probe row and emitted after the last chunk.
  */
 #include <assert.h>
 #include <string.h>
 
-#include "exec/key_hash.h"
+#include "exec/hash_join_int.h"
 
-/* End of a chain / no match; never a row id (the id space stays below it). */
-#define NONE UINT32_MAX
+#define NONE EM__HJ_NONE
 /* How many rows ahead table slots and chain heads are prefetched. */
 #define PREFETCH_D 16
 /* How many rows ahead gathers prefetch build values: a gather step is a few
@@ -53,11 +57,8 @@
 /* Slot tag bit 0: the key has more than one build row (follow `next`). */
 #define TAG_MULTI 1u
 
-typedef struct join_slot {
-    uint64_t key;   /* single fixed-width key: its bits (em__key_bits) */
-    uint32_t tag;   /* upper 31 bits of the hash, and TAG_MULTI */
-    uint32_t head1; /* row id of the first build row with the key, + 1; 0 = empty */
-} join_slot;
+typedef em__hash_join hash_join_op;
+typedef em__hj_slot join_slot;
 
 /* Where pair generation stopped: row i, and inside its candidates at e when mid. */
 typedef struct pair_cursor {
@@ -66,71 +67,14 @@ typedef struct pair_cursor {
     bool mid;
 } pair_cursor;
 
-typedef struct hash_join_op {
-    em_op base;
-    /* the spec, copied */
-    em_join_kind kind;
-    bool build_right;
-    int nkeys;
-    int *probe_keys, *build_keys;
-    em__vclass *kcls;
-    const em_expr *residual;
-    int left_ncols, right_ncols;
-    em_type *types; /* [left..., right...] */
-    /* derived */
-    int probe_ncols, build_ncols;
-    int probe_first, build_first; /* first output column of each side */
-    const em_type *probe_types, *build_types;
-    int out_ncols;
-    bool semi_like;   /* SEMI, ANTI, ANTI_NULL_AWARE: output probe rows only */
-    bool probe_outer; /* unmatched probe rows are emitted */
-    bool build_outer; /* unmatched build rows are emitted at finish */
-    bool inline_key;  /* single fixed-width key, kept in the slot */
-    bool *resid_cols; /* columns of [left..., right...] the residual reads */
-    /* A configuration error found at creation, reported by push/finish. */
-    int init_rc;
-    em_error init_err;
-    em_source *build_src;
-    bool built;
-    bool done; /* downstream needs no more rows */
-    /* The build side. A build row's id is (batch << shift) | row, so that a
-     * pair names its row without another lookup; its dense number (0 ..
-     * nbuild - 1, in arrival order) is boff[batch] + row. */
-    em_batch_list build;
-    int64_t nbuild;
-    int shift;
-    uint32_t rmask;
-    uint32_t *boff; /* dense number of each batch's first row */
-    uint32_t *next; /* by dense number: the next row id with the same key, or NONE */
-    join_slot *slots;
-    int64_t nslots;
-    int64_t ngroups;
-    uint32_t null_head; /* chain of build rows with a NULL key */
-    int64_t nnull;
-    uint8_t *bmatched; /* build_outer: by dense number */
-    bool big_build;    /* build columns exceed the caches: prefetch in gathers */
-    /* per build column and batch (index c * nbatches + b), for gathers */
-    const void **bdata;
-    const uint8_t **bvalid;
-    const char **bchars;
-    bool *bnulls; /* a build column has a validity bitmap in some batch */
-    /* per-probe-batch scratch of EM_BATCH_ROWS entries */
-    uint64_t *hashes;
-    uint64_t *kbits;
-    uint8_t *keyok;    /* every key of the row is non-NULL */
-    uint8_t *pmatched; /* the row has a match (residual kinds) */
-    uint32_t *heads;   /* first candidate build row per probe row, or NONE */
-    uint8_t *multi;    /* the candidates go on after heads[i] (follow `next`) */
-    uint32_t *heads2;
-    int32_t *pp;   /* pairs: probe row */
-    uint32_t *pe;  /* pairs: build row id, NONE = unmatched probe row */
-    bool has_none; /* pe holds NONE */
-    int32_t *sel;
-} hash_join_op;
+bool em__hj_cancelled(const hash_join_op *j)
+{
+    return j->base.ctx != NULL && j->base.ctx->cancel != NULL && *j->base.ctx->cancel;
+}
 
 static bool cancelled(const hash_join_op *j)
 {
-    return j->base.ctx != NULL && j->base.ctx->cancel != NULL && *j->base.ctx->cancel;
+    return em__hj_cancelled(j);
 }
 
 static int cancel_error(em_error *err)
@@ -181,7 +125,13 @@ static bool build_rows_equal(const hash_join_op *j, uint32_t x, uint32_t y)
     return true;
 }
 
-static void table_grow(hash_join_op *j, const uint64_t *bhash)
+/* The key hash of build row `id` (kept per batch until the table is built). */
+static inline uint64_t row_hash(const hash_join_op *j, uint32_t id)
+{
+    return j->bh.items[row_batch(j, id)][row_index(j, id)];
+}
+
+static void table_grow(hash_join_op *j)
 {
     int64_t nslots = j->nslots * 2;
     join_slot *slots = em_calloc((size_t)nslots, sizeof(join_slot));
@@ -189,7 +139,7 @@ static void table_grow(hash_join_op *j, const uint64_t *bhash)
     for (int64_t s = 0; s < j->nslots; s++) {
         const join_slot *old = &j->slots[s];
         if (old->head1 == 0) continue;
-        uint64_t pos = bhash[row_dense(j, old->head1 - 1)] & mask;
+        uint64_t pos = row_hash(j, old->head1 - 1) & mask;
         while (slots[pos].head1 != 0) pos = (pos + 1) & mask;
         slots[pos] = *old;
     }
@@ -200,8 +150,7 @@ static void table_grow(hash_join_op *j, const uint64_t *bhash)
 
 /* Insert build row `id` (dense number g, key without NULLs, hash h) at the
  * front of its key's chain. */
-static inline void table_insert(hash_join_op *j, uint32_t id, uint32_t g, uint64_t h, uint64_t kb,
-                                const uint64_t *bhash)
+static inline void table_insert(hash_join_op *j, uint32_t id, uint32_t g, uint64_t h, uint64_t kb)
 {
     uint64_t mask = (uint64_t)j->nslots - 1;
     uint64_t pos = h & mask;
@@ -213,7 +162,7 @@ static inline void table_insert(hash_join_op *j, uint32_t id, uint32_t g, uint64
             sl->tag = tag;
             sl->head1 = id + 1;
             j->next[g] = NONE;
-            if (++j->ngroups * 2 > j->nslots) table_grow(j, bhash);
+            if (++j->ngroups * 2 > j->nslots) table_grow(j);
             return;
         }
         if ((sl->tag & ~TAG_MULTI) == tag &&
@@ -227,12 +176,23 @@ static inline void table_insert(hash_join_op *j, uint32_t id, uint32_t g, uint64
     }
 }
 
-static void build_table(hash_join_op *j)
+/* Slots for nvalid keyed rows with about `distinct` distinct keys: sized for
+ * the distinct keys (it still grows if the estimate was short), since growing
+ * from small would move every slot a few times, and sizing by rows wastes
+ * memory on duplicates. */
+static int64_t table_slots(int64_t nvalid, int64_t distinct)
+{
+    int64_t want = 2 * EM_MIN(nvalid, distinct + distinct / 16 + 16);
+    int64_t nslots = 16;
+    while (nslots < want) nslots *= 2;
+    return nslots;
+}
+
+static void build_table(hash_join_op *j, int64_t distinct)
 {
     int64_t n = j->nbuild;
     int64_t nb = j->build.count;
-    /* Hash every build row and note which have a NULL key (by dense number). */
-    uint64_t *bhash = em_malloc((size_t)(n > 0 ? n : 1) * sizeof(uint64_t));
+    /* Note which rows have a NULL key (by dense number). */
     uint8_t *bok = em_malloc((size_t)(n > 0 ? n : 1));
     int64_t nvalid = 0;
     for (int64_t b = 0; b < nb; b++) {
@@ -241,25 +201,12 @@ static void build_table(hash_join_op *j)
         memset(bok + g0, 1, (size_t)bt->nrows);
         for (int k = 0; k < j->nkeys; k++) {
             const em_vector *v = bt->cols[j->build_keys[k]];
-            em__hash_column(v, j->kcls[k], bt->nrows, bhash + g0, k == 0);
             if (v->validity != NULL)
                 for (int64_t r = 0; r < bt->nrows; r++) bok[g0 + r] &= em_vector_is_valid(v, r);
         }
     }
-    /* Size the table for the distinct keys a sketch of the hashes estimates
-     * (it still grows if that was short): growing from small would move
-     * every slot a few times, sizing by rows wastes memory on duplicates. */
-    em__hll sketch;
-    memset(&sketch, 0, sizeof(sketch));
-    for (int64_t g = 0; g < n; g++) {
-        nvalid += bok[g];
-        if (bok[g]) em__hll_add(&sketch, bhash[g]);
-    }
-    int64_t distinct = em__hll_estimate(&sketch);
-    em__hll_release(&sketch);
-    int64_t want = 2 * EM_MIN(nvalid, distinct + distinct / 16 + 16);
-    j->nslots = 16;
-    while (j->nslots < want) j->nslots *= 2;
+    for (int64_t g = 0; g < n; g++) nvalid += bok[g];
+    j->nslots = table_slots(nvalid, distinct);
     j->slots = em_calloc((size_t)j->nslots, sizeof(join_slot));
     j->null_head = NONE;
 
@@ -268,11 +215,12 @@ static void build_table(hash_join_op *j)
     for (int64_t b = nb - 1; b >= 0; b--) {
         const em_batch *bt = j->build.items[b];
         const em_vector *kv = bt->cols[j->build_keys[0]];
+        const uint64_t *bh = j->bh.items[b];
         for (int64_t r = bt->nrows - 1; r >= 0; r--) {
             uint32_t g = j->boff[b] + (uint32_t)r;
             uint32_t id = ((uint32_t)b << j->shift) | (uint32_t)r;
-            if (g >= PREFETCH_D)
-                __builtin_prefetch(&j->slots[bhash[g - PREFETCH_D] & (uint64_t)(j->nslots - 1)]);
+            if (r >= PREFETCH_D)
+                __builtin_prefetch(&j->slots[bh[r - PREFETCH_D] & (uint64_t)(j->nslots - 1)]);
             if (!bok[g]) {
                 j->next[g] = j->null_head;
                 j->null_head = id;
@@ -280,15 +228,13 @@ static void build_table(hash_join_op *j)
                 continue;
             }
             uint64_t kb = j->inline_key ? em__key_bits(kv, r, j->kcls[0]) : 0;
-            table_insert(j, id, g, bhash[g], kb, bhash);
+            table_insert(j, id, g, bh[r], kb);
         }
     }
-    em_free(bhash);
     em_free(bok);
 }
 
-/* Check that a batch of one side fits the spec: width and key column classes. */
-static int check_batch(const hash_join_op *j, const em_batch *b, bool probe, em_error *err)
+int em__hj_check_batch(const hash_join_op *j, const em_batch *b, bool probe, em_error *err)
 {
     int ncols = probe ? j->probe_ncols : j->build_ncols;
     const int *keys = probe ? j->probe_keys : j->build_keys;
@@ -305,28 +251,72 @@ static int check_batch(const hash_join_op *j, const em_batch *b, bool probe, em_
     return 0;
 }
 
-/* Read the whole build side and index it. */
-static int build_side(hash_join_op *j, em_error *err)
+void em__hj_hash_keys(const hash_join_op *j, const em_batch *b, bool probe, int64_t n, uint64_t *h)
 {
-    j->built = true;
-    int64_t maxrows = 1;
-    for (;;) {
-        if (cancelled(j)) return cancel_error(err);
-        em_batch *b = NULL;
-        EM_TRY(j->build_src->next(j->build_src, &b, err));
-        if (b == NULL) break;
-        int rc = b->nrows > 0 ? check_batch(j, b, false, err) : 0;
-        if (rc < 0 || b->nrows == 0) {
-            em_batch_destroy(b);
-            if (rc < 0) return rc;
-            continue;
-        }
-        maxrows = EM_MAX(maxrows, b->nrows);
-        em_batch_list_push(&j->build, b);
-    }
+    const int *keys = probe ? j->probe_keys : j->build_keys;
+    for (int k = 0; k < j->nkeys; k++) em__hash_column(b->cols[keys[k]], j->kcls[k], n, h, k == 0);
+}
+
+/* What one resident batch costs besides its buffers: the batch and vector
+ * headers, its entries in the gather tables and in boff. */
+static int64_t batch_overhead(const hash_join_op *j)
+{
+    return (int64_t)sizeof(em_batch) + 8 +
+           (int64_t)j->build_ncols * (int64_t)(sizeof(em_vector) + 8 + 3 * sizeof(void *));
+}
+
+int64_t em__hj_index_bytes(const hash_join_op *j, int64_t n, int64_t nvalid, int64_t nb,
+                           int64_t distinct)
+{
+    /* per row: its hash (8), next (4), the NULL-key flag while building (1),
+     * the matched flag (1 when build_outer) */
+    int64_t b = n * (13 + (j->build_outer ? 1 : 0)) + nb * batch_overhead(j);
+    if (j->nkeys > 0 && nvalid > 0) b += table_slots(nvalid, distinct) * (int64_t)sizeof(join_slot);
+    return b;
+}
+
+int64_t em__hj_held_bytes(const hash_join_op *j)
+{
+    int64_t b = j->nslots * (int64_t)sizeof(join_slot) +
+                j->nbuild * (4 + (j->build_outer ? 1 : 0)) + j->build.count * batch_overhead(j);
+    for (int64_t i = 0; i < j->build.count; i++) b += em_batch_bytes(j->build.items[i]);
+    return b;
+}
+
+void em__hj_reset(hash_join_op *j)
+{
+    em_batch_list_release(&j->build);
+    em_batch_list_init(&j->build);
+    em__hj_hashes_clear(&j->bh);
+    em_free(j->boff);
+    em_free(j->next);
+    em_free(j->slots);
+    em_free(j->bmatched);
+    em_free(j->bdata);
+    em_free(j->bvalid);
+    em_free(j->bchars);
+    em_free(j->bnulls);
+    j->boff = j->next = NULL;
+    j->slots = NULL;
+    j->bmatched = NULL;
+    j->bdata = NULL;
+    j->bvalid = NULL;
+    j->bchars = NULL;
+    j->bnulls = NULL;
+    j->nbuild = j->nslots = j->ngroups = j->nnull = 0;
+    j->shift = 0;
+    j->rmask = 0;
+    j->null_head = NONE;
+}
+
+int em__hj_index(hash_join_op *j, int64_t distinct, em_error *err)
+{
     int64_t n = j->nbuild = j->build.rows;
     int64_t nb = j->build.count;
+    int64_t maxrows = 1;
+    for (int64_t b = 0; b < nb; b++) maxrows = EM_MAX(maxrows, j->build.items[b]->nrows);
     /* Row ids must stay below NONE. */
+    j->shift = 0;
     while (((int64_t)1 << j->shift) < maxrows) j->shift++;
     if (nb > 0 && (((nb - 1) << j->shift) | (maxrows - 1)) >= (int64_t)NONE)
         return em_error_set(err, EM_EUNSUPPORTED,
@@ -357,7 +347,9 @@ static int build_side(hash_join_op *j, em_error *err)
     /* Random reads from columns beyond a few MB miss the caches. */
     j->big_build = n > (1 << 18);
     j->null_head = NONE;
-    if (j->nkeys > 0 && n > 0) build_table(j);
+    if (j->nkeys > 0 && n > 0) build_table(j, distinct);
+    /* The hashes were needed to build the table (and to grow it) only. */
+    em__hj_hashes_clear(&j->bh);
     return 0;
 }
 
@@ -743,14 +735,28 @@ static int run_pairs(hash_join_op *j, const em_batch *probe, const uint32_t *hea
     return 0;
 }
 
+/* Deferred results: bit pbase + i of pflags is probe row i's. */
+static inline void flag_set(hash_join_op *j, int64_t i)
+{
+    int64_t r = j->pbase + i;
+    j->pflags[r >> 3] |= (uint8_t)(1u << (r & 7));
+}
+
+static inline bool flag_get(const hash_join_op *j, int64_t i)
+{
+    int64_t r = j->pbase + i;
+    return (j->pflags[r >> 3] >> (r & 7)) & 1;
+}
+
 /* Whether probe row i has a match, for the kinds without a residual. */
 static inline bool matched_plain(const hash_join_op *j, int64_t i)
 {
     if (j->heads[i] != NONE) return true;
     if (j->kind != EM_JOIN_KIND_ANTI_NULL_AWARE) return false;
     /* NOT IN: a NULL on either side makes the comparison unknown, unless the
-     * build side is empty. */
-    return j->keyok[i] ? j->nnull > 0 : j->nbuild > 0;
+     * build side is empty. The whole build side counts, not just what is
+     * resident. */
+    return j->keyok[i] ? j->all_null > 0 : j->all_rows > 0;
 }
 
 static int probe_semi(hash_join_op *j, const em_batch *b, em_error *err)
@@ -758,7 +764,11 @@ static int probe_semi(hash_join_op *j, const em_batch *b, em_error *err)
     int64_t n = b->nrows;
     bool want = j->kind == EM_JOIN_KIND_SEMI;
     if (j->residual != NULL) {
-        memset(j->pmatched, 0, (size_t)n);
+        /* Rows an earlier chunk already matched need no more pairs. */
+        if (j->defer)
+            for (int64_t i = 0; i < n; i++) j->pmatched[i] = flag_get(j, i);
+        else
+            memset(j->pmatched, 0, (size_t)n);
         bool range = j->nkeys == 0;
         EM_TRY(run_pairs(j, b, j->heads, j->multi, range, false, err));
         if (j->done) return EM_OP_DONE;
@@ -772,6 +782,11 @@ static int probe_semi(hash_join_op *j, const em_batch *b, em_error *err)
             EM_TRY(run_pairs(j, b, j->heads2, NULL, true, false, err));
         }
     }
+    if (j->defer) {
+        for (int64_t i = 0; i < n; i++)
+            if (j->residual != NULL ? j->pmatched[i] != 0 : matched_plain(j, i)) flag_set(j, i);
+        return 0;
+    }
     int64_t nsel = 0;
     for (int64_t i = 0; i < n; i++) {
         bool m = j->residual != NULL ? j->pmatched[i] != 0 : matched_plain(j, i);
@@ -784,9 +799,18 @@ static int probe_pairs(hash_join_op *j, const em_batch *b, em_error *err)
 {
     int64_t n = b->nrows;
     bool late_outer = j->probe_outer && j->residual != NULL;
+    bool interleave = j->probe_outer && !late_outer && !j->defer;
     if (j->residual != NULL) memset(j->pmatched, 0, (size_t)n);
-    EM_TRY(run_pairs(j, b, j->heads, j->multi, j->nkeys == 0, j->probe_outer && !late_outer, err));
+    EM_TRY(run_pairs(j, b, j->heads, j->multi, j->nkeys == 0, interleave, err));
     if (j->done) return EM_OP_DONE;
+    if (j->defer) {
+        /* Unmatched rows come after the last chunk. */
+        if (j->probe_outer)
+            for (int64_t i = 0; i < n; i++)
+                if (j->residual != NULL ? j->pmatched[i] != 0 : j->heads[i] != NONE)
+                    flag_set(j, i);
+        return 0;
+    }
     if (!late_outer) return 0;
     /* Rows whose candidates all failed the residual, with NULL build columns. */
     int64_t m = 0;
@@ -799,21 +823,63 @@ static int probe_pairs(hash_join_op *j, const em_batch *b, em_error *err)
     return emit_pairs(j, b, m, err);
 }
 
-/* One probe batch of at most EM_BATCH_ROWS rows. */
-static int probe_batch(hash_join_op *j, const em_batch *b, em_error *err)
+int em__hj_probe_batch(hash_join_op *j, const em_batch *b, em_error *err)
 {
     lookup(j, b, b->nrows);
     return j->semi_like ? probe_semi(j, b, err) : probe_pairs(j, b, err);
+}
+
+int em__hj_emit_deferred(hash_join_op *j, const em_batch *b, em_error *err)
+{
+    int64_t n = b->nrows, m = 0;
+    if (j->semi_like) {
+        bool want = j->kind == EM_JOIN_KIND_SEMI;
+        for (int64_t i = 0; i < n; i++)
+            if (flag_get(j, i) == want) j->sel[m++] = (int32_t)i;
+        return emit_probe_rows(j, b, m, err);
+    }
+    if (!j->probe_outer) return 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (flag_get(j, i)) continue;
+        j->pp[m] = (int32_t)i;
+        j->pe[m++] = NONE;
+    }
+    j->has_none = true;
+    return emit_pairs(j, b, m, err);
+}
+
+int em__hj_emit_unmatched_build(hash_join_op *j, em_error *err)
+{
+    if (!j->build_outer || j->done) return 0;
+    /* Build rows no probe row matched, with NULL probe columns. */
+    j->has_none = false;
+    int64_t m = 0;
+    for (int64_t b = 0; b < j->build.count && !j->done; b++) {
+        int64_t rows = j->build.items[b]->nrows;
+        const uint8_t *matched = j->bmatched + j->boff[b];
+        for (int64_t r = 0; r < rows; r++) {
+            if (matched[r]) continue;
+            j->pe[m++] = ((uint32_t)b << j->shift) | (uint32_t)r;
+            if (m == EM_BATCH_ROWS) {
+                if (cancelled(j)) return cancel_error(err);
+                EM_TRY(emit_pairs(j, NULL, m, err));
+                m = 0;
+                if (j->done) break;
+            }
+        }
+    }
+    if (m > 0 && !j->done) EM_TRY(emit_pairs(j, NULL, m, err));
+    return 0;
 }
 
 /* Whether no probe row can produce output any more (the source may stop). */
 static bool probe_futile(const hash_join_op *j)
 {
     if (j->probe_outer || j->kind == EM_JOIN_KIND_ANTI) return false;
-    if (j->kind == EM_JOIN_KIND_ANTI_NULL_AWARE) return j->residual == NULL && j->nnull > 0;
+    if (j->kind == EM_JOIN_KIND_ANTI_NULL_AWARE) return j->residual == NULL && j->all_null > 0;
     /* INNER, SEMI, or an outer join preserving only the build side: nothing
      * can match (unmatched build rows come at finish either way). */
-    return j->nkeys > 0 ? j->ngroups == 0 : j->nbuild == 0;
+    return j->nkeys > 0 ? j->all_rows == j->all_null : j->all_rows == 0;
 }
 
 /* ---- operator --------------------------------------------------------------- */
@@ -824,6 +890,12 @@ static int report_init_error(hash_join_op *j, em_error *err)
     return j->init_rc;
 }
 
+static int probe_slice(hash_join_op *j, const em_batch *b, em_error *err)
+{
+    return j->mode == EM__HJ_MEMORY ? em__hj_probe_batch(j, b, err)
+                                    : em__hj_probe_spilled(j, b, err);
+}
+
 static int hash_join_push(em_op *op, em_batch *b, em_error *err)
 {
     hash_join_op *j = (hash_join_op *)op;
@@ -832,21 +904,21 @@ static int hash_join_push(em_op *op, em_batch *b, em_error *err)
         em_batch_destroy(b);
         return report_init_error(j, err);
     }
-    if (!j->built && (rc = build_side(j, err)) < 0) goto out;
-    if (j->done || probe_futile(j)) {
-        j->done = true;
+    if (!j->built && (rc = em__hj_build(j, err)) < 0) goto out;
+    if (!j->futile && probe_futile(j)) j->futile = true;
+    if (j->done || j->futile) {
         rc = EM_OP_DONE;
         goto out;
     }
     if (b->nrows == 0) goto out;
-    if ((rc = check_batch(j, b, true, err)) < 0) goto out;
+    if ((rc = em__hj_check_batch(j, b, true, err)) < 0) goto out;
     if (b->nrows <= EM_BATCH_ROWS) {
-        rc = probe_batch(j, b, err);
+        rc = probe_slice(j, b, err);
     } else {
         /* Scratch is sized for EM_BATCH_ROWS: probe larger batches in slices. */
         for (int64_t off = 0; off < b->nrows && rc == 0; off += EM_BATCH_ROWS) {
             em_batch *s = em_batch_slice(b, off, EM_MIN((int64_t)EM_BATCH_ROWS, b->nrows - off));
-            rc = probe_batch(j, s, err);
+            rc = probe_slice(j, s, err);
             em_batch_destroy(s);
         }
     }
@@ -859,48 +931,32 @@ static int hash_join_finish(em_op *op, em_error *err)
 {
     hash_join_op *j = (hash_join_op *)op;
     if (j->init_rc < 0) return report_init_error(j, err);
-    if (!j->built) EM_TRY(build_side(j, err));
-    if (j->build_outer && !j->done) {
-        /* Build rows no probe row matched, with NULL probe columns. */
-        j->has_none = false;
-        int64_t m = 0;
-        for (int64_t b = 0; b < j->build.count && !j->done; b++) {
-            int64_t rows = j->build.items[b]->nrows;
-            const uint8_t *matched = j->bmatched + j->boff[b];
-            for (int64_t r = 0; r < rows; r++) {
-                if (matched[r]) continue;
-                j->pe[m++] = ((uint32_t)b << j->shift) | (uint32_t)r;
-                if (m == EM_BATCH_ROWS) {
-                    if (cancelled(j)) return cancel_error(err);
-                    EM_TRY(emit_pairs(j, NULL, m, err));
-                    m = 0;
-                    if (j->done) break;
-                }
-            }
-        }
-        if (m > 0 && !j->done) EM_TRY(emit_pairs(j, NULL, m, err));
-    }
-    return em_op_finish_next(op, err);
+    if (!j->built) EM_TRY(em__hj_build(j, err));
+    EM_TRY(em__hj_emit_unmatched_build(j, err));
+    if (j->mode != EM__HJ_MEMORY && !j->done) EM_TRY(em__hj_finish_spilled(j, err));
+    op->stats.mem_peak = EM_MAX(j->peak, j->mem.peak);
+    op->stats.spilled = j->spilled;
+    /* Nothing is needed any more: give the memory back before downstream
+     * operators finish (a sort after the join may want it). */
+    em__hj_reset(j);
+    em__hj_release(j);
+    return j->nested ? 0 : em_op_finish_next(op, err);
 }
 
 static void hash_join_destroy(em_op *op)
 {
     hash_join_op *j = (hash_join_op *)op;
     if (j->build_src != NULL) j->build_src->destroy(j->build_src);
-    em_batch_list_release(&j->build);
+    em__hj_reset(j);
+    em__hj_release(j);
+    em__hll_release(&j->sketch);
+    em_free(j->left_keys);
+    em_free(j->right_keys);
     em_free(j->probe_keys);
     em_free(j->build_keys);
     em_free(j->kcls);
     em_free(j->types);
     em_free(j->resid_cols);
-    em_free(j->boff);
-    em_free(j->next);
-    em_free(j->slots);
-    em_free(j->bmatched);
-    em_free(j->bdata);
-    em_free(j->bvalid);
-    em_free(j->bchars);
-    em_free(j->bnulls);
     em_free(j->hashes);
     em_free(j->kbits);
     em_free(j->keyok);
@@ -911,6 +967,9 @@ static void hash_join_destroy(em_op *op)
     em_free(j->pp);
     em_free(j->pe);
     em_free(j->sel);
+    em_free(j->rok);
+    em_free(j->pids);
+    em_free(j->rsel);
     em_free(j);
 }
 
@@ -948,6 +1007,8 @@ static void init_spec(hash_join_op *j, const em_join_spec *s)
     j->left_ncols = s->left_ncols;
     j->right_ncols = s->right_ncols;
     int nk = s->nkeys > 0 ? s->nkeys : 1;
+    j->left_keys = em_calloc((size_t)nk, sizeof(int));
+    j->right_keys = em_calloc((size_t)nk, sizeof(int));
     j->probe_keys = em_calloc((size_t)nk, sizeof(int));
     j->build_keys = em_calloc((size_t)nk, sizeof(int));
     j->kcls = em_calloc((size_t)nk, sizeof(em__vclass));
@@ -983,6 +1044,16 @@ static void init_spec(hash_join_op *j, const em_join_spec *s)
     if (s->left_ncols > 0) memcpy(j->types, s->left_types, sizeof(em_type) * (size_t)s->left_ncols);
     if (s->right_ncols > 0)
         memcpy(j->types + s->left_ncols, s->right_types, sizeof(em_type) * (size_t)s->right_ncols);
+    if (s->nkeys > 0) {
+        memcpy(j->left_keys, s->left_keys, sizeof(int) * (size_t)s->nkeys);
+        memcpy(j->right_keys, s->right_keys, sizeof(int) * (size_t)s->nkeys);
+    }
+    /* The copy a partition join is created from. */
+    j->spec = *s;
+    j->spec.left_keys = j->left_keys;
+    j->spec.right_keys = j->right_keys;
+    j->spec.left_types = j->types;
+    j->spec.right_types = j->types + s->left_ncols;
     const em_type *ltypes = j->types, *rtypes = j->types + s->left_ncols;
     for (int k = 0; k < s->nkeys; k++) {
         int lk = s->left_keys[k], rk = s->right_keys[k];
@@ -1037,6 +1108,8 @@ em_op *em_op_hash_join_create(em_task_ctx *ctx, const em_join_spec *spec, em_sou
     j->build_src = build;
     em_batch_list_init(&j->build);
     j->null_head = NONE;
+    j->one_hash = true;
+    em_memory_reservation_init(&j->mem, ctx != NULL ? ctx->memory : NULL);
     init_spec(j, spec);
     if (j->init_rc == 0 && build == NULL) init_fail(j, "no build source");
     size_t n = EM_BATCH_ROWS;
@@ -1050,5 +1123,17 @@ em_op *em_op_hash_join_create(em_task_ctx *ctx, const em_join_spec *spec, em_sou
     j->pe = em_malloc(n * sizeof(uint32_t));
     j->multi = em_malloc(n);
     j->sel = em_malloc(n * sizeof(int32_t));
+    j->pids = em_malloc(n);
+    j->rsel = em_malloc(n * sizeof(int32_t));
     return &j->base;
+}
+
+em__hash_join *em__hj_nested(hash_join_op *j, em_source *build)
+{
+    hash_join_op *sub = (hash_join_op *)em_op_hash_join_create(j->base.ctx, &j->spec, build);
+    sub->level = j->level + 1;
+    sub->nested = true;
+    sub->base.next = j->base.next;
+    sub->base.node = j->base.node;
+    return sub;
 }

@@ -190,10 +190,12 @@ static int seek(merge_join *m, const em_batch *l, int64_t li, em_error *err)
         }
         break;
     }
-    /* Collect the group: every right row with this key. */
+    /* Collect the group: every right row with this key. It may span right
+     * batches, and settling frees the one it started in. */
     const em_batch *proto = m->rb;
-    m->group = em_batch_create(proto->ncols);
-    for (int c = 0; c < proto->ncols; c++)
+    int ncols = proto->ncols;
+    m->group = em_batch_create(ncols);
+    for (int c = 0; c < ncols; c++)
         em_batch_set_col(m->group, c, em_vector_create(proto->cols[c]->type, 16));
     int64_t n = 0;
     for (;;) {
@@ -202,7 +204,7 @@ static int seek(merge_join *m, const em_batch *l, int64_t li, em_error *err)
         if (!alive || keys_null(m->rb, m->ri, m->rkeys, m->spec.nkeys) ||
             cmp_keys(m, l, li, m->rb, m->ri) != 0)
             break;
-        for (int c = 0; c < proto->ncols; c++)
+        for (int c = 0; c < ncols; c++)
             em_vector_append_from(m->group->cols[c], m->rb->cols[c], m->ri);
         n++;
         m->ri++;

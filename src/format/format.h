@@ -73,6 +73,10 @@ typedef struct em_format {
      * read. */
     int (*prune)(const em_scan_desc *desc, const int *cols, int ncols, int nfilters,
                  struct em_expr *const *filters, em_scan_desc **out, em_error *err);
+    /* Optional (NULL when the format cannot tell without reading the data): the
+     * rows of all the scan's files, from their metadata (Parquet footers). Only
+     * the optimizer's estimates use it. */
+    int (*row_count)(const em_scan_desc *desc, int64_t *rows, em_error *err);
 } em_format;
 
 /* ---- writing files (COPY ... TO) -------------------------------------------

@@ -91,5 +91,9 @@ void em_spill_close(em_spill_file *f);
 int em_spill_seal(em_spill_file *f, em_error *err) EM_MUST_CHECK;
 int em_spill_read_at(em_spill_file *f, int64_t offset, em_batch **out, int64_t *next,
                      em_error *err) EM_MUST_CHECK;
+/* The same block, still encoded (as em_batch_encode wrote it), appended to out:
+ * what a shuffle service sends without decoding. */
+int em_spill_read_raw_at(em_spill_file *f, int64_t offset, em_strbuf *out, int64_t *next,
+                         em_error *err) EM_MUST_CHECK;
 
 #endif

@@ -124,6 +124,25 @@ int em_spill_seal(em_spill_file *f, em_error *err)
     return 0;
 }
 
+int em_spill_read_raw_at(em_spill_file *f, int64_t offset, em_strbuf *out, int64_t *next,
+                         em_error *err)
+{
+    int fd = fileno(f->fp);
+    uint64_t len;
+    if (pread(fd, &len, 8, (off_t)offset) != 8 || len > ((uint64_t)1 << 34) ||
+        offset + 8 + (int64_t)len > f->bytes)
+        return em_error_set(err, EM_EFORMAT, "spill file '%s' is truncated at %lld", f->path,
+                            (long long)offset);
+    em_strbuf_reserve(out, (size_t)len + 1);
+    if (pread(fd, out->data + out->len, (size_t)len, (off_t)(offset + 8)) != (ssize_t)len)
+        return em_error_set(err, EM_EIO, "cannot read spill file '%s': %s", f->path,
+                            strerror(errno));
+    out->len += (size_t)len;
+    out->data[out->len] = '\0';
+    *next = offset + 8 + (int64_t)len;
+    return 0;
+}
+
 int em_spill_read_at(em_spill_file *f, int64_t offset, em_batch **out, int64_t *next, em_error *err)
 {
     *out = NULL;

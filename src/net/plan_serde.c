@@ -70,12 +70,16 @@ static const int agg_kinds[] = {
     [EM_AGG_APPROX_COUNT_DISTINCT] = EMBERPB__AGG_KIND__AGG_APPROX_COUNT_DISTINCT,
     [EM_AGG_PERCENTILE_CONT] = EMBERPB__AGG_KIND__AGG_PERCENTILE_CONT,
     [EM_AGG_PERCENTILE_DISC] = EMBERPB__AGG_KIND__AGG_PERCENTILE_DISC,
+    [EM_AGG_CORR] = EMBERPB__AGG_KIND__AGG_CORR,
+    [EM_AGG_COVAR_POP] = EMBERPB__AGG_KIND__AGG_COVAR_POP,
+    [EM_AGG_COVAR_SAMP] = EMBERPB__AGG_KIND__AGG_COVAR_SAMP,
 };
 
 static const int agg_modes[] = {
     [EM_AGG_MODE_COMPLETE] = EMBERPB__AGG_MODE__AGG_MODE_COMPLETE,
     [EM_AGG_MODE_PARTIAL] = EMBERPB__AGG_MODE__AGG_MODE_PARTIAL,
     [EM_AGG_MODE_FINAL] = EMBERPB__AGG_MODE__AGG_MODE_FINAL,
+    [EM_AGG_MODE_MERGE] = EMBERPB__AGG_MODE__AGG_MODE_MERGE,
 };
 
 static const int pop_kinds[] = {
@@ -92,6 +96,13 @@ static const int pop_kinds[] = {
     [EM_POP_EXCHANGE] = EMBERPB__POP_KIND__POP_EXCHANGE,
     [EM_POP_HASH_JOIN] = EMBERPB__POP_KIND__POP_HASH_JOIN,
     [EM_POP_WINDOW] = EMBERPB__POP_KIND__POP_WINDOW,
+    [EM_POP_UNNEST] = EMBERPB__POP_KIND__POP_UNNEST,
+};
+
+static const int unnest_kinds[] = {
+    [EM_UNNEST_SPLIT] = EMBERPB__UNNEST_KIND__UNNEST_SPLIT,
+    [EM_UNNEST_STRING_TO_ARRAY] = EMBERPB__UNNEST_KIND__UNNEST_STRING_TO_ARRAY,
+    [EM_UNNEST_REGEXP] = EMBERPB__UNNEST_KIND__UNNEST_REGEXP,
 };
 
 static const int exchange_kinds[] = {
@@ -114,6 +125,7 @@ static const int pop_bodies[] = {
     [EM_POP_EXCHANGE] = EMBERPB__PLAN_NODE__BODY_EXCHANGE,
     [EM_POP_HASH_JOIN] = EMBERPB__PLAN_NODE__BODY_JOIN,
     [EM_POP_WINDOW] = EMBERPB__PLAN_NODE__BODY_WINDOW,
+    [EM_POP_UNNEST] = EMBERPB__PLAN_NODE__BODY_UNNEST,
 };
 
 static const int join_kinds[] = {
@@ -233,7 +245,7 @@ static const char *pop_name(em_pop_kind k)
         [EM_POP_HASH_AGG] = "HASH_AGG",   [EM_POP_SORT] = "SORT",
         [EM_POP_LIMIT] = "LIMIT",         [EM_POP_UNION] = "UNION",
         [EM_POP_EXCHANGE] = "EXCHANGE",   [EM_POP_HASH_JOIN] = "HASH_JOIN",
-        [EM_POP_WINDOW] = "WINDOW",
+        [EM_POP_WINDOW] = "WINDOW",       [EM_POP_UNNEST] = "UNNEST",
     };
     return (size_t)k < EM_ARRAY_LEN(names) ? names[k] : "?";
 }
@@ -487,6 +499,7 @@ static int enc_agg_call(enc *c, const em_agg_call *a, Emberpb__AggCall **out)
     Emberpb__AggCall *m = PB_NEW(c, Emberpb__AggCall, EMBERPB__AGG_CALL__INIT);
     m->kind = (Emberpb__AggKind)kind;
     if (a->arg != NULL) EM_TRY(enc_expr(c, a->arg, &m->arg));
+    if (a->arg2 != NULL) EM_TRY(enc_expr(c, a->arg2, &m->arg2));
     m->distinct = a->distinct;
     if (a->filter != NULL) EM_TRY(enc_expr(c, a->filter, &m->filter));
     EM_TRY(enc_type(c, a->type, &m->type));
@@ -571,6 +584,21 @@ static int enc_window(enc *c, const em_pop *p, Emberpb__WindowNode **out)
     w->calls = PB_ARRAY(c, Emberpb__WindowCall *, n);
     for (int i = 0; i < n; i++) EM_TRY(enc_window_call(c, &p->u.window.calls[i], &w->calls[i]));
     *out = w;
+    return 0;
+}
+
+static int enc_unnest(enc *c, const em_pop *p, Emberpb__UnnestNode **out)
+{
+    const em_unnest_spec *s = &p->u.unnest.spec;
+    int kind = TO_PB(unnest_kinds, s->kind);
+    if (kind < 0) return enc_fail(c, "invalid unnest kind %d", (int)s->kind);
+    Emberpb__UnnestNode *m = PB_NEW(c, Emberpb__UnnestNode, EMBERPB__UNNEST_NODE__INIT);
+    m->kind = (Emberpb__UnnestKind)kind;
+    EM_TRY(enc_expr(c, s->str, &m->str));
+    EM_TRY(enc_expr(c, s->sep, &m->sep));
+    if (s->extra != NULL) EM_TRY(enc_expr(c, s->extra, &m->extra));
+    EM_TRY(enc_ints(c, p->u.unnest.npass, p->u.unnest.pass, &m->n_pass, &m->pass));
+    *out = m;
     return 0;
 }
 
@@ -685,6 +713,9 @@ static int enc_node(enc *c, const em_pop *p, Emberpb__PlanNode **out)
         break;
     case EM_POP_WINDOW:
         EM_TRY(enc_window(c, p, &m->window));
+        break;
+    case EM_POP_UNNEST:
+        EM_TRY(enc_unnest(c, p, &m->unnest));
         break;
     case EM_POP_EXCHANGE: {
         Emberpb__ExchangeNode *x = PB_NEW(c, Emberpb__ExchangeNode, EMBERPB__EXCHANGE_NODE__INIT);
@@ -1228,7 +1259,7 @@ static int dec_agg(dec *d, const Emberpb__HashAggNode *m, int ncols, em_pop *p)
         naggs > 0 ? em_arena_calloc(d->a, sizeof(em_agg_call) * (size_t)naggs) : NULL;
     /* A FINAL aggregation reads partial states, but its calls keep the
      * arguments they had over the raw rows: those are not columns of its input. */
-    int arg_cols = mode == EM_AGG_MODE_FINAL ? -1 : ncols;
+    int arg_cols = mode == EM_AGG_MODE_FINAL || mode == EM_AGG_MODE_MERGE ? -1 : ncols;
     for (int i = 0; i < naggs; i++) {
         const Emberpb__AggCall *c = m->aggs[i];
         if (c == NULL) return bad(d, "missing aggregate call");
@@ -1239,6 +1270,10 @@ static int dec_agg(dec *d, const Emberpb__HashAggNode *m, int ncols, em_pop *p)
             return bad(d, "aggregate %d %s an argument", i,
                        kind == EM_AGG_COUNT_STAR ? "count(*) with" : "without");
         if (c->arg != NULL) EM_TRY(dec_expr(d, c->arg, arg_cols, &aggs[i].arg));
+        bool pair = kind == EM_AGG_CORR || kind == EM_AGG_COVAR_POP || kind == EM_AGG_COVAR_SAMP;
+        if (pair != (c->arg2 != NULL))
+            return bad(d, "aggregate %d %s a second argument", i, pair ? "without" : "with");
+        if (c->arg2 != NULL) EM_TRY(dec_expr(d, c->arg2, arg_cols, &aggs[i].arg2));
         aggs[i].distinct = c->distinct;
         if (c->filter != NULL) EM_TRY(dec_expr(d, c->filter, arg_cols, &aggs[i].filter));
         EM_TRY(dec_type(d, c->type, &aggs[i].type));
@@ -1249,7 +1284,8 @@ static int dec_agg(dec *d, const Emberpb__HashAggNode *m, int ncols, em_pop *p)
     }
     p->u.agg.naggs = naggs;
     p->u.agg.aggs = aggs;
-    if (mode != EM_AGG_MODE_PARTIAL && p->schema->nfields != p->u.agg.nkeys + naggs)
+    if (mode != EM_AGG_MODE_PARTIAL && mode != EM_AGG_MODE_MERGE &&
+        p->schema->nfields != p->u.agg.nkeys + naggs)
         return bad(d, "HASH_AGG with %d keys and %d aggregates has %d output columns",
                    p->u.agg.nkeys, naggs, p->schema->nfields);
     return 0;
@@ -1410,6 +1446,32 @@ static int dec_window(dec *d, const Emberpb__WindowNode *m, int ncols, em_pop *p
     return 0;
 }
 
+static int dec_unnest(dec *d, const Emberpb__UnnestNode *m, int ncols, em_pop *p)
+{
+    int kind = FROM_PB(unnest_kinds, m->kind);
+    if (kind < 0) return bad(d, "unknown unnest kind %d", (int)m->kind);
+    em_unnest_spec *s = &p->u.unnest.spec;
+    s->kind = (em_unnest_kind)kind;
+    if (m->str == NULL || m->sep == NULL) return bad(d, "UNNEST node without its string");
+    em_expr *str, *sep, *extra = NULL;
+    EM_TRY(dec_expr(d, m->str, ncols, &str));
+    EM_TRY(dec_expr(d, m->sep, ncols, &sep));
+    if (m->extra != NULL) EM_TRY(dec_expr(d, m->extra, ncols, &extra));
+    if (str->type.id != EM_TYPE_VARCHAR || sep->type.id != EM_TYPE_VARCHAR ||
+        (extra != NULL && extra->type.id != EM_TYPE_VARCHAR))
+        return bad(d, "UNNEST node over a value that is not VARCHAR");
+    s->str = str;
+    s->sep = sep;
+    s->extra = extra;
+    EM_TRY(dec_cols(d, m->n_pass, m->pass, ncols, "unnest column", &p->u.unnest.npass,
+                    &p->u.unnest.pass));
+    if (p->schema->nfields != p->u.unnest.npass + 1 ||
+        p->schema->fields[p->u.unnest.npass].type.id != EM_TYPE_VARCHAR)
+        return bad(d, "UNNEST node with %d columns for %d passed through", p->schema->nfields,
+                   p->u.unnest.npass);
+    return 0;
+}
+
 static int dec_node(dec *d, const Emberpb__PlanNode *m, em_pop **out)
 {
     if (m == NULL) return bad(d, "missing plan node");
@@ -1518,6 +1580,9 @@ static int dec_node(dec *d, const Emberpb__PlanNode *m, em_pop **out)
         break;
     case EM_POP_WINDOW:
         EM_TRY(dec_window(d, m->window, in, p));
+        break;
+    case EM_POP_UNNEST:
+        EM_TRY(dec_unnest(d, m->unnest, in, p));
         break;
     case EM_POP_EXCHANGE: {
         const Emberpb__ExchangeNode *x = m->exchange;

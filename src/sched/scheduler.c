@@ -1,38 +1,65 @@
 /*
- * scheduler.c — the local-mode DAG scheduler.
+ * scheduler.c — the DAG scheduler, for local mode and for a cluster's driver.
  *
  * Stages run in id order (parents first). All tasks of a stage are submitted
- * to the executor pool at once; the stage completes when every task has
- * succeeded. The first task to fail for good records the job's error and sets
- * the cancel flag, which every running task checks between batches.
+ * to the scheduler's thread pool at once; each runs its attempts either in this
+ * process (em_task_execute) or, in cluster mode, on an executor through the
+ * task backend, which blocks the thread until the attempt ends. The stage
+ * completes when every task has succeeded. The first task to fail for good
+ * records the job's error and sets the cancel flag, which every running task
+ * checks between batches.
  *
- * Retries: a failure of the environment (I/O, an internal error) is retried up
- * to max_failures attempts; a failure of the data or the query (a malformed CSV
- * row, an overflow, a bad cast) would fail again, so it fails the job at once.
+ * Retries: a failure of the environment (I/O, an internal error, a lost
+ * executor) is retried up to max_failures attempts; a failure of the data or
+ * the query (a malformed CSV row, an overflow, a bad cast) would fail again, so
+ * it fails the job at once.
+ *
+ * Recovery from lineage: a task that cannot fetch a parent's map output
+ * (EM_EFETCH) does not count against its attempts. When the stage's other tasks
+ * are done, the scheduler reruns only the parent map tasks whose output is no
+ * longer available (recursively, should their own inputs be gone too), then
+ * reruns the tasks that failed to fetch: a new attempt of the stage, up to
+ * EM_MAX_STAGE_ATTEMPTS. The same check runs before every stage starts, so
+ * outputs lost between stages are recomputed too.
  */
 #include "sched/sched.h"
 
-#include "net/plan_serde.h"
+#include "sched/adaptive.h"
 
 #include <pthread.h>
 #include <string.h>
+#include <time.h>
+
+#define EM_MAX_STAGE_ATTEMPTS 4
 
 typedef struct job job;
 
 typedef struct task {
     job *job;
     const em_stage *stage;
-    int partition;
-    int part_first, part_end; /* coalesced reduce partitions, when coalesced */
-    bool coalesced;
-    int attempt;
+    em_task_spec spec;
+    bool done;         /* succeeded */
+    bool fetch_failed; /* its last attempt could not fetch a parent's output */
+    /* Speculation: the task is final once one attempt succeeded or the original
+     * gave up; the other running attempt then stops waiting (abandon). */
+    bool final;
+    volatile int abandon;
+    bool copied; /* a speculative copy was launched */
+    double started, ended;
     em_batch_list out; /* result stage only */
 } task;
 
+/* The tasks a stage ran, kept so that lost map outputs can be recomputed. */
+typedef struct stage_run {
+    task *tasks;
+    int ntasks;
+    bool started;
+} stage_run;
+
 struct job {
     em_exec_env *env;
+    const em_stage_dag *dag;
     const struct em_write_desc *write; /* COPY ... TO: the result stage writes files */
-    em_waitgroup *wg;
     volatile int cancel;
     pthread_mutex_t lock;
     em_error err; /* first failure */
@@ -40,126 +67,78 @@ struct job {
     int64_t launched, failures;
     em_op_stats *node_stats; /* or NULL */
     int nnodes;
+    em_error last_fetch; /* the latest fetch failure (the root cause if recovery gives up) */
+    int64_t *stage_launched; /* [stage]: task attempts */
+    stage_run *runs;         /* [stage] */
+    int64_t maps_recomputed;
+    int stage_reattempts;
+    em_aqe *aqe; /* adaptive execution's decisions (adaptive.c) */
+    /* The batch of tasks running now (run_tasks): tasks not yet final, and
+     * attempt threads (originals and speculative copies) still running. */
+    pthread_cond_t cond;
+    int remaining, threads;
+    int64_t speculative;
 };
 
 static bool retryable(int code)
 {
-    return code == EM_EIO || code == EM_EINTERNAL || code == EM_ENOMEM;
+    return code == EM_EIO || code == EM_EINTERNAL || code == EM_ENOMEM || code == EM_ETIMEOUT;
 }
 
-/* A rebuilt fragment has the shape of the original: give it the same node ids. */
-static void copy_ids(const em_pop *from, em_pop *to)
+/* Under j->lock: the task is settled (succeeded, or its original attempt gave
+ * up); the batch has one task fewer to wait for. */
+static void settle_locked(job *j, task *t)
 {
-    to->id = from->id;
-    for (int i = 0; i < from->nchildren && i < to->nchildren; i++)
-        copy_ids(from->children[i], to->children[i]);
+    if (t->final) return;
+    t->final = true;
+    t->abandon = 1;
+    t->ended = em_now_seconds();
+    j->remaining--;
+    pthread_cond_broadcast(&j->cond);
 }
 
-/* Add a finished task's operator counters to the job's per-node totals. */
-static void add_stats(job *j, const em_task_ctx *ctx, const em_op *head)
-{
-    if (!j->node_stats) return;
-    pthread_mutex_lock(&j->lock);
-    for (const em_op *op = head; op; op = op->next) {
-        if (op->node < 0 || op->node >= j->nnodes) continue;
-        em_op_stats *s = &j->node_stats[op->node];
-        s->rows_in += op->stats.rows_in;
-        s->rows_out += op->stats.rows_out;
-        s->batches_in += op->stats.batches_in;
-        s->nanos += op->stats.nanos;
-        s->mem_peak = EM_MAX(s->mem_peak, op->stats.mem_peak);
-        s->spilled += op->stats.spilled;
-    }
-    /* The source's rows are what the first operator received. */
-    if (head && ctx->source_node >= 0 && ctx->source_node < j->nnodes &&
-        head->node != ctx->source_node)
-        j->node_stats[ctx->source_node].rows_out += head->stats.rows_in;
-    pthread_mutex_unlock(&j->lock);
-}
-
-/* Tables cross the wire by name; in local mode the name resolves to the same
- * catalog table the original fragment points at. */
-static em_table *find_table(const em_pop *p, const char *name)
-{
-    if (p->kind == EM_POP_SCAN_TABLE && strcmp(p->u.scan.table_name, name) == 0)
-        return p->u.scan.table;
-    for (int i = 0; i < p->nchildren; i++) {
-        em_table *t = find_table(p->children[i], name);
-        if (t) return t;
-    }
-    return NULL;
-}
-
-static em_table *lookup_table(void *ctx, const char *name)
-{
-    return find_table(((const em_stage *)ctx)->root, name);
-}
-
-/* Round-trip the stage through its serialized form, as a remote executor
- * would receive it; the copy lives in `arena`. */
-static int wire_copy(const em_stage *stage, int partition, int attempt, em_arena *arena,
-                     em_stage **out, em_error *err)
-{
-    em_task_desc desc = {.stage_id = stage->id, .partition = partition, .attempt = attempt,
-                         .stage = stage};
-    uint8_t *buf;
-    size_t len;
-    EM_TRY(em_task_desc_serialize(&desc, &buf, &len, err));
-    em_task_desc back;
-    int rc = em_task_desc_deserialize(buf, len, arena, lookup_table, (void *)stage, &back, out,
-                                      err);
-    em_free(buf);
-    return rc;
-}
-
-static int run_attempt(task *t, em_error *err)
+/* One attempt with the given spec. Its rows go to the task only when it is
+ * the first attempt to succeed (a speculative copy may race the original). */
+static int run_attempt(task *t, const em_task_spec *spec, em_error *err)
 {
     job *j = t->job;
-    em_task_ctx ctx = {.stage = t->stage->id,
-                       .partition = t->partition,
-                       .attempt = t->attempt,
-                       .env = j->env,
-                       .memory = j->env->memory,
-                       .cancel = &j->cancel,
-                       .part_first = t->part_first,
-                       .part_end = t->part_end,
-                       .coalesced = t->coalesced};
-    const em_stage *stage = t->stage;
-    em_arena *arena = NULL;
-    if (j->env->serialize_tasks) {
-        arena = em_arena_create(16384);
-        em_stage *copy;
-        int rc = wire_copy(stage, t->partition, t->attempt, arena, &copy, err);
-        if (rc < 0) {
-            em_arena_destroy(arena);
-            return rc;
+    em_op_stats *stats = NULL;
+    if (j->node_stats) stats = em_calloc((size_t)EM_MAX(j->nnodes, 1), sizeof(em_op_stats));
+    em_batch_list out;
+    em_batch_list_init(&out);
+    int rc;
+    if (j->env->backend)
+        rc = j->env->backend->run(j->env->backend->ctx, j->dag, t->stage, spec, &out, stats, err);
+    else
+        rc = em_task_execute(j->env, t->stage, spec, j->write, &j->cancel, &out, stats, j->nnodes,
+                             err);
+    if (rc == 0) {
+        pthread_mutex_lock(&j->lock);
+        if (t->done) {
+            rc = EM_ECANCELED; /* another attempt won */
+        } else {
+            t->done = true;
+            em_batch_list_release(&t->out);
+            em_batch_list_init(&t->out);
+            em_batch_list_move(&t->out, &out);
         }
-        copy_ids(stage->root, copy->root);
-        stage = copy;
+        pthread_mutex_unlock(&j->lock);
     }
-    em_op *sink;
-    if (stage->is_result) {
-        em_batch_list_release(&t->out);
-        em_batch_list_init(&t->out);
-        sink = j->write ? em_file_writer_create(&ctx, j->write, &t->out)
-                        : em_op_collect_create(&ctx, &t->out);
-    } else {
-        sink = em_shuffle_writer_create(&ctx, j->env->shuffles, stage->shuffle_id, t->partition,
-                                        stage->out_nkeys, stage->out_keys);
+    em_batch_list_release(&out);
+    if (rc == 0 && stats) {
+        pthread_mutex_lock(&j->lock);
+        for (int i = 0; i < j->nnodes; i++) {
+            em_op_stats *d = &j->node_stats[i];
+            d->rows_in += stats[i].rows_in;
+            d->rows_out += stats[i].rows_out;
+            d->batches_in += stats[i].batches_in;
+            d->nanos += stats[i].nanos;
+            d->mem_peak = EM_MAX(d->mem_peak, stats[i].mem_peak);
+            d->spilled += stats[i].spilled;
+        }
+        pthread_mutex_unlock(&j->lock);
     }
-    sink->node = -1;
-    ctx.source_node = -1;
-    em_source *src = NULL;
-    em_op *head = NULL;
-    int rc = em_task_build(&ctx, stage, t->partition, sink, &src, &head, err);
-    if (rc == 0) rc = em_pipeline_run(&ctx, src, head, err);
-    if (rc == 0) add_stats(j, &ctx, head);
-    if (src) src->destroy(src);
-    em_op_chain_destroy(head ? head : sink);
-    if (arena) {
-        em_plan_serde_release((em_stage *)stage);
-        em_arena_destroy(arena);
-    }
+    em_free(stats);
     return rc;
 }
 
@@ -169,92 +148,245 @@ static void run_task(void *arg)
     job *j = t->job;
     em_error err = {0};
     int rc = 0;
+    t->fetch_failed = false;
     for (;;) {
+        if (t->done) break; /* a speculative copy finished first */
         if (j->cancel) {
             rc = EM_ECANCELED;
             break;
         }
         __atomic_add_fetch(&j->launched, 1, __ATOMIC_RELAXED);
+        __atomic_add_fetch(&j->stage_launched[t->stage->id], 1, __ATOMIC_RELAXED);
         memset(&err, 0, sizeof err);
-        em_memory_task_begin(j->env->memory);
-        rc = run_attempt(t, &err);
-        em_memory_task_end(j->env->memory);
-        if (rc >= 0) break;
-        __atomic_add_fetch(&j->failures, 1, __ATOMIC_RELAXED);
-        if (rc == EM_ECANCELED || !retryable(rc) || t->attempt + 1 >= j->env->max_failures) break;
-        em_log_warn("task %d.%d attempt %d failed (%s), retrying", t->stage->id, t->partition,
-                    t->attempt, err.message);
-        t->attempt++;
-    }
-    if (rc < 0 && rc != EM_ECANCELED) {
         pthread_mutex_lock(&j->lock);
+        t->started = em_now_seconds(); /* the straggler clock starts when it runs */
+        pthread_mutex_unlock(&j->lock);
+        em_memory_task_begin(j->env->memory);
+        em_task_spec spec = t->spec;
+        spec.abandon = &t->abandon;
+        rc = run_attempt(t, &spec, &err);
+        em_memory_task_end(j->env->memory);
+        if (rc >= 0 || (rc == EM_ECANCELED && t->done)) {
+            rc = 0;
+            break;
+        }
+        __atomic_add_fetch(&j->failures, 1, __ATOMIC_RELAXED);
+        if (rc == EM_EFETCH) {
+            /* Not this task's fault: the stage reruns it once its inputs are back. */
+            em_log_warn("task %d.%d attempt %d: %s", t->stage->id, t->spec.partition,
+                        t->spec.attempt, err.message);
+            t->fetch_failed = true;
+            pthread_mutex_lock(&j->lock);
+            j->last_fetch = err;
+            pthread_mutex_unlock(&j->lock);
+            t->spec.attempt++;
+            break;
+        }
+        if (rc == EM_ECANCELED || !retryable(rc) || t->spec.attempt + 1 >= j->env->max_failures)
+            break;
+        em_log_warn("task %d.%d attempt %d failed (%s), retrying", t->stage->id, t->spec.partition,
+                    t->spec.attempt, err.message);
+        t->spec.attempt++;
+    }
+    pthread_mutex_lock(&j->lock);
+    if (rc < 0 && rc != EM_ECANCELED && rc != EM_EFETCH) {
         if (!j->failed) {
             j->failed = true;
             j->err = err;
-            if (t->attempt > 0)
-                em_error_prefix(&j->err, "task %d.%d failed %d times", t->stage->id, t->partition,
-                                t->attempt + 1);
+            if (t->spec.attempt > 0)
+                em_error_prefix(&j->err, "task %d.%d failed %d times", t->stage->id,
+                                t->spec.partition, t->spec.attempt + 1);
         }
         j->cancel = 1;
-        pthread_mutex_unlock(&j->lock);
     }
-    em_waitgroup_done(j->wg);
+    settle_locked(j, t);
+    j->threads--;
+    pthread_cond_broadcast(&j->cond);
+    pthread_mutex_unlock(&j->lock);
 }
 
-
-/* ---- adaptive execution: coalescing reduce partitions ---------------------- */
-
-typedef struct reads {
-    int n;
-    int ids[16];
-    bool ok;
-} reads;
-
-/* A stage can be coalesced when its tasks are driven by hash shuffle reads
- * that all have the stage's partitioning (joins read two shuffles that are
- * co-partitioned), with no union and no other kind of source. */
-static void find_reads(const em_pop *p, int nparts, reads *r, bool main_path)
+/* A speculative copy of a straggling task: one attempt, on whichever executor
+ * the backend picks; if it succeeds first, the task is settled. */
+static void run_copy(void *arg)
 {
-    if (p->kind == EM_POP_UNION) r->ok = false;
-    if (p->kind == EM_POP_SHUFFLE_READ) {
-        if (p->u.shuffle_read.broadcast) {
-            if (main_path) r->ok = false;
-            return;
-        }
-        if (p->u.shuffle_read.nmerge > 0 || p->nparts != nparts || r->n == 16) r->ok = false;
-        if (r->ok) r->ids[r->n++] = p->u.shuffle_read.shuffle_id;
+    task *t = arg;
+    job *j = t->job;
+    em_error err = {0};
+    __atomic_add_fetch(&j->launched, 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&j->stage_launched[t->stage->id], 1, __ATOMIC_RELAXED);
+    em_task_spec spec = t->spec;
+    spec.attempt = t->spec.attempt + 1;
+    spec.abandon = &t->abandon;
+    int rc = t->done ? EM_ECANCELED : run_attempt(t, &spec, &err);
+    pthread_mutex_lock(&j->lock);
+    if (rc == 0) settle_locked(j, t);
+    else if (rc != EM_ECANCELED)
+        em_log_info("speculative copy of task %d.%d failed: %s", t->stage->id, t->spec.partition,
+                    err.message);
+    j->threads--;
+    pthread_cond_broadcast(&j->cond);
+    pthread_mutex_unlock(&j->lock);
+}
+
+/* Under j->lock: launch a copy of each task that runs much longer than the
+ * median of the finished ones, once enough of the batch has finished (as
+ * Spark's ember.speculation does). */
+static void speculate_locked(job *j, task **ts, int n)
+{
+    const em_exec_env *env = j->env;
+    int finished = 0;
+    double *d = em_malloc(sizeof(double) * (size_t)EM_MAX(n, 1));
+    for (int i = 0; i < n; i++)
+        if (ts[i]->done) d[finished++] = ts[i]->ended - ts[i]->started;
+    if (finished == 0 || finished < env->speculation_quantile * n) {
+        em_free(d);
         return;
     }
-    if (p->nchildren == 0) r->ok = false; /* a scan or values drives the tasks */
-    for (int i = 0; i < p->nchildren; i++) find_reads(p->children[i], nparts, r, main_path && i == 0);
+    /* The median by selection is overkill here: the batch is a stage's tasks. */
+    for (int a = 1; a < finished; a++)
+        for (int b = a; b > 0 && d[b - 1] > d[b]; b--) {
+            double x = d[b];
+            d[b] = d[b - 1];
+            d[b - 1] = x;
+        }
+    double limit = EM_MAX(env->speculation_multiplier * d[finished / 2], 0.1);
+    em_free(d);
+    double now = em_now_seconds();
+    for (int i = 0; i < n; i++) {
+        task *t = ts[i];
+        if (t->final || t->copied || t->started == 0 || now - t->started < limit) continue;
+        t->copied = true;
+        j->threads++;
+        j->speculative++;
+        em_log_info("task %d.%d has run %.1f s (limit %.1f s): launching a speculative copy",
+                    t->stage->id, t->spec.partition, now - t->started, limit);
+        em_threadpool_submit(env->pool, run_copy, t);
+    }
 }
 
-/* Group adjacent reduce partitions up to a target size; returns the group count
- * and fills starts[0..n] (starts[n] = nparts). */
-static int coalesce(em_exec_env *env, const reads *r, int nparts, int *starts)
+/* Run the given tasks of one stage and wait until each is settled; then let
+ * attempts that lost a race stop, and wait for them too. */
+static void run_tasks(job *j, task **ts, int n)
 {
-    int64_t *size = em_calloc((size_t)nparts, sizeof(int64_t));
-    int64_t total = 0;
-    for (int p = 0; p < nparts; p++) {
-        for (int k = 0; k < r->n; k++) size[p] += em_shuffle_partition_bytes(env->shuffles, r->ids[k], p);
-        total += size[p];
+    bool speculate = j->env->speculation && j->env->backend;
+    pthread_mutex_lock(&j->lock);
+    j->remaining = n;
+    j->threads = n;
+    for (int i = 0; i < n; i++) {
+        task *t = ts[i];
+        t->done = false; /* a rerun of a map task whose output was lost */
+        t->final = false;
+        t->abandon = 0;
+        t->copied = false;
+        t->started = 0;
+        t->ended = 0;
     }
-    /* Keep every executor thread busy when there is enough data for it. */
-    int64_t target = EM_MIN(env->advisory_partition_bytes,
-                            EM_MAX(total / (2 * EM_MAX(env->parallelism, 1)), (int64_t)1 << 20));
-    int n = 0;
-    int64_t cur = 0;
-    starts[n++] = 0;
-    for (int p = 0; p < nparts; p++) {
-        if (cur > 0 && cur + size[p] > target) {
-            starts[n++] = p;
-            cur = 0;
+    pthread_mutex_unlock(&j->lock);
+    for (int i = 0; i < n; i++) em_threadpool_submit(j->env->pool, run_task, ts[i]);
+    pthread_mutex_lock(&j->lock);
+    while (j->remaining > 0) {
+        if (!speculate) {
+            pthread_cond_wait(&j->cond, &j->lock);
+            continue;
         }
-        cur += size[p];
+        struct timespec ts_wait;
+        clock_gettime(CLOCK_REALTIME, &ts_wait);
+        ts_wait.tv_nsec += 100 * 1000000L;
+        if (ts_wait.tv_nsec >= 1000000000L) {
+            ts_wait.tv_sec++;
+            ts_wait.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&j->cond, &j->lock, &ts_wait);
+        if (!j->failed) speculate_locked(j, ts, n);
     }
-    starts[n] = nparts;
-    em_free(size);
-    return n;
+    for (int i = 0; i < n; i++) ts[i]->abandon = 1;
+    while (j->threads > 0) pthread_cond_wait(&j->cond, &j->lock);
+    pthread_mutex_unlock(&j->lock);
+}
+
+/* Make every parent shuffle of stage `st` complete again: rerun the map tasks
+ * whose output was lost (first, recursively, what those tasks read). Returns
+ * false when the job failed meanwhile. */
+static bool ensure_parents(job *j, const em_stage *st, int depth)
+{
+    for (int k = 0; k < st->nparents && !j->failed; k++) {
+        const em_stage *parent = &j->dag->stages[st->parents[k]];
+        stage_run *pr = &j->runs[parent->id];
+        if (!pr->started) continue;
+        for (int attempt = 0; !j->failed; attempt++) {
+            task **lost = em_malloc(sizeof(task *) * (size_t)EM_MAX(pr->ntasks, 1));
+            int nlost = 0;
+            for (int p = 0; p < pr->ntasks; p++)
+                if (!em_shuffle_map_ready(j->env->shuffles, parent->shuffle_id, p))
+                    lost[nlost++] = &pr->tasks[p];
+            if (nlost == 0) {
+                em_free(lost);
+                break;
+            }
+            if (attempt >= EM_MAX_STAGE_ATTEMPTS || depth > j->dag->nstages) {
+                em_free(lost);
+                pthread_mutex_lock(&j->lock);
+                if (!j->failed) {
+                    j->failed = true;
+                    em_error_set(&j->err, EM_EFETCH,
+                                 "stage %d: map outputs were lost %d times in a row; giving "
+                                 "up (last failure: %s)",
+                                 parent->id, attempt, j->last_fetch.message);
+                }
+                j->cancel = 1;
+                pthread_mutex_unlock(&j->lock);
+                return false;
+            }
+            em_log_info("stage %d: recomputing %d lost map output(s)", parent->id, nlost);
+            if (!ensure_parents(j, parent, depth + 1)) {
+                em_free(lost);
+                return false;
+            }
+            j->maps_recomputed += nlost;
+            j->stage_reattempts++;
+            run_tasks(j, lost, nlost);
+            em_free(lost);
+        }
+    }
+    return !j->failed;
+}
+
+/* The pieces of split aggregation partitions (adaptive.c) run to completion
+ * before the stage's tasks, with the stage's recovery rules. */
+static bool run_pieces(job *j, const em_stage *st, const em_aqe_stage *plan)
+{
+    int n = plan->npre;
+    task *ts = em_calloc((size_t)n, sizeof(task));
+    task **pending = em_malloc(sizeof(task *) * (size_t)n);
+    for (int i = 0; i < n; i++) {
+        ts[i] = (task){.job = j, .stage = plan->pre[i].stage, .spec = plan->pre[i].spec};
+        em_batch_list_init(&ts[i].out);
+        pending[i] = &ts[i];
+    }
+    int npending = n;
+    for (int attempt = 0; npending > 0 && !j->failed; attempt++) {
+        if (attempt > 0) {
+            if (attempt >= EM_MAX_STAGE_ATTEMPTS) {
+                em_error_set(&j->err, EM_EFETCH,
+                             "stage %d failed %d times because shuffle outputs were lost (last "
+                             "failure: %s)",
+                             st->id, attempt, j->last_fetch.message);
+                j->failed = true;
+                break;
+            }
+            j->stage_reattempts++;
+            if (!ensure_parents(j, st, 0)) break;
+        }
+        run_tasks(j, pending, npending);
+        int still = 0;
+        for (int i = 0; i < npending; i++)
+            if (!pending[i]->done && pending[i]->fetch_failed) pending[still++] = pending[i];
+        npending = still;
+    }
+    for (int i = 0; i < n; i++) em_batch_list_release(&ts[i].out);
+    em_free(pending);
+    em_free(ts);
+    return !j->failed;
 }
 
 int em_job_run(em_exec_env *env, const em_stage_dag *dag, em_batch_list *result,
@@ -262,66 +394,76 @@ int em_job_run(em_exec_env *env, const em_stage_dag *dag, em_batch_list *result,
 {
     double t0 = em_now_seconds();
     job j = {.env = env,
+             .dag = dag,
              .write = dag->write,
-             .wg = em_waitgroup_create(),
              .node_stats = stats ? stats->node_stats : NULL,
              .nnodes = dag->nnodes};
+    j.stage_launched = em_calloc((size_t)EM_MAX(dag->nstages, 1), sizeof(int64_t));
+    j.runs = em_calloc((size_t)EM_MAX(dag->nstages, 1), sizeof(stage_run));
     pthread_mutex_init(&j.lock, NULL);
+    pthread_cond_init(&j.cond, NULL);
+    j.aqe = em__aqe_create(env, dag, stats);
     for (int s = 0; s < dag->nstages && !j.failed; s++) {
         const em_stage *st = &dag->stages[s];
-        if (!st->is_result) em_shuffle_register(env->shuffles, st->shuffle_id, st->nparts,
-                                                st->out_nparts);
-        int n = st->nparts;
-        int *starts = NULL;
-        if (env->adaptive && n > 1) {
-            reads r = {.ok = true};
-            find_reads(st->root, n, &r, true);
-            if (r.ok && r.n > 0) {
-                starts = em_malloc(sizeof(int) * (size_t)(n + 1));
-                int groups = coalesce(env, &r, n, starts);
-                if (groups < n) {
-                    if (stats) {
-                        stats->coalesced_stages++;
-                        stats->partitions_before += n;
-                        stats->partitions_after += groups;
-                    }
-                    n = groups;
-                } else {
-                    em_free(starts);
-                    starts = NULL;
+        /* Outputs lost since the parents ran are recomputed before this stage reads them. */
+        if (!ensure_parents(&j, st, 0)) break;
+        /* Adaptive execution picks the tasks from the real sizes of the stage's
+         * inputs (adaptive.c); split aggregation partitions first run pieces. */
+        const em_aqe_stage *plan = em__aqe_plan_stage(j.aqe, st);
+        if (plan->npre > 0 && !run_pieces(&j, st, plan)) break;
+        int n = plan->ntasks;
+        if (!st->is_result) em_shuffle_register(env->shuffles, st->shuffle_id, n, st->out_nparts);
+        stage_run *run = &j.runs[s];
+        run->tasks = em_calloc((size_t)(n ? n : 1), sizeof(task));
+        run->ntasks = n;
+        run->started = true;
+        task **pending = em_malloc(sizeof(task *) * (size_t)(n ? n : 1));
+        for (int p = 0; p < n; p++) {
+            task *t = &run->tasks[p];
+            *t = (task){.job = &j, .stage = plan->tasks[p].stage, .spec = plan->tasks[p].spec};
+            em_batch_list_init(&t->out);
+            pending[p] = t;
+        }
+        int npending = n;
+        for (int attempt = 0; npending > 0 && !j.failed; attempt++) {
+            if (attempt > 0) {
+                /* Some tasks could not fetch their input: bring it back, then rerun them. */
+                if (attempt >= EM_MAX_STAGE_ATTEMPTS) {
+                    em_error_set(&j.err, EM_EFETCH,
+                                 "stage %d failed %d times because shuffle outputs were lost "
+                                 "(last failure: %s)",
+                                 s, attempt, j.last_fetch.message);
+                    j.failed = true;
+                    break;
                 }
+                j.stage_reattempts++;
+                if (!ensure_parents(&j, st, 0)) break;
             }
+            run_tasks(&j, pending, npending);
+            int still = 0;
+            for (int i = 0; i < npending; i++)
+                if (!pending[i]->done && pending[i]->fetch_failed) pending[still++] = pending[i];
+            npending = still;
         }
-        task *tasks = em_calloc((size_t)(n ? n : 1), sizeof(task));
-        em_waitgroup_add(j.wg, n);
-        for (int p = 0; p < n; p++) {
-            tasks[p] = (task){.job = &j, .stage = st, .partition = p};
-            if (starts) {
-                tasks[p].coalesced = true;
-                tasks[p].part_first = starts[p];
-                tasks[p].part_end = starts[p + 1];
-            }
-            em_batch_list_init(&tasks[p].out);
-            em_threadpool_submit(env->pool, run_task, &tasks[p]);
-        }
-        em_waitgroup_wait(j.wg);
-        for (int p = 0; p < n; p++) {
-            if (st->is_result && !j.failed) em_batch_list_move(result, &tasks[p].out);
-            em_batch_list_release(&tasks[p].out);
-        }
-        em_free(tasks);
-        em_free(starts);
-        /* A shuffle is read only by the stage right after its parents; once a
-         * stage is done, the shuffles it read can go. */
+        em_free(pending);
+        if (!j.failed) em_log_info("stage %d finished (%d tasks)", s, n);
+        if (st->is_result && !j.failed)
+            for (int p = 0; p < n; p++) em_batch_list_move(result, &run->tasks[p].out);
+        for (int p = 0; p < n; p++) em_batch_list_release(&run->tasks[p].out);
+        em__aqe_stage_done(j.aqe, st);
+        /* A shuffle is read only by the stage right after its parents. In this
+         * process, once a stage is done, the shuffles it read can go; on a
+         * cluster they stay until the job ends, for recovery. */
         for (int k = 0; k < st->nparents; k++) {
             const em_stage *parent = &dag->stages[st->parents[k]];
             if (stats) {
                 stats->shuffle_bytes += em_shuffle_bytes(env->shuffles, parent->shuffle_id);
                 stats->shuffle_rows += em_shuffle_rows(env->shuffles, parent->shuffle_id);
             }
-            em_shuffle_release(env->shuffles, parent->shuffle_id);
+            if (!env->backend) em_shuffle_release(env->shuffles, parent->shuffle_id);
         }
     }
+    if (env->backend && env->backend->job_end) env->backend->job_end(env->backend->ctx, dag);
     if (stats && env->memory) {
         stats->peak_memory = em_memory_pool_peak(env->memory);
         stats->spilled_bytes = em_memory_pool_spilled_bytes(env->memory);
@@ -332,8 +474,17 @@ int em_job_run(em_exec_env *env, const em_stage_dag *dag, em_batch_list *result,
         stats->tasks_launched = j.launched;
         stats->tasks_failed = j.failures;
         stats->seconds = em_now_seconds() - t0;
+        stats->maps_recomputed = j.maps_recomputed;
+        stats->speculative_tasks = j.speculative;
+        stats->stage_reattempts = j.stage_reattempts;
+        if (stats->stage_attempts)
+            memcpy(stats->stage_attempts, j.stage_launched, sizeof(int64_t) * (size_t)dag->nstages);
     }
-    em_waitgroup_destroy(j.wg);
+    for (int s = 0; s < dag->nstages; s++) em_free(j.runs[s].tasks);
+    em_free(j.runs);
+    em_free(j.stage_launched);
+    em__aqe_destroy(j.aqe);
+    pthread_cond_destroy(&j.cond);
     pthread_mutex_destroy(&j.lock);
     if (j.failed) {
         *err = j.err;

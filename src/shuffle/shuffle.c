@@ -24,11 +24,21 @@ typedef struct map_file {
     int64_t rows;
 } map_file;
 
+/* A map output held by another process (cluster mode). */
+typedef struct remote_map {
+    bool set;
+    em_shuffle_location loc;
+    int64_t *sizes; /* nreduce entries, or NULL when unknown */
+    int64_t rows;
+} remote_map;
+
 typedef struct shuffle {
     int nmaps, nreduce;
     em_batch_list *blocks; /* [map * nreduce + reduce], for maps kept in memory */
     map_file *files;       /* [map]: file.file != NULL when that map is on disk */
     int64_t *mem_bytes;    /* [map]: bytes reserved for its in-memory blocks */
+    bool *committed;       /* [map]: a task committed this map's output here */
+    remote_map *remote;    /* [map]: where it lives when another process holds it */
     bool registered;
 } shuffle;
 
@@ -38,6 +48,8 @@ struct em_shuffle_store {
     shuffle *shuffles;
     em_memory_pool *pool;
     em_memory_reservation mem; /* what the in-memory blocks hold */
+    em_shuffle_fetch_fn fetch;
+    void *fetch_ctx;
 };
 
 em_shuffle_store *em_shuffle_store_create(int nshuffles, em_memory_pool *pool)
@@ -64,6 +76,9 @@ static void drop_map(em_shuffle_store *s, shuffle *sh, int m)
     em_spill_close(f->file);
     em_free(f->index);
     memset(f, 0, sizeof *f);
+    sh->committed[m] = false;
+    em_free(sh->remote[m].sizes);
+    memset(&sh->remote[m], 0, sizeof sh->remote[m]);
 }
 
 void em_shuffle_release(em_shuffle_store *s, int id)
@@ -74,6 +89,8 @@ void em_shuffle_release(em_shuffle_store *s, int id)
     em_free(sh->blocks);
     em_free(sh->files);
     em_free(sh->mem_bytes);
+    em_free(sh->committed);
+    em_free(sh->remote);
     sh->blocks = NULL;
 }
 
@@ -96,6 +113,8 @@ void em_shuffle_register(em_shuffle_store *s, int id, int nmaps, int nreduce)
     for (int i = 0; i < nmaps * nreduce; i++) em_batch_list_init(&sh->blocks[i]);
     sh->files = em_calloc((size_t)EM_MAX(nmaps, 1), sizeof(map_file));
     sh->mem_bytes = em_calloc((size_t)EM_MAX(nmaps, 1), sizeof(int64_t));
+    sh->committed = em_calloc((size_t)EM_MAX(nmaps, 1), sizeof(bool));
+    sh->remote = em_calloc((size_t)EM_MAX(nmaps, 1), sizeof(remote_map));
     sh->registered = true;
 }
 
@@ -112,7 +131,7 @@ int64_t em_shuffle_rows(em_shuffle_store *s, int id)
     shuffle *sh = &s->shuffles[id];
     int64_t total = 0;
     for (int m = 0; sh->blocks && m < sh->nmaps; m++) {
-        total += sh->files[m].rows;
+        total += sh->files[m].rows + sh->remote[m].rows;
         for (int r = 0; r < sh->nreduce; r++) total += sh->blocks[m * sh->nreduce + r].rows;
     }
     return total;
@@ -360,6 +379,7 @@ static int writer_finish(em_op *op, em_error *err)
     } else {
         sh->files[w->map] = file;
     }
+    sh->committed[w->map] = true;
     pthread_mutex_unlock(&s->lock);
     return 0;
 }
@@ -413,6 +433,9 @@ typedef struct reader {
     int map_first;
     int64_t idx;      /* next batch in an in-memory list */
     int64_t off;      /* next block in a map file, or -1 before the partition starts */
+    em_shuffle_store *store;
+    em_batch_list fetched; /* a remote map's blocks of the current partition */
+    bool have_fetched;
 } reader;
 
 static void reader_destroy(em_source *src);
@@ -424,7 +447,29 @@ static int reader_next(em_source *src, em_batch **out, em_error *err)
     while (r->reduce < r->end) {
         while (r->map < r->map_end) {
             const map_file *f = &r->sh->files[r->map];
-            if (f->file) {
+            em_shuffle_location loc;
+            if (em_shuffle_remote_location(r->store, (int)(r->sh - r->store->shuffles), r->map,
+                                           &loc)) {
+                if (!r->have_fetched) {
+                    em_shuffle_store *st = r->store;
+                    if (!st->fetch)
+                        return em_error_set(err, EM_EINTERNAL,
+                                            "shuffle map %d is remote but nothing can fetch it",
+                                            r->map);
+                    EM_TRY(st->fetch(st->fetch_ctx, &loc, (int)(r->sh - st->shuffles), r->map,
+                                     r->reduce, r->reduce + 1, &r->fetched, err));
+                    r->have_fetched = true;
+                    r->idx = 0;
+                }
+                if (r->idx < r->fetched.count) {
+                    *out = r->fetched.items[r->idx];
+                    r->fetched.items[r->idx++] = NULL;
+                    return 0;
+                }
+                em_batch_list_release(&r->fetched);
+                em_batch_list_init(&r->fetched);
+                r->have_fetched = false;
+            } else if (f->file) {
                 if (r->off < 0) r->off = f->index[r->reduce];
                 if (r->off < f->index[r->reduce + 1]) return em_spill_read_at(f->file, r->off, out, &r->off, err);
             } else {
@@ -446,6 +491,8 @@ static int reader_next(em_source *src, em_batch **out, em_error *err)
 
 static void reader_destroy(em_source *src)
 {
+    reader *r = (reader *)src;
+    em_batch_list_release(&r->fetched);
     em_free(src);
 }
 
@@ -457,6 +504,10 @@ int64_t em_shuffle_partition_bytes(em_shuffle_store *s, int id, int reduce)
         const map_file *f = &sh->files[m];
         if (f->file) {
             total += f->index[reduce + 1] - f->index[reduce];
+            continue;
+        }
+        if (sh->remote[m].set) {
+            if (sh->remote[m].sizes) total += sh->remote[m].sizes[reduce];
             continue;
         }
         const em_batch_list *l = &sh->blocks[m * sh->nreduce + reduce];
@@ -472,6 +523,8 @@ static em_source *reader_maps(em_shuffle_store *s, int shuffle_id, int first, in
     r->src.next = reader_next;
     r->src.destroy = reader_destroy;
     r->sh = &s->shuffles[shuffle_id];
+    r->store = s;
+    em_batch_list_init(&r->fetched);
     r->reduce = first;
     r->end = end;
     r->map = r->map_first = m0;
@@ -499,4 +552,168 @@ em_source *em_shuffle_reader_create(em_shuffle_store *s, int shuffle_id, int red
         return src;
     }
     return em_shuffle_reader_range(s, shuffle_id, reduce, reduce + 1);
+}
+
+/* ---- adaptive execution: map subranges and sizes ------------------------------ */
+
+em_source *em_shuffle_reader_maps(em_shuffle_store *s, int shuffle_id, int reduce, int map_first,
+                                  int map_end)
+{
+    int nmaps = s->shuffles[shuffle_id].nmaps;
+    map_first = EM_MAX(0, EM_MIN(map_first, nmaps));
+    map_end = EM_MAX(map_first, EM_MIN(map_end, nmaps));
+    return reader_maps(s, shuffle_id, reduce, reduce + 1, map_first, map_end);
+}
+
+em_source *em_shuffle_reader_all(em_shuffle_store *s, int shuffle_id)
+{
+    return em_shuffle_reader_range(s, shuffle_id, 0, s->shuffles[shuffle_id].nreduce);
+}
+
+int em_shuffle_nmaps(em_shuffle_store *s, int shuffle_id)
+{
+    return s->shuffles[shuffle_id].nmaps;
+}
+
+int64_t em_shuffle_block_bytes(em_shuffle_store *s, int shuffle_id, int map, int reduce)
+{
+    shuffle *sh = &s->shuffles[shuffle_id];
+    if (!sh->blocks || map < 0 || map >= sh->nmaps || reduce < 0 || reduce >= sh->nreduce) return 0;
+    const map_file *f = &sh->files[map];
+    if (f->file) return f->index[reduce + 1] - f->index[reduce];
+    if (sh->remote[map].set) return sh->remote[map].sizes ? sh->remote[map].sizes[reduce] : 0;
+    const em_batch_list *l = &sh->blocks[map * sh->nreduce + reduce];
+    int64_t total = 0;
+    for (int64_t j = 0; j < l->count; j++) total += em_batch_bytes(l->items[j]);
+    return total;
+}
+
+/* ---- cluster mode: the map-output tracker and the serving side ------------- */
+
+void em_shuffle_store_set_fetch(em_shuffle_store *s, em_shuffle_fetch_fn fn, void *ctx)
+{
+    s->fetch = fn;
+    s->fetch_ctx = ctx;
+}
+
+bool em_shuffle_registered(em_shuffle_store *s, int id)
+{
+    return id >= 0 && id < s->n && s->shuffles[id].blocks != NULL;
+}
+
+int em_shuffle_nreduce(em_shuffle_store *s, int id)
+{
+    return em_shuffle_registered(s, id) ? s->shuffles[id].nreduce : 0;
+}
+
+void em_shuffle_set_remote(em_shuffle_store *s, int id, int map, const em_shuffle_location *loc,
+                           const int64_t *sizes, int64_t rows)
+{
+    shuffle *sh = &s->shuffles[id];
+    pthread_mutex_lock(&s->lock);
+    if (sh->blocks && map >= 0 && map < sh->nmaps) {
+        remote_map *rm = &sh->remote[map];
+        em_free(rm->sizes);
+        rm->sizes = NULL;
+        if (sizes) {
+            rm->sizes = em_malloc(sizeof(int64_t) * (size_t)EM_MAX(sh->nreduce, 1));
+            memcpy(rm->sizes, sizes, sizeof(int64_t) * (size_t)sh->nreduce);
+        }
+        rm->loc = *loc;
+        rm->rows = rows;
+        rm->set = true;
+    }
+    pthread_mutex_unlock(&s->lock);
+}
+
+bool em_shuffle_remote_location(em_shuffle_store *s, int id, int map, em_shuffle_location *out)
+{
+    shuffle *sh = &s->shuffles[id];
+    bool found = false;
+    pthread_mutex_lock(&s->lock);
+    /* A map committed here is read here, wherever else a copy was recorded. */
+    if (sh->blocks && map >= 0 && map < sh->nmaps && sh->remote[map].set && !sh->committed[map]) {
+        *out = sh->remote[map].loc;
+        found = true;
+    }
+    pthread_mutex_unlock(&s->lock);
+    return found;
+}
+
+bool em_shuffle_map_ready(em_shuffle_store *s, int id, int map)
+{
+    shuffle *sh = &s->shuffles[id];
+    pthread_mutex_lock(&s->lock);
+    bool ready = sh->blocks && map >= 0 && map < sh->nmaps &&
+                 (sh->committed[map] || sh->remote[map].set);
+    pthread_mutex_unlock(&s->lock);
+    return ready;
+}
+
+int em_shuffle_lose_executor(em_shuffle_store *s, const char *executor)
+{
+    int lost = 0;
+    pthread_mutex_lock(&s->lock);
+    for (int i = 0; i < s->n; i++) {
+        shuffle *sh = &s->shuffles[i];
+        for (int m = 0; sh->blocks && m < sh->nmaps; m++) {
+            remote_map *rm = &sh->remote[m];
+            if (!rm->set || strcmp(rm->loc.executor, executor) != 0) continue;
+            em_free(rm->sizes);
+            memset(rm, 0, sizeof *rm);
+            lost++;
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+    return lost;
+}
+
+void em_shuffle_map_sizes(em_shuffle_store *s, int id, int map, int64_t *sizes, int64_t *rows)
+{
+    shuffle *sh = &s->shuffles[id];
+    *rows = 0;
+    pthread_mutex_lock(&s->lock);
+    for (int r = 0; r < sh->nreduce; r++) {
+        sizes[r] = 0;
+        const map_file *f = &sh->files[map];
+        if (f->file) {
+            sizes[r] = f->index[r + 1] - f->index[r];
+            continue;
+        }
+        const em_batch_list *l = &sh->blocks[map * sh->nreduce + r];
+        for (int64_t j = 0; j < l->count; j++) sizes[r] += em_batch_bytes(l->items[j]);
+        *rows += l->rows;
+    }
+    *rows += sh->files[map].rows;
+    pthread_mutex_unlock(&s->lock);
+}
+
+int em_shuffle_read_encoded(em_shuffle_store *s, int id, int map, int first, int end,
+                            em_strbuf *out, int64_t *nblocks, em_error *err)
+{
+    *nblocks = 0;
+    if (id < 0 || id >= s->n)
+        return em_error_set(err, EM_ENOENT, "no shuffle %d here", id);
+    shuffle *sh = &s->shuffles[id];
+    int rc = 0;
+    pthread_mutex_lock(&s->lock);
+    if (!sh->blocks || map < 0 || map >= sh->nmaps || !sh->committed[map] || first < 0 ||
+        end > sh->nreduce || first > end) {
+        pthread_mutex_unlock(&s->lock);
+        return em_error_set(err, EM_ENOENT, "shuffle %d map %d partitions [%d, %d) are not held here",
+                            id, map, first, end);
+    }
+    /* The lock keeps a retried attempt from replacing the output mid-read. */
+    const map_file *f = &sh->files[map];
+    for (int r = first; r < end && rc == 0; r++) {
+        if (f->file) {
+            for (int64_t off = f->index[r]; off < f->index[r + 1] && rc == 0; (*nblocks)++)
+                rc = em_spill_read_raw_at(f->file, off, out, &off, err);
+        } else {
+            const em_batch_list *l = &sh->blocks[map * sh->nreduce + r];
+            for (int64_t j = 0; j < l->count; j++, (*nblocks)++) em_batch_encode(l->items[j], out);
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+    return rc;
 }

@@ -2,7 +2,8 @@
 # Larger than memory: a GROUP BY, a join and an ORDER BY run with
 # ember.executor.memory at a small fraction of the input; each answer must equal
 # the answer with ample memory (sums over DECIMAL, so that the order of additions
-# cannot matter), each query must have spilled, and no spill file
+# cannot matter), each query must have spilled — the join in its hash join's own
+# grace partitions, and again planned as a sort-merge join — and no spill file
 # may be left behind in ember.local.dir.
 set -euo pipefail
 EMBER=$(realpath "$1")
@@ -32,6 +33,19 @@ for q in "${queries[@]}"; do
   if [ "${spilled:-0}" -le 0 ]; then echo "FAIL: nothing spilled: $name"; status=1; fi
   echo "ok: ${spilled} bytes spilled (input ${size} KiB, memory 1 MiB): $name..."
 done
+# The join's build side does not fit: the hash join itself must have spilled
+# (EXPLAIN ANALYZE shows spilled=N KiB on its line), with the same answer; and
+# with ember.sql.join.preferSortMergeJoin the sort-merge join still gives it.
+q=${queries[1]}
+want=$("$EMBER" sql --master 'local[2]' --conf ember.sql.shuffle.partitions=4 --format csv -e "$q" | md5sum)
+join_kib=$("$EMBER" sql "${small[@]}" --format csv -e "EXPLAIN ANALYZE $q" |
+           sed -n 's/.*HashJoin .*spilled=\([0-9]*\) KiB.*/\1/p')
+if [ "${join_kib:-0}" -le 0 ]; then echo "FAIL: the hash join did not spill"; status=1; fi
+echo "ok: the hash join spilled ${join_kib:-0} KiB"
+got=$("$EMBER" sql "${small[@]}" --conf ember.sql.join.preferSortMergeJoin=true --format csv -e "$q" | md5sum)
+if [ "$want" != "$got" ]; then echo "FAIL: different answer from the sort-merge join"; status=1; fi
+plan=$("$EMBER" sql "${small[@]}" --conf ember.sql.join.preferSortMergeJoin=true -e "EXPLAIN $q")
+if ! grep -q "sort-merge" <<<"$plan"; then echo "FAIL: preferSortMergeJoin did not plan a sort-merge join"; status=1; fi
 left=$(find "$spill" -type f | wc -l)
 if [ "$left" -ne 0 ]; then echo "FAIL: $left spill files left behind"; status=1; fi
 # A failing query (a bad cast, mid-stream) must not leave spill files either.

@@ -279,6 +279,18 @@ static int pq_bind(em_scan_desc *d, int64_t split_bytes, em_threadpool *pool, em
     return rc;
 }
 
+static int pq_row_count(const em_scan_desc *d, int64_t *rows, em_error *err)
+{
+    *rows = 0;
+    for (int i = 0; i < d->nfiles; i++) {
+        em__pq_file f;
+        EM_TRY(em__pq_file_open(&f, d->files[i], err));
+        *rows += f.meta.num_rows;
+        em__pq_file_close(&f);
+    }
+    return 0;
+}
+
 const em_format em_format_parquet = {
     .name = "parquet",
     .bind = pq_bind,
@@ -286,4 +298,5 @@ const em_format em_format_parquet = {
     .next = em__pq_next,
     .close = em__pq_close,
     .prune = em__pq_prune,
+    .row_count = pq_row_count,
 };

@@ -341,7 +341,7 @@ static int bind_agg_call(em__binder *b, em__agg_ctx *agg, const em_ast *ast, em_
     em_agg_call call = {0};
     em_type arg_type = em_type_make(EM_TYPE_NULL);
     em_agg_form form = em_agg_form_of(name);
-    const em_ast *frac = NULL;
+    const em_ast *frac = NULL, *second = NULL;
     if (ast->u.func.within_group && form != EM_AGG_FORM_WITHIN_GROUP)
         return em_error_set_pos(err, EM_EBIND, em__pos(ast),
                                 "WITHIN GROUP is only allowed with percentile_cont and "
@@ -370,6 +370,16 @@ static int bind_agg_call(em__binder *b, em__agg_ctx *agg, const em_ast *ast, em_
                                         name);
             a = ast->u.func.args.items[0];
             frac = ast->u.func.args.items[1];
+        } else if (form == EM_AGG_FORM_PAIR) {
+            if (ast->u.func.args.n != 2)
+                return em_error_set_pos(err, EM_EBIND, em__pos(ast),
+                                        "%s takes exactly two arguments: %s(y, x)", name, name);
+            a = ast->u.func.args.items[0];
+            second = ast->u.func.args.items[1];
+            if (em__ast_has_agg(second))
+                return em_error_set_pos(err, EM_EBIND, em__pos(second),
+                                        "aggregate function calls cannot be nested");
+            EM_TRY(bind(b, agg->from, NULL, second, &call.arg2, err));
         } else {
             if (ast->u.func.args.n != 1)
                 return em_error_set_pos(err, EM_EBIND, em__pos(ast),
@@ -383,9 +393,19 @@ static int bind_agg_call(em__binder *b, em__agg_ctx *agg, const em_ast *ast, em_
         arg_type = call.arg->type;
         EM_UNUSED(inner);
     }
-    if (em_agg_resolve(name, ast->u.func.star, arg_type, &call.kind, &call.type, err) < 0) {
+    if (em_agg_resolve(name, ast->u.func.star, arg_type, &call.kind, &call.type, err) < 0 ||
+        (call.arg2 != NULL &&
+         em_agg_resolve(name, false, call.arg2->type, &call.kind, &call.type, err) < 0)) {
         if (!err->sql_pos) err->sql_pos = em__pos(ast);
         return err->code;
+    }
+    if (call.arg2 != NULL) {
+        /* corr(y, x) and the covariances compute in DOUBLE, as in DuckDB and PostgreSQL. */
+        if (ast->u.func.distinct)
+            return em_error_set_pos(err, EM_EUNSUPPORTED, em__pos(ast),
+                                    "%s(DISTINCT ...) is not supported", name);
+        arg_type = em_type_make(EM_TYPE_DOUBLE);
+        call.arg2 = em_expr_cast(arena(b), call.arg2, arg_type);
     }
     if (em_agg_is_holistic(call.kind)) {
         call.fraction = 0.5; /* median */
@@ -409,6 +429,8 @@ static int bind_agg_call(em__binder *b, em__agg_ctx *agg, const em_ast *ast, em_
         if (c->kind == call.kind && c->distinct == call.distinct &&
             c->fraction == call.fraction && c->desc == call.desc &&
             ((!c->arg && !call.arg) || (c->arg && call.arg && em_expr_equal(c->arg, call.arg))) &&
+            ((!c->arg2 && !call.arg2) ||
+             (c->arg2 && call.arg2 && em_expr_equal(c->arg2, call.arg2))) &&
             ((!c->filter && !call.filter) ||
              (c->filter && call.filter && em_expr_equal(c->filter, call.filter))))
             idx = i;
@@ -439,12 +461,205 @@ static int bind_window(em__binder *b, const em__scope *scope, em__agg_ctx *agg, 
                        em_expr **out, em_error *err);
 static bool ast_has_window(const em_ast *ast);
 
+/* ---- set-returning functions ---------------------------------------------- */
+
+/* Functions that turn one row into many: unnest(list) (DuckDB, PostgreSQL),
+ * explode(list) (Spark), regexp_split_to_table(s, pattern). */
+static bool is_srf(const char *name)
+{
+    return strcmp(name, "unnest") == 0 || strcmp(name, "explode") == 0 ||
+           strcmp(name, "regexp_split_to_table") == 0;
+}
+
+/* Functions that make a list from a string, which ember has only as the
+ * argument of unnest or explode: how each splits, and its argument counts. */
+static const struct {
+    const char *name;
+    em_unnest_kind kind;
+    int min_args, max_args;
+} list_funcs[] = {
+    {"string_split", EM_UNNEST_SPLIT, 2, 2},         /* DuckDB */
+    {"str_split", EM_UNNEST_SPLIT, 2, 2},            /* DuckDB */
+    {"string_to_array", EM_UNNEST_STRING_TO_ARRAY, 2, 3}, /* PostgreSQL */
+    {"regexp_split_to_array", EM_UNNEST_REGEXP, 2, 3}, /* PostgreSQL, DuckDB */
+    {"string_split_regex", EM_UNNEST_REGEXP, 2, 3},  /* DuckDB */
+    {"str_split_regex", EM_UNNEST_REGEXP, 2, 3},     /* DuckDB */
+    {"split", EM_UNNEST_REGEXP, 2, 2}, /* Spark: a regular expression; DuckDB: string_split */
+};
+
+static int list_func(const char *name)
+{
+    for (int i = 0; i < (int)EM_ARRAY_LEN(list_funcs); i++)
+        if (strcmp(list_funcs[i].name, name) == 0) return i;
+    return -1;
+}
+
+static bool ast_has_srf(const em_ast *ast);
+
+static bool list_has_srf(const em_ast_list *l)
+{
+    for (int i = 0; i < l->n; i++)
+        if (ast_has_srf(l->items[i])) return true;
+    return false;
+}
+
+/* Whether an expression calls a set-returning function (outside subqueries). */
+static bool ast_has_srf(const em_ast *ast)
+{
+    if (!ast) return false;
+    switch (ast->kind) {
+    case EM_AST_FUNC:
+        return is_srf(ast->u.func.name) || list_has_srf(&ast->u.func.args);
+    case EM_AST_BINARY:
+    case EM_AST_IS_DISTINCT:
+        return ast_has_srf(ast->u.binary.left) || ast_has_srf(ast->u.binary.right);
+    case EM_AST_UNARY:
+    case EM_AST_NOT:
+        return ast_has_srf(ast->u.unary.arg);
+    case EM_AST_AND:
+    case EM_AST_OR:
+        return list_has_srf(&ast->u.bool_args);
+    case EM_AST_IS_NULL:
+    case EM_AST_IS_BOOL:
+        return ast_has_srf(ast->u.test.arg);
+    case EM_AST_CAST:
+        return ast_has_srf(ast->u.cast.arg);
+    case EM_AST_CASE:
+        return ast_has_srf(ast->u.case_.operand) || ast_has_srf(ast->u.case_.else_result) ||
+               list_has_srf(&ast->u.case_.whens) || list_has_srf(&ast->u.case_.thens);
+    case EM_AST_LIKE:
+        return ast_has_srf(ast->u.like.arg) || ast_has_srf(ast->u.like.pattern);
+    case EM_AST_IN_LIST:
+        return ast_has_srf(ast->u.in_list.arg) || list_has_srf(&ast->u.in_list.list);
+    case EM_AST_BETWEEN:
+        return ast_has_srf(ast->u.between.arg) || ast_has_srf(ast->u.between.low) ||
+               ast_has_srf(ast->u.between.high);
+    case EM_AST_EXTRACT:
+        return ast_has_srf(ast->u.extract.arg);
+    default:
+        return false;
+    }
+}
+
+/* unnest(string_split(s, sep)) and its relatives. ember has no list type: the
+ * pair is bound as one unnest node below the select list, and the call becomes
+ * a reference to the node's piece column (EM__GEN_COL until placed). */
+static int bind_unnest(em__binder *b, const em__scope *scope, em__agg_ctx *agg, const em_ast *ast,
+                       em_expr **out, em_error *err)
+{
+    const char *name = ast->u.func.name;
+    int lf = list_func(name);
+    if (lf >= 0)
+        return em_error_set_pos(err, EM_EUNSUPPORTED, em__pos(ast),
+                                "%s returns a list, and ember has no list type yet: it can only "
+                                "be unnested in a select list, as in SELECT unnest(%s(...))",
+                                name, name);
+    if (ast->u.func.star || ast->u.func.distinct || ast->u.func.filter || ast->u.func.over ||
+        ast->u.func.norder)
+        return em_error_set_pos(err, EM_EBIND, em__pos(ast), "%s takes plain arguments", name);
+    em__gen_ctx *g = b->gen;
+    if (g == NULL)
+        return em_error_set_pos(err, EM_EUNSUPPORTED, em__pos(ast),
+                                "set-returning function %s is only supported in a select list, "
+                                "outside the arguments of aggregate and window functions",
+                                name);
+    if (g->ast != NULL)
+        return em_error_set_pos(err, EM_EUNSUPPORTED, em__pos(ast),
+                                "only one set-returning function per select list is supported");
+    const em_ast *call = ast; /* the call whose arguments are the string and the delimiter */
+    em_unnest_kind kind = EM_UNNEST_REGEXP;
+    int min_args = 2, max_args = 3;
+    const char *fname = name;
+    if (strcmp(name, "regexp_split_to_table") != 0) {
+        if (ast->u.func.args.n != 1)
+            return em_error_set_pos(err, EM_EBIND, em__pos(ast), "%s takes one argument", name);
+        call = ast->u.func.args.items[0];
+        lf = call->kind == EM_AST_FUNC ? list_func(call->u.func.name) : -1;
+        if (lf < 0)
+            return em_error_set_pos(err, EM_EUNSUPPORTED, em__pos(call),
+                                    "%s needs a list, and ember has no list type yet: it can "
+                                    "only unnest a string split into one, as in %s(string_split(s, "
+                                    "' ')), string_to_array(s, ' '), regexp_split_to_array(s, "
+                                    "'\\s+') or split(s, ' ')",
+                                    name, name);
+        kind = list_funcs[lf].kind;
+        /* split is Spark's (a pattern) under explode, DuckDB's (a string) under unnest. */
+        if (strcmp(list_funcs[lf].name, "split") == 0 && strcmp(name, "unnest") == 0)
+            kind = EM_UNNEST_SPLIT;
+        min_args = list_funcs[lf].min_args;
+        max_args = list_funcs[lf].max_args;
+        fname = list_funcs[lf].name;
+    }
+    int n = call->u.func.args.n;
+    if (n < min_args || n > max_args) {
+        if (min_args == max_args)
+            return em_error_set_pos(err, EM_EBIND, em__pos(call), "%s takes %d arguments", fname,
+                                    min_args);
+        return em_error_set_pos(err, EM_EBIND, em__pos(call), "%s takes %d or %d arguments", fname,
+                                min_args, max_args);
+    }
+    em_expr *args[3] = {NULL, NULL, NULL};
+    b->gen = NULL; /* no set-returning function inside the arguments */
+    for (int i = 0; i < n; i++) {
+        const em_ast *a = call->u.func.args.items[i];
+        int rc = bind(b, scope, agg, a, &args[i], err);
+        if (rc < 0) {
+            b->gen = g;
+            return rc;
+        }
+        if (args[i]->type.id == EM_TYPE_NULL) {
+            args[i] = em_expr_cast(arena(b), args[i], em_type_make(EM_TYPE_VARCHAR));
+        } else if (args[i]->type.id != EM_TYPE_VARCHAR) {
+            char tb[32];
+            b->gen = g;
+            return em_error_set_pos(err, EM_ETYPE, em__pos(a),
+                                    "%s expects VARCHAR arguments, not %s", fname,
+                                    em_type_name(args[i]->type, tb, sizeof(tb)));
+        }
+    }
+    b->gen = g;
+    if (kind == EM_UNNEST_REGEXP && em_expr_is_foldable(args[1]) &&
+        (args[2] == NULL || em_expr_is_foldable(args[2]))) {
+        /* A constant pattern is checked now, so that a bad one is reported with its place. */
+        em_value pv, fv = em_value_varchar("", 0);
+        EM_TRY(em_expr_eval_const(args[1], arena(b), &pv, err));
+        if (args[2] != NULL) EM_TRY(em_expr_eval_const(args[2], arena(b), &fv, err));
+        if (!pv.is_null && !fv.is_null) {
+            /* The flags alone first, so that each error points at its own argument. */
+            if (em_unnest_check_pattern("", 0, fv.v.str.ptr, fv.v.str.len, err) < 0) {
+                err->sql_pos = em__pos(call->u.func.args.items[2]);
+                return err->code;
+            }
+            if (em_unnest_check_pattern(pv.v.str.ptr, pv.v.str.len, fv.v.str.ptr, fv.v.str.len,
+                                        err) < 0) {
+                err->sql_pos = em__pos(call->u.func.args.items[1]);
+                return err->code;
+            }
+        }
+    }
+    g->ast = ast;
+    g->spec.kind = kind;
+    g->spec.str = args[0];
+    g->spec.sep = args[1];
+    g->spec.extra = args[2];
+    *out = em_expr_column(arena(b), EM__GEN_COL, em_type_make(EM_TYPE_VARCHAR));
+    return 0;
+}
+
 static int bind_func(em__binder *b, const em__scope *scope, em__agg_ctx *agg, const em_ast *ast,
                      em_expr **out, em_error *err)
 {
     const char *name = ast->u.func.name;
-    if (ast->u.func.over) return bind_window(b, scope, agg, ast, out, err);
-    if (em_agg_exists(name)) return bind_agg_call(b, agg, ast, out, err);
+    if (is_srf(name) || list_func(name) >= 0) return bind_unnest(b, scope, agg, ast, out, err);
+    if (ast->u.func.over || em_agg_exists(name)) {
+        /* No set-returning function inside an aggregate or a window function. */
+        em__gen_ctx *g = b->gen;
+        b->gen = NULL;
+        int rc = ast->u.func.over ? bind_window(b, scope, agg, ast, out, err)
+                                  : bind_agg_call(b, agg, ast, out, err);
+        b->gen = g;
+        return rc;
+    }
     if (ast->u.func.star || ast->u.func.distinct)
         return em_error_set_pos(err, EM_EBIND, em__pos(ast), "%s is not an aggregate function",
                                 name);
@@ -607,6 +822,9 @@ static int bind_window(em__binder *b, const em__scope *scope, em__agg_ctx *agg, 
         default:
             call.type = em_type_make(EM_TYPE_BIGINT);
         }
+    } else if (em_agg_form_of(name) == EM_AGG_FORM_PAIR) {
+        return em_error_set_pos(err, EM_EUNSUPPORTED, em__pos(ast),
+                                "%s is not supported as a window function yet", name);
     } else if (em_agg_exists(name)) {
         call.kind = EM_WINDOW_AGG;
         em_type at = em_type_make(EM_TYPE_NULL);
@@ -1029,7 +1247,8 @@ static int bind_plain(em__binder *b, const em__scope *scope, em__agg_ctx *agg, c
 static int bind(em__binder *b, const em__scope *scope, em__agg_ctx *agg, const em_ast *ast,
                 em_expr **out, em_error *err)
 {
-    if (agg && !em__ast_has_agg(ast) && !ast_has_window(ast) && ast->kind != EM_AST_CONST) {
+    if (agg && !em__ast_has_agg(ast) && !ast_has_window(ast) && !ast_has_srf(ast) &&
+        ast->kind != EM_AST_CONST) {
         em_expr *plain;
         EM_TRY(bind_plain(b, agg->from, NULL, ast, &plain, err));
         for (int i = 0; i < agg->nkeys; i++) {

@@ -479,10 +479,71 @@ static int bind_join(em__binder *b, const em_ast *item, em_lop **out, em__scope 
     return 0;
 }
 
+static em_lop *single_row(em__binder *b);
+static em_lop *add_unnest(em__binder *b, em_lop *plan, const em__gen_ctx *g, int nexprs,
+                          em_expr **exprs);
+
+static bool is_from_srf(const em_ast *item)
+{
+    if (item->kind != EM_AST_TABLE_FUNC) return false;
+    const char *n = item->u.table_func.name;
+    return !strcmp(n, "unnest") || !strcmp(n, "explode") || !strcmp(n, "regexp_split_to_table");
+}
+
+/* FROM ..., unnest(string_split(x, ' ')) [AS a[(c)]]: the set-returning function
+ * over the rows of the FROM items before it (a lateral reference, which
+ * PostgreSQL and DuckDB allow for functions), or over one row when *plan is
+ * NULL. Its column is named by the column alias, else the table alias (as in
+ * PostgreSQL), else the function. */
+static int bind_from_unnest(em__binder *b, const em_ast *item, em_lop **plan, em__scope *scope,
+                            em_error *err)
+{
+    const char *name = item->u.table_func.name, *alias = item->u.table_func.alias;
+    if (item->u.table_func.noptions > 0)
+        return em_error_set_pos(err, EM_EUNSUPPORTED, em__pos(item),
+                                "%s takes no named options", name);
+    if (item->u.table_func.ncolumns > 1)
+        return em_error_set_pos(err, EM_EBIND, em__pos(item),
+                                "%s returns one column, but %d column names were given", name,
+                                item->u.table_func.ncolumns);
+    em__scope ls = {0};
+    em_lop *left = *plan;
+    if (left == NULL)
+        left = single_row(b);
+    else
+        ls = *scope;
+    em_ast *f = em_arena_calloc(arena(b), sizeof(em_ast));
+    f->kind = EM_AST_FUNC;
+    f->location = item->location;
+    f->u.func.name = name;
+    f->u.func.args = item->u.table_func.args;
+    em__gen_ctx gen = {0};
+    em__gen_ctx *saved = b->gen;
+    b->gen = &gen;
+    em_expr *ref;
+    int rc = em__bind_expr(b, &ls, NULL, f, &ref, err);
+    b->gen = saved;
+    EM_TRY(rc);
+    *plan = add_unnest(b, left, &gen, 0, NULL);
+    em__scope rs = {.ncols = 1};
+    rs.cols = em_arena_calloc(arena(b), sizeof(em__scope_col));
+    rs.cols[0].qualifier = alias ? alias : name;
+    rs.cols[0].name = item->u.table_func.ncolumns == 1 ? item->u.table_func.columns[0]
+                      : alias                          ? alias
+                                                       : name;
+    rs.cols[0].type = em_type_make(EM_TYPE_VARCHAR);
+    *scope = concat_scopes(b, &ls, &rs);
+    return 0;
+}
+
 static int bind_from_item(em__binder *b, const em_ast *item, em_lop **out, em__scope *scope,
                           em_error *err)
 {
     const char *qual = NULL;
+    if (is_from_srf(item)) {
+        *out = NULL;
+        return bind_from_unnest(b, item, out, scope, err);
+    }
     switch (item->kind) {
     case EM_AST_TABLE_REF:
         EM_TRY(bind_table_ref(b, item, out, &qual, err));
@@ -512,6 +573,10 @@ static int bind_from_list(em__binder *b, const em_ast_list *from, em_lop **out, 
 {
     EM_TRY(bind_from_item(b, from->items[0], out, scope, err));
     for (int i = 1; i < from->n; i++) {
+        if (is_from_srf(from->items[i])) { /* FROM t, unnest(string_split(t.s, ' ')) */
+            EM_TRY(bind_from_unnest(b, from->items[i], out, scope, err));
+            continue;
+        }
         em_lop *r;
         em__scope rs;
         EM_TRY(bind_from_item(b, from->items[i], &r, &rs, err));
@@ -1347,6 +1412,40 @@ static em_lop *add_windows(em__binder *b, em_lop *plan, const em__win_ctx *w, in
     return plan;
 }
 
+/* ---- set-returning functions --------------------------------------------- */
+
+static void fix_gen_refs(em_expr *e, int col)
+{
+    if (!e) return;
+    if (e->kind == EM_EXPR_COLUMN && e->column == EM__GEN_COL) e->column = col;
+    for (int i = 0; i < e->nargs; i++) fix_gen_refs(e->args[i], col);
+}
+
+/* The unnest node of a select list's set-returning function: every column of
+ * its input passes through (pruning drops the ones nobody reads), the piece
+ * follows them. */
+static em_lop *add_unnest(em__binder *b, em_lop *plan, const em__gen_ctx *g, int nexprs,
+                          em_expr **exprs)
+{
+    int nin = plan->schema->nfields;
+    em_lop *u = em_lop_new(arena(b), EM_LOP_UNNEST, 1);
+    u->children[0] = plan;
+    u->u.unnest.spec = g->spec;
+    u->u.unnest.npass = nin;
+    u->u.unnest.pass = em_arena_alloc(arena(b), sizeof(int) * (size_t)(nin + 1));
+    u->schema = em_lop_schema(arena(b), nin + 1);
+    for (int i = 0; i < nin; i++) {
+        u->u.unnest.pass[i] = i;
+        u->schema->fields[i] = plan->schema->fields[i];
+    }
+    u->schema->fields[nin].name = "__unnest";
+    u->schema->fields[nin].type = em_type_make(EM_TYPE_VARCHAR);
+    u->schema->fields[nin].nullable = true;
+    u->est_rows = plan->est_rows >= 0 ? plan->est_rows * 8 : -1;
+    for (int i = 0; i < nexprs; i++) fix_gen_refs(exprs[i], nin);
+    return u;
+}
+
 /* ---- SELECT -------------------------------------------------------------- */
 
 typedef struct target {
@@ -1443,7 +1542,19 @@ static int bind_group_key(em__binder *b, const em_ast *g, const em__scope *scope
     return rc;
 }
 
+static int bind_select_body(em__binder *b, const em_ast *q, em_lop **out, em_error *err);
+
+/* A set-returning function belongs to the select list of its own query only. */
 static int bind_select(em__binder *b, const em_ast *q, em_lop **out, em_error *err)
+{
+    em__gen_ctx *saved = b->gen;
+    b->gen = NULL;
+    int rc = bind_select_body(b, q, out, err);
+    b->gen = saved;
+    return rc;
+}
+
+static int bind_select_body(em__binder *b, const em_ast *q, em_lop **out, em_error *err)
 {
     em_arena *a = arena(b);
     em_lop *plan;
@@ -1496,16 +1607,20 @@ static int bind_select(em__binder *b, const em_ast *q, em_lop **out, em_error *e
     const em__scope *tscope = &scope;
     em__win_ctx win = {0};
     em__win_ctx *saved_win = b->win;
+    em__gen_ctx gen = {0};
     b->win = &win;
+    b->gen = &gen;
     for (int i = 0; i < ntargets; i++) {
         if (!targets[i].ast) continue;
         int rc = em__bind_expr(b, tscope, actx, targets[i].ast, &targets[i].expr, err);
         if (rc < 0) {
             b->win = saved_win;
+            b->gen = NULL;
             return rc;
         }
     }
     b->win = NULL;
+    b->gen = NULL;
     em_expr *having = NULL;
     if (q->u.select.having) {
         int rc = em__bind_expr(b, tscope, actx, q->u.select.having, &having, err);
@@ -1591,7 +1706,19 @@ static int bind_select(em__binder *b, const em_ast *q, em_lop **out, em_error *e
         plan = ag;
         if (having) plan = make_filter(b, plan, having);
     }
-    if (win.ncalls > 0) plan = add_windows(b, plan, &win, nout, pexprs);
+    if (win.ncalls > 0) {
+        /* The set-returning function's arguments may use window results too. */
+        em_expr **all = em_arena_alloc(a, sizeof(em_expr *) * (size_t)(nout + 3));
+        memcpy(all, pexprs, sizeof(em_expr *) * (size_t)nout);
+        int nall = nout;
+        if (gen.ast) {
+            all[nall++] = (em_expr *)gen.spec.str;
+            all[nall++] = (em_expr *)gen.spec.sep;
+            if (gen.spec.extra) all[nall++] = (em_expr *)gen.spec.extra;
+        }
+        plan = add_windows(b, plan, &win, nall, all);
+    }
+    if (gen.ast) plan = add_unnest(b, plan, &gen, nout, pexprs);
 
     plan = make_project(b, plan, nout, pexprs, pnames);
     if (q->u.select.distinct) plan = make_distinct(b, plan);

@@ -72,6 +72,16 @@ typedef struct em__win_ctx {
     em__win_spec *specs;
 } em__win_ctx;
 
+/* The set-returning function of a select list (unnest(string_split(...)),
+ * regexp_split_to_table(...), explode(split(...))): at most one, bound over the
+ * select list's input and first referenced as column EM__GEN_COL, renumbered
+ * once the unnest node's place in the plan is known. */
+#define EM__GEN_COL (1 << 23)
+typedef struct em__gen_ctx {
+    const em_ast *ast; /* the call; NULL until one is bound */
+    em_unnest_spec spec;
+} em__gen_ctx;
+
 typedef struct em__binder {
     em_bind_ctx *ctx;
     em__cte_entry *ctes;
@@ -79,6 +89,7 @@ typedef struct em__binder {
     bool saw_outer;    /* set when a name resolved to an enclosing query */
     em__subst *subst;  /* subqueries replaced by columns */
     em__win_ctx *win;  /* where window functions may appear (NULL elsewhere) */
+    em__gen_ctx *gen;  /* where a set-returning function may appear (NULL elsewhere) */
 } em__binder;
 
 /* Bind a query nested in an expression; *correlated tells whether it refers to

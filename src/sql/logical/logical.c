@@ -27,9 +27,9 @@ em_schema *em_lop_schema(em_arena *a, int nfields)
 
 const char *em_lop_kind_name(em_lop_kind k)
 {
-    static const char *names[] = {"Scan",  "TableScan", "Values", "Filter", "Project", "Aggregate",
-                                  "Sort",  "Limit",     "Union",  "Join",   "Window"};
-    return k <= EM_LOP_WINDOW ? names[k] : "?";
+    static const char *names[] = {"Scan", "TableScan", "Values", "Filter", "Project", "Aggregate",
+                                  "Sort", "Limit",     "Union",  "Join",   "Window",  "Unnest"};
+    return k <= EM_LOP_UNNEST ? names[k] : "?";
 }
 
 const char *em_join_kind_name(em_join_kind k)
@@ -112,6 +112,10 @@ static void format_node(const em_lop *p, int depth, em_arena *a, em_strbuf *out)
                 em_expr_format(c->arg, in, out);
             else
                 em_strbuf_puts(out, "*");
+            if (c->arg2) {
+                em_strbuf_puts(out, ", ");
+                em_expr_format(c->arg2, in, out);
+            }
             em_strbuf_puts(out, ")");
             if (c->filter) {
                 em_strbuf_puts(out, " FILTER (");
@@ -144,6 +148,9 @@ static void format_node(const em_lop *p, int depth, em_arena *a, em_strbuf *out)
             em_strbuf_puts(out, " on ");
             em_expr_format(p->u.join.cond, in, out);
         }
+        break;
+    case EM_LOP_UNNEST:
+        em_unnest_format(&p->u.unnest.spec, p->u.unnest.npass, p->u.unnest.pass, in, out);
         break;
     case EM_LOP_WINDOW:
         em_strbuf_printf(out, " %d function%s", p->u.window.ncalls,

@@ -28,6 +28,7 @@ typedef enum em_lop_kind {
     EM_LOP_UNION,      /* UNION ALL of children (same schema) */
     EM_LOP_JOIN,       /* u.join: children[0] left, children[1] right */
     EM_LOP_WINDOW,     /* u.window: input columns + one column per call */
+    EM_LOP_UNNEST,     /* u.unnest: input columns pass[] + one row per piece of a string */
 } em_lop_kind;
 
 typedef struct em_lop em_lop;
@@ -86,6 +87,11 @@ struct em_lop {
             int ncalls;
             em_window_call *calls; /* args over the input */
         } window;
+        struct {
+            em_unnest_spec spec; /* expressions over the input */
+            int npass;
+            int *pass; /* input columns passed through, in output order */
+        } unnest; /* output: the pass columns, then the piece (VARCHAR) */
     } u;
 };
 

@@ -4,14 +4,19 @@
  *      1/0, is left for run time so that it is raised only if the row is reached);
  *   2. predicate pushdown: filters split into conjuncts and moved through
  *      projections (by substitution), sorts, unions and aggregations (conjuncts on
- *      group keys only) down into scans;
- *   3. projection pruning: every node keeps only the columns someone above
+ *      group keys only) down into scans, plus what a join's conditions imply for
+ *      each side (transitive filters, the per-side parts of an OR);
+ *   3. join ordering by estimated cost (join_order.c, on the estimates of
+ *      cardinality.c), which also annotates every join's inputs with their rows;
+ *   4. projection pruning: every node keeps only the columns someone above
  *      needs, so that scans parse only the columns a query reads.
  * Rules build new nodes; the input plan is not modified.
  */
 #include "sql/optimizer/optimizer.h"
 
 #include <string.h>
+
+#include "sql/optimizer/stats.h"
 
 /* ---- constant folding ---------------------------------------------------- */
 
@@ -50,10 +55,18 @@ static void fold_plan(em_arena *a, em_lop *p)
     case EM_LOP_JOIN:
         p->u.join.cond = fold(a, p->u.join.cond);
         break;
+    case EM_LOP_UNNEST: {
+        em_unnest_spec *sp = &p->u.unnest.spec;
+        sp->str = fold(a, (em_expr *)sp->str);
+        sp->sep = fold(a, (em_expr *)sp->sep);
+        sp->extra = fold(a, (em_expr *)sp->extra);
+        break;
+    }
     case EM_LOP_AGGREGATE:
         for (int i = 0; i < p->u.agg.nkeys; i++) p->u.agg.keys[i] = fold(a, p->u.agg.keys[i]);
         for (int i = 0; i < p->u.agg.naggs; i++) {
             p->u.agg.aggs[i].arg = fold(a, p->u.agg.aggs[i].arg);
+            p->u.agg.aggs[i].arg2 = fold(a, p->u.agg.aggs[i].arg2);
             p->u.agg.aggs[i].filter = fold(a, p->u.agg.aggs[i].filter);
         }
         break;
@@ -270,6 +283,47 @@ static void derive_transitive(em_arena *a, em_join_kind k, int L, int R, conj_li
     }
 }
 
+/* What an OR across both sides implies for one side: (a1 AND b1) OR (a2 AND b2),
+ * with a over the left and b over the right, implies (a1 OR a2) on the left and
+ * (b1 OR b2) on the right (TPC-H Q07's nation pair, Q19's part and lineitem).
+ * The OR stays in the join; the implied filters only cut each side before it.
+ * NULL when some branch says nothing about the side [lo, hi]. */
+static em_expr *or_implied(em_arena *a, const em_expr *e, int lo, int hi)
+{
+    em_expr *o = em_expr_new(a, EM_EXPR_OR, e->type, e->nargs);
+    for (int i = 0; i < e->nargs; i++) {
+        conj_list br = {0}, mine = {0};
+        split_conjuncts(a, e->args[i], &br);
+        for (int j = 0; j < br.n; j++) {
+            int cmin = min_column(br.items[j]), cmax = max_column(br.items[j]);
+            if (cmin != INT32_MAX && cmin >= lo && cmax <= hi) conj_push(a, &mine, br.items[j]);
+        }
+        if (mine.n == 0) return NULL;
+        o->args[i] = and_all(a, mine.items, mine.n);
+    }
+    return o;
+}
+
+static void derive_from_ors(em_arena *a, em_join_kind k, int L, int R, conj_list *cond,
+                            conj_list *left, conj_list *right)
+{
+    /* Sound on a side whose rows without a match are dropped. */
+    bool to_left = k == EM_JOIN_KIND_INNER || k == EM_JOIN_KIND_RIGHT || k == EM_JOIN_KIND_SEMI;
+    bool to_right = k == EM_JOIN_KIND_INNER || k == EM_JOIN_KIND_LEFT ||
+                    k == EM_JOIN_KIND_SEMI || k == EM_JOIN_KIND_ANTI;
+    for (int i = 0; i < cond->n; i++) {
+        em_expr *e = cond->items[i];
+        if (e->kind != EM_EXPR_OR) continue;
+        em_expr *l = to_left ? or_implied(a, e, 0, L - 1) : NULL;
+        em_expr *r = to_right ? or_implied(a, e, L, L + R - 1) : NULL;
+        if (l && !has_conj(left, l)) conj_push(a, left, l);
+        if (r) {
+            r = shifted(a, r, L + R, L);
+            if (!has_conj(right, r)) conj_push(a, right, r);
+        }
+    }
+}
+
 /* Optimize a subtree with no predicates arriving from above. */
 static em_lop *push_fresh(em_arena *a, em_lop *p)
 {
@@ -389,6 +443,7 @@ static em_lop *push_down(em_arena *a, em_lop *p, conj_list *pending)
             }
         }
         derive_transitive(a, k, L, R, &cond, &left, &right);
+        derive_from_ors(a, k, L, R, &cond, &left, &right);
         em_lop *c = copy_node(a, p);
         c->children[0] = push_down(a, p->children[0], &left);
         c->children[1] = push_down(a, p->children[1], &right);
@@ -399,6 +454,28 @@ static em_lop *push_down(em_arena *a, em_lop *p, conj_list *pending)
         em_lop *c = copy_node(a, p);
         c->children[0] = push_fresh(a, p->children[0]);
         return wrap_filter(a, c, pending);
+    }
+    case EM_LOP_UNNEST: {
+        /* A conjunct over passed-through columns holds for the input row that
+         * every output row repeats: it goes below. One on the piece stays. */
+        int np = p->u.unnest.npass;
+        int *map = em_arena_alloc(a, sizeof(int) * (size_t)(np + 2));
+        for (int i = 0; i < np; i++) map[i] = p->u.unnest.pass[i];
+        map[np] = -1;
+        conj_list below = {0}, above = {0};
+        for (int i = 0; i < pending->n; i++) {
+            em_expr *e = pending->items[i];
+            if (max_column(e) < np) {
+                em_expr *d = em_expr_copy(a, e);
+                em_expr_remap_columns(d, map);
+                conj_push(a, &below, d);
+            } else {
+                conj_push(a, &above, e);
+            }
+        }
+        em_lop *c = copy_node(a, p);
+        c->children[0] = push_down(a, p->children[0], &below);
+        return wrap_filter(a, c, &above);
     }
     }
     return wrap_filter(a, p, pending);
@@ -507,6 +584,7 @@ static em_lop *prune(em_arena *a, const em_lop *p, const bool *need, int **map_o
             keep[nk + i] = need[nk + i];
             if (!keep[nk + i]) continue;
             need_expr(cn, p->u.agg.aggs[i].arg);
+            need_expr(cn, p->u.agg.aggs[i].arg2);
             need_expr(cn, p->u.agg.aggs[i].filter);
         }
         int *cmap;
@@ -520,6 +598,7 @@ static em_lop *prune(em_arena *a, const em_lop *p, const bool *need, int **map_o
             if (!keep[nk + i]) continue;
             em_agg_call call = p->u.agg.aggs[i];
             call.arg = remapped(a, call.arg, cmap);
+            call.arg2 = remapped(a, call.arg2, cmap);
             call.filter = remapped(a, call.filter, cmap);
             c->u.agg.aggs[c->u.agg.naggs++] = call;
         }
@@ -611,6 +690,37 @@ static em_lop *prune(em_arena *a, const em_lop *p, const bool *need, int **map_o
         for (int i = 0; i < p->u.window.ncalls; i++) map[nin + i] = nn + i;
         return c;
     }
+    case EM_LOP_UNNEST: {
+        /* Only the passed-through columns someone needs stay; the piece always
+         * does, since the number of rows depends on it. */
+        const em_lop *ch = p->children[0];
+        int np = p->u.unnest.npass;
+        const em_unnest_spec *sp = &p->u.unnest.spec;
+        bool *cn = em_arena_calloc(a, sizeof(bool) * (size_t)(ch->schema->nfields + 1));
+        for (int i = 0; i < np; i++)
+            if (need[i]) cn[p->u.unnest.pass[i]] = true;
+        need_expr(cn, sp->str);
+        need_expr(cn, sp->sep);
+        need_expr(cn, sp->extra);
+        int *cmap;
+        c->children[0] = prune(a, ch, cn, &cmap);
+        c->u.unnest.spec.str = remapped(a, sp->str, cmap);
+        c->u.unnest.spec.sep = remapped(a, sp->sep, cmap);
+        c->u.unnest.spec.extra = remapped(a, sp->extra, cmap);
+        c->u.unnest.pass = em_arena_alloc(a, sizeof(int) * (size_t)(np + 1));
+        int k = 0;
+        for (int i = 0; i < np; i++) {
+            map[i] = need[i] ? k : -1;
+            if (need[i]) c->u.unnest.pass[k++] = cmap[p->u.unnest.pass[i]];
+        }
+        map[np] = k;
+        c->u.unnest.npass = k;
+        c->schema = em_lop_schema(a, k + 1);
+        for (int i = 0; i < np; i++)
+            if (need[i]) c->schema->fields[map[i]] = p->schema->fields[i];
+        c->schema->fields[k] = p->schema->fields[np];
+        return c;
+    }
     }
     for (int i = 0; i < nout; i++) map[i] = i;
     return c;
@@ -622,7 +732,13 @@ int em_optimize(em_arena *a, em_lop *plan, em_lop **out, em_error *err)
     fold_plan(a, plan);
     em_lop *p = push_fresh(a, plan);
     fold_plan(a, p);
-    p = em_optimize_join_order(a, p);
+    /* Estimates from samples of the scans order the joins and then tell the
+     * physical planner which join inputs are small. */
+    em__card *card = em__card_create(a);
+    em__card_prepare(card, p);
+    p = em_optimize_join_order(a, card, p);
+    em__card_annotate(card, p);
+    em__card_destroy(card);
     bool *need = em_arena_alloc(a, sizeof(bool) * (size_t)(p->schema->nfields + 1));
     for (int i = 0; i < p->schema->nfields; i++) need[i] = true;
     int *map;

@@ -7,7 +7,9 @@
 #include "sql/logical/logical.h"
 
 int em_optimize(em_arena *a, em_lop *plan, em_lop **out, em_error *err) EM_MUST_CHECK;
-/* Reorder clusters of inner joins (join_order.c). */
-em_lop *em_optimize_join_order(em_arena *a, em_lop *plan);
+/* Reorder clusters of inner joins (join_order.c) by the estimates of `card`
+ * (stats.h), which also receives the estimates of the joins it builds. */
+typedef struct em__card em__card;
+em_lop *em_optimize_join_order(em_arena *a, em__card *card, em_lop *plan);
 
 #endif

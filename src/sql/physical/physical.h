@@ -33,6 +33,7 @@ typedef enum em_pop_kind {
     EM_POP_EXCHANGE, /* stage boundary (replaced by SHUFFLE_READ when stages are cut) */
     EM_POP_HASH_JOIN, /* children: [probe-side input, build-side SHUFFLE_READ] */
     EM_POP_WINDOW,
+    EM_POP_UNNEST, /* a row per piece of a split string (set-returning function) */
 } em_pop_kind;
 
 typedef enum em_exchange_kind {
@@ -68,7 +69,7 @@ struct em_pop {
             int nmaps;     /* map partitions of the producing stage */
             int nmerge;    /* > 0: runs are sorted on merge_keys; merge them */
             em_sort_key *merge_keys;
-            bool broadcast; /* every task reads all of partition 0 (a broadcast build side) */
+            bool broadcast; /* every task reads the whole shuffle (a broadcast build side) */
         } shuffle_read;
         struct {
             em_expr *pred;
@@ -114,6 +115,11 @@ struct em_pop {
             int ncalls;
             em_window_call *calls;
         } window;
+        struct {
+            em_unnest_spec spec;
+            int npass;
+            int *pass;
+        } unnest; /* output: input columns pass[], then the piece */
     } u;
 };
 
@@ -126,7 +132,7 @@ typedef struct em_plan_conf {
     int shuffle_partitions;     /* ember.sql.shuffle.partitions */
     int parallelism;            /* executor threads (local[N]) */
     int64_t broadcast_threshold; /* ember.sql.autoBroadcastJoinThreshold (bytes; <= 0: never) */
-    int64_t task_memory;         /* executor memory per task: a larger build side is merged */
+    int64_t task_memory;         /* executor memory per task: a larger side is not broadcast */
     bool prefer_sort_merge;      /* ember.sql.join.preferSortMergeJoin */
     /* Takes ownership of scan descriptions the planner makes (pruned copies). */
     void (*own_scan)(void *ctx, em_scan_desc *d);
@@ -159,6 +165,10 @@ typedef struct em_stage_dag {
     int nstages;
     em_stage *stages; /* the last one is the result stage */
     int nshuffles;
+    /* The last nspare_shuffles shuffle ids are spares, one per stage (stage s:
+     * nshuffles - nspare_shuffles + s), for adaptive execution's intermediate
+     * outputs (the pieces of a split aggregation partition). */
+    int nspare_shuffles;
     int nnodes; /* plan nodes over all fragments (ids 0 .. nnodes-1) */
     const struct em_write_desc *write; /* COPY ... TO: the result stage writes files */
 } em_stage_dag;

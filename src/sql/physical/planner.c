@@ -32,8 +32,8 @@ const char *em_pop_kind_name(em_pop_kind k)
     static const char *names[] = {"FileScan", "TableScan", "Values",  "ShuffleRead",
                                   "Filter",   "Project",   "HashAggregate", "Sort",
                                   "Limit",    "Union",     "Exchange", "HashJoin",
-                                  "Window"};
-    return k <= EM_POP_WINDOW ? names[k] : "?";
+                                  "Window",   "Unnest"};
+    return k <= EM_POP_UNNEST ? names[k] : "?";
 }
 
 typedef struct planner {
@@ -124,7 +124,8 @@ static int plan_aggregate(planner *pl, const em_lop *lp, em_pop *child, em_pop *
         /* Project keys and every aggregate input, shuffle on the keys, aggregate. */
         int ncols = nk;
         for (int i = 0; i < na; i++)
-            ncols += (lp->u.agg.aggs[i].arg != NULL) + (lp->u.agg.aggs[i].filter != NULL);
+            ncols += (lp->u.agg.aggs[i].arg != NULL) + (lp->u.agg.aggs[i].arg2 != NULL) +
+                     (lp->u.agg.aggs[i].filter != NULL);
         em_pop *proj = unary(pl, EM_POP_PROJECT, child, em_lop_schema(a, ncols));
         proj->u.project.nexprs = ncols;
         proj->u.project.exprs = em_arena_alloc(a, sizeof(em_expr *) * (size_t)(ncols + 1));
@@ -142,6 +143,12 @@ static int plan_aggregate(planner *pl, const em_lop *lp, em_pop *child, em_pop *
                 proj->schema->fields[c].name = em_arena_printf(a, "__a%d", i);
                 proj->schema->fields[c].type = aggs[i].arg->type;
                 aggs[i].arg = em_expr_column(a, c++, aggs[i].arg->type);
+            }
+            if (aggs[i].arg2) {
+                proj->u.project.exprs[c] = aggs[i].arg2;
+                proj->schema->fields[c].name = em_arena_printf(a, "__b%d", i);
+                proj->schema->fields[c].type = aggs[i].arg2->type;
+                aggs[i].arg2 = em_expr_column(a, c++, aggs[i].arg2->type);
             }
             if (aggs[i].filter) {
                 proj->u.project.exprs[c] = aggs[i].filter;
@@ -338,9 +345,12 @@ static int plan_join(planner *pl, const em_lop *lp, em_pop **out, em_error *err)
     }
 
     /* Strategy: broadcast the build side when it is small (and not a side whose
-     * unmatched rows must be kept), else shuffle both sides on the keys. */
+     * unmatched rows must be kept), else shuffle both sides on the keys. Every
+     * task holds a broadcast build side whole, so one that would not fit in a
+     * task's memory is shuffled instead (it would spill in every task). */
     double lb = est_bytes(lp->children[0]), rb = est_bytes(lp->children[1]);
     int64_t thr = pl->conf->broadcast_threshold;
+    if (pl->conf->task_memory > 0) thr = EM_MIN(thr, pl->conf->task_memory);
     bool build_right = true, broadcast = false;
     switch (kind) {
     case EM_JOIN_KIND_INNER:
@@ -365,12 +375,13 @@ static int plan_join(planner *pl, const em_lop *lp, em_pop **out, em_error *err)
         broadcast = true; /* every task must see the whole right side and its NULLs */
         break;
     }
-    /* A shuffled join whose build side will not fit in a task's memory is a
-     * sort-merge join: both sides sorted on the keys, merged per partition. */
+    /* A shuffled join is a hash join even when its build side will not fit in
+     * a task's memory: the build side reserves memory as it grows and spills
+     * by hash partition when the pool refuses (hash_join_spill.c).
+     * ember.sql.join.preferSortMergeJoin plans a sort-merge join instead: both
+     * sides sorted on the keys, merged per partition. */
     bool merge = !broadcast && nkeys > 0 && kind != EM_JOIN_KIND_ANTI_NULL_AWARE &&
-                 (pl->conf->prefer_sort_merge ||
-                  (pl->conf->task_memory > 0 &&
-                   EM_MIN(lb, rb) > (double)pl->conf->task_memory));
+                 pl->conf->prefer_sort_merge;
     if (merge) build_right = true;
     em_pop *probe = build_right ? lpop : rpop, *build = build_right ? rpop : lpop;
     int *pkeys = build_right ? lcols : rcols, *bkeys = build_right ? rcols : lcols;
@@ -590,6 +601,15 @@ static int plan(planner *pl, const em_lop *lp, em_pop **out, em_error *err)
         return plan_join(pl, lp, out, err);
     case EM_LOP_WINDOW:
         return plan_window(pl, lp, child, out, err);
+    case EM_LOP_UNNEST: {
+        /* Streaming, row by row: no exchange, the input's partitions. */
+        em_pop *p = unary(pl, EM_POP_UNNEST, child, lp->schema);
+        p->u.unnest.spec = lp->u.unnest.spec;
+        p->u.unnest.npass = lp->u.unnest.npass;
+        p->u.unnest.pass = lp->u.unnest.pass;
+        *out = p;
+        return 0;
+    }
     case EM_LOP_UNION: {
         em_pop *u = em_pop_new(a, EM_POP_UNION, lp->nchildren);
         u->schema = lp->schema;

@@ -112,7 +112,8 @@ int em_stage_dag_build(em_arena *a, em_pop *root, em_stage_dag *out, em_error *e
     memset(out, 0, sizeof *out);
     out->nstages = c.nstages;
     out->stages = c.stages;
-    out->nshuffles = c.nshuffles;
+    out->nspare_shuffles = c.nstages;
+    out->nshuffles = c.nshuffles + c.nstages;
     for (int i = 0; i < c.nstages; i++) number(c.stages[i].root, &out->nnodes);
     EM_UNUSED(err);
     return 0;
@@ -186,6 +187,9 @@ static void format_pop(const em_pop *p, int depth, em_arena *a, const em_op_stat
         em_strbuf_puts(out, " ");
         em_expr_format(p->u.filter.pred, names, out);
         break;
+    case EM_POP_UNNEST:
+        em_unnest_format(&p->u.unnest.spec, p->u.unnest.npass, p->u.unnest.pass, names, out);
+        break;
     case EM_POP_PROJECT:
         em_strbuf_puts(out, " [");
         for (int i = 0; i < p->u.project.nexprs; i++) {
@@ -195,7 +199,7 @@ static void format_pop(const em_pop *p, int depth, em_arena *a, const em_op_stat
         em_strbuf_puts(out, "]");
         break;
     case EM_POP_HASH_AGG: {
-        static const char *modes[] = {"complete", "partial", "final"};
+        static const char *modes[] = {"complete", "partial", "final", "merge"};
         em_strbuf_printf(out, " (%s) keys: [", modes[p->u.agg.mode]);
         for (int i = 0; i < p->u.agg.nkeys; i++) {
             if (i) em_strbuf_puts(out, ", ");
@@ -206,9 +210,12 @@ static void format_pop(const em_pop *p, int depth, em_arena *a, const em_op_stat
             const em_agg_call *c = &p->u.agg.aggs[i];
             em_strbuf_printf(out, "%s%s(%s", i ? ", " : "", em_agg_name(c->kind),
                              c->distinct ? "DISTINCT " : "");
-            if (c->arg && p->u.agg.mode != EM_AGG_MODE_FINAL)
+            bool raw = p->u.agg.mode != EM_AGG_MODE_FINAL && p->u.agg.mode != EM_AGG_MODE_MERGE;
+            if (c->arg && raw) {
                 em_expr_format(c->arg, names, out);
-            else
+                if (c->arg2) em_strbuf_puts(out, ", ");
+                if (c->arg2) em_expr_format(c->arg2, names, out);
+            } else
                 em_strbuf_puts(out, c->arg ? "..." : "*");
             em_strbuf_puts(out, ")");
         }

@@ -165,13 +165,28 @@ static em_op *make_op(em_task_ctx *ctx, const em_pop *p)
         return em_op_window_create(ctx, p->u.window.npartition, p->u.window.partition_cols,
                                    p->u.window.norder, p->u.window.order, p->u.window.ncalls,
                                    p->u.window.calls);
+    case EM_POP_UNNEST:
+        return em_op_unnest_create(ctx, &p->u.unnest.spec, p->u.unnest.npass, p->u.unnest.pass);
     default:
         return NULL;
     }
 }
 
-/* The build side of a join is a shuffle read: all of partition 0 when it was
- * broadcast, else this task's partition. */
+/* A hash-partitioned shuffle's rows for this task: its reduce partitions, or,
+ * when adaptive execution split a skewed partition, the outputs of some maps. */
+static em_source *hash_read(em_task_ctx *ctx, int shuffle_id)
+{
+    for (int i = 0; i < ctx->nmap_ranges; i++) {
+        const em_map_range *r = &ctx->map_ranges[i];
+        if (r->shuffle_id == shuffle_id)
+            return em_shuffle_reader_maps(ctx->env->shuffles, shuffle_id, ctx->part_first,
+                                          r->map_first, r->map_end);
+    }
+    return em_shuffle_reader_range(ctx->env->shuffles, shuffle_id, ctx->part_first, ctx->part_end);
+}
+
+/* The build side of a join is a shuffle read: all of it when it was broadcast
+ * (by the planner or by adaptive execution), else this task's partition. */
 static int join_op(em_task_ctx *ctx, const em_pop *p, int partition, em_op **out, em_error *err)
 {
     const em_pop *b = p->children[1];
@@ -184,11 +199,9 @@ static int join_op(em_task_ctx *ctx, const em_pop *p, int partition, em_op **out
         *out = em_op_merge_join_create(ctx, &p->u.join.spec, right);
         return 0;
     }
-    em_source *build =
-        b->u.shuffle_read.broadcast
-            ? em_shuffle_reader_create(ctx->env->shuffles, b->u.shuffle_read.shuffle_id, 0, 0, NULL)
-            : em_shuffle_reader_range(ctx->env->shuffles, b->u.shuffle_read.shuffle_id,
-                                      ctx->part_first, ctx->part_end);
+    em_source *build = b->u.shuffle_read.broadcast
+                           ? em_shuffle_reader_all(ctx->env->shuffles, b->u.shuffle_read.shuffle_id)
+                           : hash_read(ctx, b->u.shuffle_read.shuffle_id);
     *out = em_op_hash_join_create(ctx, &p->u.join.spec, build);
     return 0;
 }
@@ -241,13 +254,14 @@ int em_task_build(em_task_ctx *ctx, const em_stage *stage, int partition, em_op 
         rc = values_source_create(p, &src, err);
         break;
     case EM_POP_SHUFFLE_READ:
-        if (p->u.shuffle_read.nmerge > 0 || p->u.shuffle_read.broadcast)
+        if (p->u.shuffle_read.nmerge > 0)
             src = em_shuffle_reader_create(ctx->env->shuffles, p->u.shuffle_read.shuffle_id,
                                            p->u.shuffle_read.broadcast ? 0 : partition,
                                            p->u.shuffle_read.nmerge, p->u.shuffle_read.merge_keys);
+        else if (p->u.shuffle_read.broadcast)
+            src = em_shuffle_reader_all(ctx->env->shuffles, p->u.shuffle_read.shuffle_id);
         else
-            src = em_shuffle_reader_range(ctx->env->shuffles, p->u.shuffle_read.shuffle_id,
-                                          ctx->part_first, ctx->part_end);
+            src = hash_read(ctx, p->u.shuffle_read.shuffle_id);
         break;
     default:
         rc = em_error_set(err, EM_EINTERNAL, "a stage fragment ends at %s, not a source",

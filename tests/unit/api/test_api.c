@@ -32,7 +32,15 @@ static void test_masters(void **state)
     assert_int_equal(em_session_create("local[0]", &s, &err), EM_EINVAL);
     assert_non_null(strstr(err.message, "local[0]"));
     assert_int_equal(em_session_create("yarn", &s, &err), EM_EINVAL);
-    assert_int_equal(em_session_create("ember://h:7077", &s, &err), EM_EUNSUPPORTED);
+    /* A cluster master: the session connects with its first statement. */
+    assert_int_equal(em_session_create("ember://127.0.0.1:1", &s, &err), 0);
+    em_result *r = NULL;
+    assert_true(em_sql(s, "SELECT 1", &r, &err) < 0);
+    assert_non_null(strstr(err.message, "cannot register with master ember://127.0.0.1:1"));
+    assert_null(r);
+    em_session_destroy(s);
+    assert_int_equal(em_session_create("ember://", &s, &err), EM_EINVAL);
+    assert_int_equal(em_session_create("ember://h", &s, &err), EM_EINVAL);
 }
 
 static void test_conf(void **state)

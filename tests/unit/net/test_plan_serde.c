@@ -320,19 +320,19 @@ static void make_stage(fixture *f)
 static em_agg_call *make_aggs(em_arena *a, int *n)
 {
     em_agg_call *g = em_arena_calloc(a, 6 * sizeof(em_agg_call));
-    g[0] = (em_agg_call){EM_AGG_COUNT_STAR, NULL, false, NULL, T(EM_TYPE_BIGINT), 0, false};
+    g[0] = (em_agg_call){EM_AGG_COUNT_STAR, NULL, false, NULL, T(EM_TYPE_BIGINT), 0, false, NULL};
     g[1] = (em_agg_call){
         EM_AGG_COUNT, col(a, 1, EM_TYPE_BIGINT), true,
         call(a, ">", 2, col(a, 0, EM_TYPE_BIGINT), em_expr_const(a, em_value_bigint(5))),
-        T(EM_TYPE_BIGINT), 0, false};
+        T(EM_TYPE_BIGINT), 0, false, NULL};
     g[2] = (em_agg_call){EM_AGG_SUM, col(a, 0, EM_TYPE_BIGINT), false, NULL, T(EM_TYPE_BIGINT),
-                         0, false};
+                         0, false, NULL};
     g[3] = (em_agg_call){EM_AGG_AVG, col(a, 1, EM_TYPE_BIGINT), false, NULL, T(EM_TYPE_DOUBLE),
-                         0, false};
+                         0, false, NULL};
     g[4] = (em_agg_call){EM_AGG_MIN, col(a, 2, EM_TYPE_VARCHAR), false, NULL, T(EM_TYPE_VARCHAR),
-                         0, false};
+                         0, false, NULL};
     g[5] = (em_agg_call){EM_AGG_MAX, col(a, 0, EM_TYPE_BIGINT), false, NULL, T(EM_TYPE_BIGINT),
-                         0, false};
+                         0, false, NULL};
     *n = 6;
     return g;
 }
@@ -838,6 +838,7 @@ static void assert_pop(const em_pop *a, const em_pop *b)
             const em_agg_call *x = &a->u.agg.aggs[i], *y = &b->u.agg.aggs[i];
             assert_int_equal(x->kind, y->kind);
             assert_expr(x->arg, y->arg);
+            assert_expr(x->arg2, y->arg2);
             assert_int_equal(x->distinct, y->distinct);
             assert_expr(x->filter, y->filter);
             assert_type(x->type, y->type);
@@ -853,6 +854,14 @@ static void assert_pop(const em_pop *a, const em_pop *b)
         assert_true(a->u.limit.offset == b->u.limit.offset);
         break;
     case EM_POP_UNION:
+        break;
+    case EM_POP_UNNEST: /* round trips in tests/unit/exec/test_unnest.c */
+        assert_int_equal(a->u.unnest.spec.kind, b->u.unnest.spec.kind);
+        assert_expr(a->u.unnest.spec.str, b->u.unnest.spec.str);
+        assert_expr(a->u.unnest.spec.sep, b->u.unnest.spec.sep);
+        assert_expr(a->u.unnest.spec.extra, b->u.unnest.spec.extra);
+        assert_int_equal(a->u.unnest.npass, b->u.unnest.npass);
+        assert_ints(a->u.unnest.npass, a->u.unnest.pass, b->u.unnest.pass);
         break;
     case EM_POP_EXCHANGE:
         assert_int_equal(a->u.exchange.kind, b->u.exchange.kind);
