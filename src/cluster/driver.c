@@ -603,9 +603,18 @@ static int backend_run(void *ctx, const em_stage_dag *dag, const em_stage *stage
         }
     }
     if (abandoned) {
-        /* Left in the list: the reader frees it, and the core, when it ends. */
+        /* Left in the list: the reader frees it, and the core, when it ends.
+         * The executor is asked to stop it. */
         p->abandoned = true;
+        int64_t task_id = p->task_id;
         pthread_mutex_unlock(&d->lock);
+        Emberpb__KillTask kt = EMBERPB__KILL_TASK__INIT;
+        kt.task_id = task_id;
+        em_error kerr = {0};
+        if (em__cluster_send(ex->conn, EMBERPB__EXEC_MSG_TYPE__EXEC_MSG_KILL_TASK, &kt.base,
+                             &kerr) < 0)
+            em_log_debug("driver: cannot stop task %lld on executor %s: %s", (long long)task_id,
+                         ex->id, kerr.message);
         return em_error_set(err, EM_ECANCELED, "another attempt finished first");
     }
     for (pending **pp = &d->pending; *pp; pp = &(*pp)->next)

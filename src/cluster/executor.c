@@ -85,12 +85,23 @@ struct executor {
     int running; /* tasks in flight */
     int serving; /* block server connection threads */
     int finished; /* tasks reported */
+    struct exec_task *tasks; /* queued or running */
     char inject[512]; /* ember.test.inject of the latest task */
     pthread_cond_t idle_cond;
 };
 
 static int fetch_blocks(void *ctx, const em_shuffle_location *loc, int shuffle_id, int map,
                         int first, int end, em_batch_list *out, em_error *err);
+
+/* A task the driver sent, from its arrival until its status is sent. */
+typedef struct exec_task {
+    executor *x;
+    Emberpb__LaunchTask *lt; /* NULL when the message was malformed */
+    exec_job *job;           /* a reference, or NULL */
+    int64_t task_id;
+    volatile int cancel;     /* set by KILL_TASK or when the job ends */
+    struct exec_task *next;  /* in the executor's list of tasks */
+} exec_task;
 
 /* The map output a task failed to fetch, recorded by the fetch function on the
  * task's own thread and read back when the task reports its failure. */
@@ -192,6 +203,8 @@ static void job_end(executor *x, int64_t id)
     while (j && j->id != id) j = j->next;
     if (j) {
         j->cancel = 1;
+        for (struct exec_task *t = x->tasks; t; t = t->next)
+            if (t->job == j) t->cancel = 1;
         j->id = -1 - j->id; /* no new task or fetch finds it */
         job_unref_locked(x, j);
     }
@@ -475,12 +488,7 @@ static void *accept_loop(void *arg)
 
 /* ---- tasks ------------------------------------------------------------------ */
 
-typedef struct exec_task {
-    executor *x;
-    Emberpb__LaunchTask *lt; /* NULL when the message was malformed */
-    exec_job *job;           /* a reference, or NULL */
-    int64_t task_id;
-} exec_task;
+
 
 /* Lookup for the task decoder: the job's in-memory tables. */
 static em_table *lookup_table(void *ctx, const char *name)
@@ -621,8 +629,8 @@ static int read_write_desc(const Emberpb__WriteDesc *wd, em_arena *a, em_write_d
     return 0;
 }
 
-static int run_launch(executor *x, exec_job *j, const Emberpb__LaunchTask *lt,
-                      Emberpb__TaskStatus *st,
+static int run_launch(executor *x, exec_job *j, volatile int *cancel,
+                      const Emberpb__LaunchTask *lt, Emberpb__TaskStatus *st,
                       em_strbuf *blocks, ProtobufCBinaryData **block_ptrs, size_t *nblocks,
                       int64_t **sizes, em_op_stats **stats_out, int *nnodes_out, em_error *err)
 {
@@ -666,7 +674,7 @@ static int run_launch(executor *x, exec_job *j, const Emberpb__LaunchTask *lt,
     if (lt->write) rc = read_write_desc(lt->write, arena, &write, err);
     if (rc == 0) {
         em_memory_task_begin(x->memory);
-        rc = em_task_execute(&env, stage, &spec, write, &j->cancel, &out, stats, nnodes, err);
+        rc = em_task_execute(&env, stage, &spec, write, cancel, &out, stats, nnodes, err);
         em_memory_task_end(x->memory);
     }
     if (write) em_schema_destroy(write->schema);
@@ -719,8 +727,9 @@ static void run_task_thread(void *arg)
         rc = em_error_set(&err, EM_EINVAL, "malformed LaunchTask message");
     } else {
         int64_t spilled0 = em_memory_pool_spilled_bytes(x->memory);
-        rc = run_launch(x, et->job, lt, &st, &blocks, &block_ptrs, &nblocks, &sizes, &stats,
-                        &nnodes, &err);
+        rc = et->cancel ? em_error_set(&err, EM_ECANCELED, "task killed before it started")
+                        : run_launch(x, et->job, &et->cancel, lt, &st, &blocks, &block_ptrs,
+                                     &nblocks, &sizes, &stats, &nnodes, &err);
         st.spilled_bytes = em_memory_pool_spilled_bytes(x->memory) - spilled0;
         st.peak_memory = em_memory_pool_peak(x->memory);
     }
@@ -770,13 +779,18 @@ static void run_task_thread(void *arg)
     em_strbuf_release(&blocks);
     if (lt) emberpb__launch_task__free_unpacked(lt, NULL);
     if (et->job) job_unref(x, et->job);
-    em_free(et);
     pthread_mutex_lock(&x->lock);
+    for (struct exec_task **pp = &x->tasks; *pp; pp = &(*pp)->next)
+        if (*pp == et) {
+            *pp = et->next;
+            break;
+        }
     x->running--;
     int finished = ++x->finished;
     bool leave = em_inject_executor_exit(x->inject, x->opts->executor_id, finished);
     pthread_cond_broadcast(&x->idle_cond);
     pthread_mutex_unlock(&x->lock);
+    em_free(et);
     if (leave) {
         em_log_warn("executor %s: exiting after %d tasks (ember.test.inject)", x->opts->executor_id,
                     finished);
@@ -858,6 +872,9 @@ static void serve_driver(executor *x)
             }
             pthread_mutex_lock(&x->lock);
             x->running++;
+            et->next = x->tasks;
+            x->tasks = et;
+            if (et->job && et->job->cancel) et->cancel = 1;
             pthread_mutex_unlock(&x->lock);
             em_threadpool_submit(x->pool, run_task_thread, et);
             continue;
@@ -867,6 +884,17 @@ static void serve_driver(executor *x)
             if (je) {
                 job_end(x, je->job_id);
                 emberpb__job_end__free_unpacked(je, NULL);
+            }
+            break;
+        }
+        case EMBERPB__EXEC_MSG_TYPE__EXEC_MSG_KILL_TASK: {
+            Emberpb__KillTask *kt = emberpb__kill_task__unpack(NULL, len, payload);
+            if (kt) {
+                pthread_mutex_lock(&x->lock);
+                for (exec_task *t = x->tasks; t; t = t->next)
+                    if (t->task_id == kt->task_id) t->cancel = 1;
+                pthread_mutex_unlock(&x->lock);
+                emberpb__kill_task__free_unpacked(kt, NULL);
             }
             break;
         }
@@ -923,6 +951,7 @@ int em_executor_run(const em_executor_opts *opts, em_error *err)
     /* Stop: let running tasks see their jobs cancelled, then wait for them. */
     pthread_mutex_lock(&x.lock);
     for (exec_job *j = x.jobs; j; j = j->next) j->cancel = 1;
+    for (exec_task *t = x.tasks; t; t = t->next) t->cancel = 1;
     pthread_mutex_unlock(&x.lock);
     em_threadpool_destroy(x.pool);
     x.stopping = 1;

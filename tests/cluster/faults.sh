@@ -71,6 +71,16 @@ if [ $(( $(date +%s) - t0 )) -ge 20 ]; then
   echo "FAIL speculation: the queries waited for the straggler"; fails=$((fails + 1))
 fi
 
+# `ember submit` runs a job file as an application.
+printf '%s;\n' "$query" >"$CLUSTER_DIR/job.sql"
+if "$EMBER" submit --master "$MASTER" "${conf[@]}" --conf "ember.authenticate.secret=$secret" \
+    "$CLUSTER_DIR/job.sql" >"$CLUSTER_DIR/submit.csv" 2>"$CLUSTER_DIR/submit.log" &&
+   cmp -s "$CLUSTER_DIR/expected.csv" "$CLUSTER_DIR/submit.csv"; then
+  echo "ok   submit: ember submit job.sql gave the right answer"
+else
+  echo "FAIL submit: ember submit job.sql"; cat "$CLUSTER_DIR/submit.log"; fails=$((fails + 1))
+fi
+
 # A task that fails every attempt aborts the job, and the error shows the root cause.
 if "$EMBER" sql --master "$MASTER" "${conf[@]}" --conf "ember.authenticate.secret=$secret" \
     --conf "ember.test.inject=fail:stage=0,task=1" -e "$query" >"$CLUSTER_DIR/abort.out" 2>&1; then
