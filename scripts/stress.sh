@@ -20,7 +20,7 @@ for i in $(seq "$runs"); do
   if KILL_WORKER=$victim KILL_DELAY=$delay TPCH_DATA=$data/tpch \
       bash "$root/tests/cluster/kill_worker.sh" "$ember" >"$data/run$i.log" 2>&1; then
     ok=$((ok + 1))
-    echo "run $i: worker $victim killed after +${delay}s: ok ($(grep -o 'recomputed [0-9]* of [0-9]*' "$data/run$i.log"))"
+    echo "run $i: worker $victim killed after +${delay}s: ok ($(grep -o 'recomputed ([0-9]* of [0-9]*)' "$data/run$i.log"))"
   else
     echo "run $i: worker $victim killed after +${delay}s: FAILED"
     tail -n 20 "$data/run$i.log"

@@ -319,18 +319,24 @@ static Emberpb__ShuffleInfo *shuffle_info(em_cluster_driver *d, int shuffle_id, 
     si->maps = em_arena_alloc(a, sizeof(Emberpb__MapLocation *) * (size_t)EM_MAX(si->nmaps, 1));
     for (int m = 0; m < si->nmaps; m++) {
         em_shuffle_location loc;
+        /* A lost map is left out: the task's read of it fails, and the
+         * scheduler recomputes it. */
         if (!em_shuffle_remote_location(d->store, shuffle_id, m, &loc)) continue;
+        Emberpb__MapLocation *ml = em_arena_alloc(a, sizeof *ml);
+        emberpb__map_location__init(ml);
+        ml->map = m;
         /* A map that wrote nothing for the partitions the task reads need not be
-         * fetched: left out, it reads as empty (sizes are exact). */
+         * fetched (sizes are exact). */
         if (first >= 0) {
             int64_t bytes = 0;
             for (int r = first; r < end; r++)
                 bytes += em_shuffle_block_bytes(d->store, shuffle_id, m, r);
-            if (bytes == 0) continue;
+            if (bytes == 0) {
+                ml->empty = true;
+                si->maps[si->n_maps++] = ml;
+                continue;
+            }
         }
-        Emberpb__MapLocation *ml = em_arena_alloc(a, sizeof *ml);
-        emberpb__map_location__init(ml);
-        ml->map = m;
         ml->port = loc.port;
         size_t hl = strlen(loc.host), el = strlen(loc.executor);
         char *h = em_arena_alloc(a, hl + 1), *e = em_arena_alloc(a, el + 1);

@@ -571,6 +571,10 @@ static void apply_shuffles(executor *x, exec_job *j, const Emberpb__LaunchTask *
                      (const char *)ml->executor_id.data);
             snprintf(loc.host, sizeof loc.host, "%.*s", (int)ml->host.len,
                      (const char *)ml->host.data);
+            if (ml->empty) {
+                em_shuffle_set_empty(j->store, si->shuffle_id, ml->map);
+                continue;
+            }
             /* Our own outputs are read from the store directly. */
             if (strcmp(loc.executor, x->opts->executor_id) == 0) continue;
             em_shuffle_set_remote(j->store, si->shuffle_id, ml->map, &loc, NULL, 0);

@@ -54,7 +54,12 @@ typedef struct stage_run {
     task *tasks;
     int ntasks;
     bool started;
-} stage_run;
+    /* Split-aggregation pieces that ran before the tasks (run_pieces): kept
+     * so that lost outputs can be recomputed like the tasks'. */
+    task *pieces;
+    int npieces;
+}
+stage_run;
 
 struct job {
     em_exec_env *env;
@@ -307,6 +312,8 @@ static void run_tasks(job *j, task **ts, int n)
 /* Make every parent shuffle of stage `st` complete again: rerun the map tasks
  * whose output was lost (first, recursively, what those tasks read). Returns
  * false when the job failed meanwhile. */
+static bool ensure_pieces(job *j, const em_stage *st);
+
 static bool ensure_parents(job *j, const em_stage *st, int depth)
 {
     for (int k = 0; k < st->nparents && !j->failed; k++) {
@@ -338,7 +345,9 @@ static bool ensure_parents(job *j, const em_stage *st, int depth)
                 return false;
             }
             em_log_info("stage %d: recomputing %d lost map output(s)", parent->id, nlost);
-            if (!ensure_parents(j, parent, depth + 1)) {
+            /* What the lost tasks read: the parent's own parents, and the
+             * pieces of its split aggregations. */
+            if (!ensure_parents(j, parent, depth + 1) || !ensure_pieces(j, parent)) {
                 em_free(lost);
                 return false;
             }
@@ -353,6 +362,45 @@ static bool ensure_parents(job *j, const em_stage *st, int depth)
 
 /* The pieces of split aggregation partitions (adaptive.c) run to completion
  * before the stage's tasks, with the stage's recovery rules. */
+/* Rerun the pieces of split aggregations (run_pieces) whose outputs were lost
+ * since they ran, so that the merging tasks can read them again. */
+static bool ensure_pieces(job *j, const em_stage *st)
+{
+    stage_run *run = &j->runs[st->id];
+    for (int attempt = 0; run->npieces > 0 && !j->failed; attempt++) {
+        task **lost = em_malloc(sizeof(task *) * (size_t)run->npieces);
+        int nlost = 0;
+        for (int i = 0; i < run->npieces; i++) {
+            task *t = &run->pieces[i];
+            if (!em_shuffle_map_ready(j->env->shuffles, t->stage->shuffle_id, t->spec.partition))
+                lost[nlost++] = t;
+        }
+        if (nlost == 0 || attempt >= EM_MAX_STAGE_ATTEMPTS) {
+            em_free(lost);
+            if (nlost == 0) break;
+            pthread_mutex_lock(&j->lock);
+            if (!j->failed) {
+                j->failed = true;
+                em_error_set(&j->err, EM_EFETCH,
+                             "stage %d: split aggregation pieces were lost %d times in a row "
+                             "(last failure: %s)",
+                             st->id, attempt, j->last_fetch.message);
+            }
+            pthread_mutex_unlock(&j->lock);
+            return false;
+        }
+        if (!ensure_parents(j, st, 0)) {
+            em_free(lost);
+            return false;
+        }
+        j->maps_recomputed += nlost;
+        j->stage_reattempts++;
+        run_tasks(j, lost, nlost);
+        em_free(lost);
+    }
+    return !j->failed;
+}
+
 static bool run_pieces(job *j, const em_stage *st, const em_aqe_stage *plan)
 {
     int n = plan->npre;
@@ -385,7 +433,11 @@ static bool run_pieces(job *j, const em_stage *st, const em_aqe_stage *plan)
     }
     for (int i = 0; i < n; i++) em_batch_list_release(&ts[i].out);
     em_free(pending);
-    em_free(ts);
+    /* Kept for the job: lost outputs are rerun from them. */
+    stage_run *run = &j->runs[st->id];
+    em_free(run->pieces);
+    run->pieces = ts;
+    run->npieces = n;
     return !j->failed;
 }
 
@@ -437,7 +489,7 @@ int em_job_run(em_exec_env *env, const em_stage_dag *dag, em_batch_list *result,
                     break;
                 }
                 j.stage_reattempts++;
-                if (!ensure_parents(&j, st, 0)) break;
+                if (!ensure_parents(&j, st, 0) || !ensure_pieces(&j, st)) break;
             }
             run_tasks(&j, pending, npending);
             int still = 0;
@@ -469,6 +521,18 @@ int em_job_run(em_exec_env *env, const em_stage_dag *dag, em_batch_list *result,
         stats->spilled_bytes = em_memory_pool_spilled_bytes(env->memory);
         stats->spill_files = em_memory_pool_spill_files(env->memory);
     }
+    if (em_log_get_level() <= EM_LOG_INFO) {
+        /* One line a test (or a person) can read the recovery from. */
+        em_strbuf sb;
+        em_strbuf_init(&sb);
+        for (int i = 0; i < dag->nstages; i++)
+            em_strbuf_printf(&sb, " %d=%lld", i, (long long)j.stage_launched[i]);
+        em_log_info("job finished%s: task attempts per stage:%s; %lld lost map outputs "
+                    "recomputed, %lld speculative tasks",
+                    j.failed ? " (failed)" : "", sb.data ? sb.data : "",
+                    (long long)j.maps_recomputed, (long long)j.speculative);
+        em_strbuf_release(&sb);
+    }
     if (stats) {
         stats->nstages = dag->nstages;
         stats->tasks_launched = j.launched;
@@ -480,7 +544,10 @@ int em_job_run(em_exec_env *env, const em_stage_dag *dag, em_batch_list *result,
         if (stats->stage_attempts)
             memcpy(stats->stage_attempts, j.stage_launched, sizeof(int64_t) * (size_t)dag->nstages);
     }
-    for (int s = 0; s < dag->nstages; s++) em_free(j.runs[s].tasks);
+    for (int s = 0; s < dag->nstages; s++) {
+        em_free(j.runs[s].tasks);
+        em_free(j.runs[s].pieces);
+    }
     em_free(j.runs);
     em_free(j.stage_launched);
     em__aqe_destroy(j.aqe);

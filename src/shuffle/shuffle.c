@@ -26,6 +26,7 @@ typedef struct map_file {
 
 /* A map output held by another process (cluster mode). */
 typedef struct remote_map {
+    bool empty; /* cluster: the driver said it holds nothing a reader here needs */
     bool set;
     em_shuffle_location loc;
     int64_t *sizes; /* nreduce entries, or NULL when unknown */
@@ -448,8 +449,15 @@ static int reader_next(em_source *src, em_batch **out, em_error *err)
         while (r->map < r->map_end) {
             const map_file *f = &r->sh->files[r->map];
             em_shuffle_location loc;
-            if (em_shuffle_remote_location(r->store, (int)(r->sh - r->store->shuffles), r->map,
-                                           &loc)) {
+            int id = (int)(r->sh - r->store->shuffles);
+            if (r->store->fetch && !r->have_fetched && !em_shuffle_map_ready(r->store, id, r->map) &&
+                !em_shuffle_map_empty(r->store, id, r->map))
+                /* On an executor, a map output nobody said where to find is lost:
+                 * reading it as empty would silently drop its rows. */
+                return em_error_set(err, EM_EFETCH,
+                                    "shuffle %d map %d is not available (its executor was lost)",
+                                    id, r->map);
+            if (em_shuffle_remote_location(r->store, id, r->map, &loc)) {
                 if (!r->have_fetched) {
                     em_shuffle_store *st = r->store;
                     if (!st->fetch)
@@ -622,6 +630,7 @@ void em_shuffle_set_remote(em_shuffle_store *s, int id, int map, const em_shuffl
         rm->loc = *loc;
         rm->rows = rows;
         rm->set = true;
+        rm->empty = false;
     }
     pthread_mutex_unlock(&s->lock);
 }
@@ -638,6 +647,26 @@ bool em_shuffle_remote_location(em_shuffle_store *s, int id, int map, em_shuffle
     }
     pthread_mutex_unlock(&s->lock);
     return found;
+}
+
+void em_shuffle_set_empty(em_shuffle_store *s, int id, int map)
+{
+    shuffle *sh = &s->shuffles[id];
+    pthread_mutex_lock(&s->lock);
+    /* A location (another task's) wins over "empty": it is never wrong to fetch. */
+    if (sh->blocks && map >= 0 && map < sh->nmaps && !sh->remote[map].set)
+        sh->remote[map].empty = true;
+    pthread_mutex_unlock(&s->lock);
+}
+
+bool em_shuffle_map_empty(em_shuffle_store *s, int id, int map)
+{
+    shuffle *sh = &s->shuffles[id];
+    pthread_mutex_lock(&s->lock);
+    bool empty = sh->blocks && map >= 0 && map < sh->nmaps && sh->remote[map].empty &&
+                 !sh->remote[map].set;
+    pthread_mutex_unlock(&s->lock);
+    return empty;
 }
 
 bool em_shuffle_map_ready(em_shuffle_store *s, int id, int map)

@@ -68,7 +68,8 @@ static void memo_put(memo *m, const void *node, int64_t key, double value)
         m->slots = em_calloc(m->cap, sizeof(memo_entry));
         m->n = 0;
         for (size_t i = 0; i < old.cap; i++)
-            if (old.slots[i].node) memo_put(m, old.slots[i].node, old.slots[i].key, old.slots[i].value);
+            if (old.slots[i].node)
+                memo_put(m, old.slots[i].node, old.slots[i].key, old.slots[i].value);
         em_free(old.slots);
     }
     for (size_t i = memo_hash(node, key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
@@ -93,11 +94,11 @@ typedef struct scan_info {
     int nwant;
     int *want; /* output columns, sorted */
     em__sample *sample;
-    bool sampled; /* sample reflects every wanted column (or sampling failed) */
+    bool sampled;     /* sample reflects every wanted column (or sampling failed) */
     double base_rows; /* before the filters */
     double sel;       /* of the filters */
     bool have_sel;
-    uint8_t **pass;   /* per sample batch, rows that pass the filters (NULL: all) */
+    uint8_t **pass; /* per sample batch, rows that pass the filters (NULL: all) */
 } scan_info;
 
 struct em__card {
@@ -264,8 +265,8 @@ static int cmp_u64(const void *a, const void *b)
 
 /* Distinct non-NULL combinations of sample columns ks[0..n) over the whole scan
  * (before its filters); *nonnull_frac receives the share of rows without NULLs. */
-static double sample_ndv(const em__sample *s, uint8_t *const *pass, double base_rows,
-                         const int *ks, int n, double *nonnull_frac)
+static double sample_ndv(const em__sample *s, uint8_t *const *pass, double base_rows, const int *ks,
+                         int n, double *nonnull_frac)
 {
     int64_t total = 0;
     for (int b = 0; b < s->nbatches; b++)
@@ -344,8 +345,8 @@ static double sample_selectivity(em__card *c, scan_info *s, bool *ok)
     int nout = scan->schema->nfields;
     int *map = em_arena_alloc(c->a, sizeof(int) * (size_t)(nout + 1));
     for (int i = 0; i < nout; i++) map[i] = sample_col(sm, i);
-    em_expr *pred = em_expr_new(c->a, EM_EXPR_AND, em_type_make(EM_TYPE_BOOLEAN),
-                                scan->u.scan.nfilters);
+    em_expr *pred =
+        em_expr_new(c->a, EM_EXPR_AND, em_type_make(EM_TYPE_BOOLEAN), scan->u.scan.nfilters);
     /* Every filter column was sampled: ensure_sample wants them. */
     for (int i = 0; i < scan->u.scan.nfilters; i++) {
         pred->args[i] = em_expr_copy(c->a, scan->u.scan.filters[i]);
@@ -463,8 +464,8 @@ double em__card_selectivity(const em_expr *e, em__ndv_fn ndv, void *ctx)
             return eq_selectivity(e->args[0], e->args[1], ndv, ctx);
         if (e->nargs == 2 && (strcmp(f, "<>") == 0 || strcmp(f, "!=") == 0))
             return 1 - eq_selectivity(e->args[0], e->args[1], ndv, ctx);
-        if (e->nargs == 2 && (strcmp(f, "<") == 0 || strcmp(f, "<=") == 0 ||
-                              strcmp(f, ">") == 0 || strcmp(f, ">=") == 0))
+        if (e->nargs == 2 && (strcmp(f, "<") == 0 || strcmp(f, "<=") == 0 || strcmp(f, ">") == 0 ||
+                              strcmp(f, ">=") == 0))
             return 1.0 / 3;
         return 0.25;
     }

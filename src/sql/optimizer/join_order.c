@@ -56,10 +56,10 @@ typedef struct cluster {
     double rows[MAX_RELS];
     int ncols;
     int nconds, cap;
-    em_expr **conds;  /* over global columns */
-    uint64_t *refs;   /* relations each condition uses */
-    int *cls;         /* class of a column equality condition, or -1 */
-    double *sel;      /* selectivity of the other conditions */
+    em_expr **conds;       /* over global columns */
+    uint64_t *refs;        /* relations each condition uses */
+    int *cls;              /* class of a column equality condition, or -1 */
+    double *sel;           /* selectivity of the other conditions */
     uint64_t *eq_l, *eq_r; /* a hash-join key: relations of each side of an '=' (else 0) */
     int nclasses;
     jclass *classes;
@@ -114,8 +114,7 @@ static void flatten(em_arena *a, cluster *c, em_lop *p, int offset)
     int L = p->children[0]->schema->nfields;
     flatten(a, c, p->children[0], offset);
     flatten(a, c, p->children[1], offset + L);
-    if (p->u.join.cond)
-        add_cond(a, c, with_offset(a, p->u.join.cond, p->schema->nfields, offset));
+    if (p->u.join.cond) add_cond(a, c, with_offset(a, p->u.join.cond, p->schema->nfields, offset));
 }
 
 static int rel_of(const cluster *c, int col)
@@ -271,7 +270,8 @@ static double join_card(cluster *c, uint64_t s1, double n1, uint64_t s2, double 
         if (c->cls[i] >= 0 || (r & ~s) != 0 || (r & ~s1) == 0 || (r & ~s2) == 0) continue;
         card *= c->sel[i];
     }
-    /* At least a row; far past any real size (or NaN from inf / inf): a bound that keeps sums finite. */
+    /* At least a row; far past any real size (or NaN from inf / inf): a bound that keeps sums
+     * finite. */
     return card >= 1 ? EM_MIN(card, 1e30) : card < 1 ? 1.0 : 1e30;
 }
 
@@ -539,7 +539,8 @@ static void rel_rows(cluster *c, int r)
 {
     c->rows[r] = em__card_rows(c->card, c->rels[r]);
     for (int i = 0; i < c->nconds; i++)
-        if (c->cls[i] < 0 && c->refs[i] == 1ULL << r) c->rows[r] = EM_MAX(1.0, c->rows[r] * c->sel[i]);
+        if (c->cls[i] < 0 && c->refs[i] == 1ULL << r)
+            c->rows[r] = EM_MAX(1.0, c->rows[r] * c->sel[i]);
 }
 
 static void prepare(cluster *c)

@@ -97,8 +97,8 @@ static int64_t read_split(sampler *sp, const em_format *f, const em_scan_desc *d
 }
 
 /* A small input: every split, every row. */
-static void read_whole(sampler *sp, const em_format *f, const em_scan_desc *d,
-                       const int *src_cols, int ncols)
+static void read_whole(sampler *sp, const em_format *f, const em_scan_desc *d, const int *src_cols,
+                       int ncols)
 {
     em__sample *s = sp->s;
     int64_t rows = 0;
@@ -122,8 +122,8 @@ static int64_t after_newline(const em_mmap *m, int64_t pos, int64_t lo, int64_t 
 }
 
 /* CSV: chunks of CHUNK_BYTES at evenly spaced byte offsets of the splits. */
-static void sample_csv(sampler *sp, const em_format *f, const em_scan_desc *d,
-                       const int *src_cols, int ncols)
+static void sample_csv(sampler *sp, const em_format *f, const em_scan_desc *d, const int *src_cols,
+                       int ncols)
 {
     em__sample *s = sp->s;
     int64_t total = 0;

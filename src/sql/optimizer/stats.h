@@ -18,14 +18,14 @@
  * chunk that does not parse is left out, and a scan that cannot be sampled at
  * all has no sample (the estimates then fall back to the binder's guess). */
 typedef struct em__sample {
-    double rows;      /* rows of the whole scan before its filters (estimated) */
-    bool rows_known;  /* rows is a count or an estimate from the sample's bytes */
-    bool complete;    /* every row was read */
-    int ncols;        /* columns read: indexes into the scan's output */
+    double rows;     /* rows of the whole scan before its filters (estimated) */
+    bool rows_known; /* rows is a count or an estimate from the sample's bytes */
+    bool complete;   /* every row was read */
+    int ncols;       /* columns read: indexes into the scan's output */
     int *cols;
-    int nbatches;     /* the rows read, columns as in cols */
+    int nbatches; /* the rows read, columns as in cols */
     em_batch **batches;
-    int *chunk;       /* the chunk each batch came from */
+    int *chunk; /* the chunk each batch came from */
     int nchunks;
 } em__sample;
 

@@ -96,9 +96,9 @@ static em_expr *less_than(em_arena *a, int column, em_type type, int64_t k)
 
 static void check_columns(em__card *c, const em_lop *scan, double rows)
 {
-    assert_near(em__card_ndv(c, scan, 0), rows, 1.5);                 /* unique */
-    assert_true(em__card_ndv(c, scan, 1) == 25);                      /* every value seen */
-    assert_near(em__card_ndv(c, scan, 2), rows / 4, 2.0);             /* runs of 4 */
+    assert_near(em__card_ndv(c, scan, 0), rows, 1.5);     /* unique */
+    assert_true(em__card_ndv(c, scan, 1) == 25);          /* every value seen */
+    assert_near(em__card_ndv(c, scan, 2), rows / 4, 2.0); /* runs of 4 */
     assert_near(em__card_ndv(c, scan, 3), distinct_scrambled((int64_t)rows, 20000), 1.5);
     assert_near(em__card_ndv(c, scan, 4), 1000, 1.5);
     int be[2] = {1, 4}; /* i % 25 is determined by i % 1000: 1000 pairs */
@@ -249,9 +249,9 @@ static void test_selectivity(void **state)
     em_expr *pair = junction(a, EM_EXPR_OR, junction(a, EM_EXPR_AND, fr1, de2),
                              junction(a, EM_EXPR_AND, de1, fr2));
     assert_near(em__card_selectivity(pair, ndv_of_column, ndv), 2.0 / 625, 1.01);
-    em_expr *not = em_expr_new(a, EM_EXPR_NOT, em_type_make(EM_TYPE_BOOLEAN), 1);
-    not->args[0] = fr1;
-    assert_near(em__card_selectivity(not, ndv_of_column, ndv), 24.0 / 25, 1.0001);
+    em_expr *neg = em_expr_new(a, EM_EXPR_NOT, em_type_make(EM_TYPE_BOOLEAN), 1);
+    neg->args[0] = fr1;
+    assert_near(em__card_selectivity(neg, ndv_of_column, ndv), 24.0 / 25, 1.0001);
     em_expr *in = em_expr_new(a, EM_EXPR_IN_LIST, em_type_make(EM_TYPE_BOOLEAN), 3);
     in->args[0] = em_expr_column(a, 0, em_type_make(EM_TYPE_VARCHAR));
     in->args[1] = fr1->args[1];
