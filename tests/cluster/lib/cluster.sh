@@ -1,5 +1,7 @@
 # cluster.sh — sourced by tests that need a real cluster on 127.0.0.1:
 #   cluster_start NWORKERS CORES [extra master/worker args...]   sets $MASTER (ember://...)
+#     ($CLUSTER_MASTER_ARGS, word-split, go to the master only)
+#   cluster_add_worker CORES [worker args...]   one more worker (waits until it is alive)
 #   cluster_kill_worker I      SIGKILL worker I (1-based) and the executors it started
 #   cluster_stop               stop everything this script started (also on EXIT)
 # Every process is started by this script and ended by its pid; each wait is bounded.
@@ -47,7 +49,8 @@ cluster_logs() {
 cluster_start() {
   local n=$1 cores=$2
   shift 2
-  "$EMBER" master --port 0 --webui-port -1 --port-file "$CLUSTER_DIR/port" "$@" \
+  # shellcheck disable=SC2086
+  "$EMBER" master --port 0 --webui-port -1 --port-file "$CLUSTER_DIR/port" "$@" ${CLUSTER_MASTER_ARGS:-} \
     >"$CLUSTER_DIR/master.log" 2>&1 &
   CLUSTER_PIDS+=($!)
   for _ in $(seq 100); do [ -s "$CLUSTER_DIR/port" ] && break; sleep 0.05; done
@@ -71,6 +74,23 @@ cluster_start() {
   echo "the workers did not all register"
   cluster_logs
   return 1
+}
+
+cluster_add_worker() {
+  local cores=$1 i=$(( ${#WORKER_PIDS[@]} + 1 ))
+  shift
+  mkdir -p "$CLUSTER_DIR/w$i"
+  "$EMBER" worker --master "$MASTER" --cores "$cores" --memory 2g \
+    --work-dir "$CLUSTER_DIR/w$i" "$@" >"$CLUSTER_DIR/worker$i.log" 2>&1 &
+  WORKER_PIDS+=($!)
+  for _ in $(seq 100); do
+    local alive
+    alive=$("$EMBER" status --master "$MASTER" --format json 2>/dev/null |
+      grep -o '"state": *"ALIVE"' | wc -l)
+    [ "$alive" -ge "$i" ] && return 0
+    sleep 0.1
+  done
+  echo "worker $i did not register"; cluster_logs; return 1
 }
 
 # cluster_kill_worker I: SIGKILL worker I; its executors die with it.
