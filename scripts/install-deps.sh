@@ -5,7 +5,8 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config
       libpg-query-dev libprotobuf-c-dev protobuf-c-compiler librdkafka-dev
       libzstd-dev liblz4-dev libsnappy-dev zlib1g-dev libxxhash-dev libuv1-dev libcivetweb-dev
-      libjansson-dev libmimalloc-dev libreadline-dev libcmocka-dev libssl-dev)
+      libjansson-dev libmimalloc-dev libreadline-dev libcmocka-dev libssl-dev
+      jq)  # jq: the cluster tests read `ember status --format json`
 # node + npm run the independent engines tests compare against (DuckDB from npm).
 command -v node >/dev/null && command -v npm >/dev/null || pkgs+=(nodejs npm)
 missing=()

@@ -9,7 +9,8 @@
 #   4. a straggler is overtaken by a speculative copy (ember.speculation);
 #   5. a task failing every attempt aborts the job, naming the cause;
 #   6. garbage on the driver's and an executor's ports closes only those connections;
-#   7. a driver with the wrong secret is refused, and the master's log says why.
+#   7. the master is killed and restarted during a query;
+#   8. a driver with the wrong secret is refused, and the master's log says why.
 set -u
 EMBER=$(realpath "${1:?usage: faults.sh path/to/ember}")
 here=$(cd "$(dirname "$0")" && pwd)
@@ -114,6 +115,28 @@ elif [ -z "$bport" ] || [ -z "$dport" ]; then
   fails=$((fails + 1))
 else
   echo "ok   garbage: driver port $dport and block port $bport refused garbage, the query was right"
+fi
+
+# The master is killed and restarted while a query runs: the driver keeps its
+# executors (they talk to it directly), the query is right, and a new driver
+# gets executors from the restarted master.
+"$EMBER" sql --master "$MASTER" "${conf[@]}" --conf "ember.authenticate.secret=$secret" \
+  --conf "ember.test.inject=sleep:stage=1,ms=1500" -e "$query" \
+  >"$CLUSTER_DIR/restart.csv" 2>"$CLUSTER_DIR/restart.log" &
+driver=$!
+sleep 1
+if ! cluster_restart_master --secret "$secret"; then
+  echo "FAIL master-restart: the workers did not come back"; fails=$((fails + 1))
+elif ! wait "$driver" || ! cmp -s "$CLUSTER_DIR/expected.csv" "$CLUSTER_DIR/restart.csv"; then
+  echo "FAIL master-restart: the running query did not survive"; cat "$CLUSTER_DIR/restart.log"
+  fails=$((fails + 1))
+elif ! "$EMBER" sql --master "$MASTER" "${conf[@]}" --conf "ember.authenticate.secret=$secret" \
+    -e "$query" >"$CLUSTER_DIR/restart2.csv" 2>>"$CLUSTER_DIR/restart.log" ||
+     ! cmp -s "$CLUSTER_DIR/expected.csv" "$CLUSTER_DIR/restart2.csv"; then
+  echo "FAIL master-restart: a new application failed on the restarted master"
+  cat "$CLUSTER_DIR/restart.log"; fails=$((fails + 1))
+else
+  echo "ok   master-restart: a query across the restart and one after it were right"
 fi
 
 # A driver with the wrong secret is refused with a clear reason.

@@ -93,6 +93,28 @@ cluster_add_worker() {
   echo "worker $i did not register"; cluster_logs; return 1
 }
 
+# cluster_restart_master [args]: SIGKILL the master and start it again on the same
+# port; returns once every worker still running has registered again.
+cluster_restart_master() {
+  local port=${MASTER##*:} old=${CLUSTER_PIDS[0]}
+  kill -KILL "$old" 2>/dev/null
+  wait "$old" 2>/dev/null
+  # shellcheck disable=SC2086
+  "$EMBER" master --port "$port" --webui-port -1 "$@" ${CLUSTER_MASTER_ARGS:-} \
+    >>"$CLUSTER_DIR/master.log" 2>&1 &
+  CLUSTER_PIDS[0]=$!
+  local want=0 p
+  for p in "${WORKER_PIDS[@]}"; do kill -0 "$p" 2>/dev/null && want=$((want + 1)); done
+  for _ in $(seq 200); do
+    local alive
+    alive=$("$EMBER" status --master "$MASTER" --format json "$@" 2>/dev/null |
+      grep -o '"state": *"ALIVE"' | wc -l)
+    [ "$alive" -ge "$want" ] && return 0
+    sleep 0.1
+  done
+  echo "the workers did not register with the restarted master"; cluster_logs; return 1
+}
+
 # cluster_kill_worker I: SIGKILL worker I; its executors die with it.
 cluster_kill_worker() {
   local pid=${WORKER_PIDS[$(($1 - 1))]}
