@@ -61,7 +61,7 @@ static const conf_def conf_defs[] = {
     {"ember.sql.adaptive.skewJoin.skewedPartitionThresholdInBytes", "256m", CONF_SIZE,
      "a skewed reduce partition is also larger than this; it is split into several tasks"},
     {"ember.sql.join.preferSortMergeJoin", "false", CONF_BOOL,
-     "use sort-merge joins even when the build side would fit in memory"},
+     "plan shuffled joins as sort-merge joins instead of (spilling) hash joins"},
     {"ember.authenticate.secret", "", CONF_STRING,
      "shared secret every cluster connection proves it knows (empty: none)"},
     {"ember.executor.cores", "0", CONF_COUNT, "cores per executor on a cluster (0: a worker's free cores)"},

@@ -43,11 +43,17 @@ typedef struct em__hj_part {
     em_batch_list build; /* resident pieces */
     em__hj_hashes hashes;
     int64_t bytes;  /* reserved for the pieces */
-    int64_t data;   /* em_batch_bytes of the pieces */
+    int64_t data;   /* em__hj_batch_bytes of the pieces */
     int64_t nvalid; /* rows with non-NULL keys */
     bool spilled;
     em_spill_file *bfile; /* build rows, once spilled */
     em_spill_file *pfile; /* probe rows routed here while it was on disk */
+    /* Rows are copied into batches of up to EM_BATCH_ROWS before they are
+     * kept or written, so that neither memory nor files fill with slivers. */
+    em_batch *open;   /* build rows being gathered */
+    uint64_t *open_h; /* their key hashes */
+    int64_t open_valid;
+    em_batch *popen; /* probe rows being gathered for pfile */
 } em__hj_part;
 
 typedef struct em__hash_join {
@@ -125,7 +131,7 @@ typedef struct em__hash_join {
     int64_t all_rows, all_null;
     em__hll sketch; /* distinct non-NULL key hashes, to size tables */
     uint64_t first_hash;
-    bool one_hash; /* every non-NULL key so far had the same hash */
+    bool one_hash;     /* every non-NULL key so far had the same hash */
     int64_t res_valid; /* resident build rows with non-NULL keys */
     uint8_t *rok;      /* scratch: a build row's keys are all non-NULL */
     int64_t rok_cap;
@@ -151,7 +157,8 @@ typedef struct em__hash_join {
 /* A build or probe batch fits the spec (width, key classes). */
 int em__hj_check_batch(const em__hash_join *j, const em_batch *b, bool probe, em_error *err);
 /* Hash the keys of the first n rows of b (probe or build side) into h. */
-void em__hj_hash_keys(const em__hash_join *j, const em_batch *b, bool probe, int64_t n, uint64_t *h);
+void em__hj_hash_keys(const em__hash_join *j, const em_batch *b, bool probe, int64_t n,
+                      uint64_t *h);
 /* Index the resident build batches (j->build, hashes in j->bh): ids, gather
  * tables, matched flags and the hash table, sized for `distinct` keys. */
 int em__hj_index(em__hash_join *j, int64_t distinct, em_error *err) EM_MUST_CHECK;
@@ -159,6 +166,9 @@ int em__hj_index(em__hash_join *j, int64_t distinct, em_error *err) EM_MUST_CHEC
  * besides the batches themselves, including what building it needs for a while. */
 int64_t em__hj_index_bytes(const em__hash_join *j, int64_t n, int64_t nvalid, int64_t nb,
                            int64_t distinct);
+/* The bytes of b's buffers that holding it keeps alive (vectors shared with
+ * another owner are that owner's). */
+int64_t em__hj_batch_bytes(const em_batch *b);
 /* Bytes the resident build side holds now (batches and index). */
 int64_t em__hj_held_bytes(const em__hash_join *j);
 /* Drop the resident build side and its index. */

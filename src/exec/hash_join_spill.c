@@ -4,7 +4,8 @@
  * refuses goes to spill files (memory.h: lz4-compressed, checksummed blocks).
  *
  * Every build batch is hashed on its keys as it arrives (the hashes are kept:
- * the table is built from them) and reserved — its buffers, its share of the
+ * the table is built from them) and reserved — its buffers (those it alone
+ * holds: an in-memory shuffle block is the shuffle store's), its share of the
  * index, and a guess of two table slots per row until the table is sized from
  * a HyperLogLog sketch of the keys. While the pool grants everything the join
  * is an in-memory join (EM__HJ_MEMORY), exactly as before.
@@ -14,11 +15,14 @@
  * their key hash (level 0: the top four bits; each nested level takes the
  * next four, so the bits never repeat and stay clear of the low bits that
  * place a key in the table, and of the shuffle's partitioner, which takes the
- * remainder of another hash). A partition stays in memory until the pool
- * refuses again; then the largest resident partition is written to its spill
- * file and every later build row of it follows. Build rows with a NULL key
- * never match: they are dropped unless the build side is preserved (their
- * count is kept: NOT IN's rules need it). At the end of the build the
+ * remainder of another hash). Rows are copied into a batch per partition (up
+ * to EM_BATCH_ROWS rows or 64 KiB), which is then kept or written whole, so
+ * that neither memory nor files fill with slivers of batches. A partition
+ * stays in memory until the pool refuses again; then the largest resident
+ * partition is written to its spill file and every later build row of it
+ * follows. Build rows with a NULL key never match: they are dropped unless the
+ * build side is preserved (their count is kept: NOT IN's rules need it). At
+ * the end of the build the
  * resident partitions form one in-memory table (more are spilled if the
  * table's real size does not fit). Probe rows of a resident partition, and
  * probe rows with a NULL key, are joined at once; those of a spilled
@@ -97,7 +101,7 @@ static inline uint64_t sketch_hash(uint64_t h)
 /* What holding build batch b costs until its table is built. */
 static int64_t piece_cost(const hash_join_op *j, const em_batch *b)
 {
-    return em_batch_bytes(b) + em__hj_index_bytes(j, b->nrows, 0, 1, 0) +
+    return em__hj_batch_bytes(b) + em__hj_index_bytes(j, b->nrows, 0, 1, 0) +
            (j->nkeys > 0 ? b->nrows * SLOT_GUESS : 0);
 }
 
@@ -235,8 +239,8 @@ static int largest_resident(const hash_join_op *j)
     return best;
 }
 
-/* Add the rows of one partition (a piece of a build batch) to it: in memory
- * while the pool grants it, else on disk. Takes ownership of piece and h. */
+/* Add a full batch of one partition's build rows to it: in memory while the
+ * pool grants it, else on disk. Takes ownership of piece and h. */
 static int add_piece(hash_join_op *j, int p, em_batch *piece, uint64_t *h, int64_t nvalid,
                      em_error *err)
 {
@@ -250,7 +254,7 @@ static int add_piece(hash_join_op *j, int p, em_batch *piece, uint64_t *h, int64
             em_batch_list_push(&pt->build, piece);
             em__hj_hashes_push(&pt->hashes, h);
             pt->bytes += cost;
-            pt->data += em_batch_bytes(piece);
+            pt->data += em__hj_batch_bytes(piece);
             pt->nvalid += nvalid;
             return 0;
         }
@@ -259,6 +263,127 @@ static int add_piece(hash_join_op *j, int p, em_batch *piece, uint64_t *h, int64
     if (rc == 0) rc = spill_write(j, &pt->bfile, piece, err);
     em_batch_destroy(piece);
     return rc;
+}
+
+/* Append rows sel[0, n) of src to dst (same type), growing it as needed. */
+static void append_rows(em_vector *dst, const em_vector *src, const int32_t *sel, int64_t n)
+{
+    int64_t base = dst->length;
+    if (base + n > dst->capacity)
+        em_vector_reserve(dst, EM_MIN(EM_MAX(base + n, dst->capacity * 2), (int64_t)EM_BATCH_ROWS));
+    size_t w = em_type_width(src->type);
+    if (src->type.id == EM_TYPE_VARCHAR) {
+        const int32_t *so = EM_VEC_OFFSETS(src);
+        int64_t bytes = 0;
+        for (int64_t i = 0; i < n; i++) bytes += so[sel[i] + 1] - so[sel[i]];
+        em_vector_reserve_chars(dst, bytes);
+        int32_t *dof = EM_VEC_OFFSETS(dst);
+        int64_t pos = dst->chars_len;
+        for (int64_t i = 0; i < n; i++) {
+            int32_t len = so[sel[i] + 1] - so[sel[i]];
+            if (len > 0) memcpy(dst->chars + pos, src->chars + so[sel[i]], (size_t)len);
+            pos += len;
+            dof[base + i + 1] = (int32_t)pos;
+        }
+        dst->chars_len = pos;
+    } else if (w == 8) {
+        int64_t *d = (int64_t *)dst->data + base;
+        const int64_t *x = src->data;
+        for (int64_t i = 0; i < n; i++) d[i] = x[sel[i]];
+    } else if (w == 4) {
+        int32_t *d = (int32_t *)dst->data + base;
+        const int32_t *x = src->data;
+        for (int64_t i = 0; i < n; i++) d[i] = x[sel[i]];
+    } else {
+        char *d = (char *)dst->data + (size_t)base * w;
+        const char *x = src->data;
+        for (int64_t i = 0; i < n; i++) memcpy(d + (size_t)i * w, x + (size_t)sel[i] * w, w);
+    }
+    dst->length = base + n;
+    if (src->validity != NULL) {
+        for (int64_t i = 0; i < n; i++)
+            if (!em_vector_is_valid(src, sel[i])) em_vector_set_null(dst, base + i);
+    } else if (dst->validity != NULL) {
+        for (int64_t i = 0; i < n; i++) em_vector_set_valid(dst, base + i);
+    }
+    dst->null_count = -1;
+}
+
+/* An open batch is handed on at EM_BATCH_ROWS rows or this many bytes: large
+ * enough that a spill block amortizes its compressor's setup, small enough
+ * that sixteen of them stay a few hundred KB. */
+#define OPEN_BYTES (64 * 1024)
+
+static int64_t open_bytes(const em_batch *b)
+{
+    int64_t t = 0;
+    for (int c = 0; c < b->ncols; c++)
+        t += b->cols[c]->length * (int64_t)em_type_width(b->cols[c]->type) + b->cols[c]->chars_len;
+    return t;
+}
+
+/* A batch to gather rows like those of `like` in, sized for what it will
+ * likely hold before it is handed on (at least `rows`). */
+static em_batch *open_batch(const em_batch *like, int64_t rows)
+{
+    em_batch *b = em_batch_create(like->ncols);
+    int64_t width = 1;
+    for (int c = 0; c < like->ncols; c++) {
+        const em_vector *v = like->cols[c];
+        width += (int64_t)em_type_width(v->type);
+        if (v->type.id == EM_TYPE_VARCHAR && v->length > 0) width += v->chars_len / v->length;
+    }
+    int64_t cap = EM_MIN(EM_MAX(rows, OPEN_BYTES / width), (int64_t)EM_BATCH_ROWS);
+    for (int c = 0; c < like->ncols; c++)
+        em_batch_set_col(b, c, em_vector_create(like->cols[c]->type, cap));
+    b->nrows = 0;
+    return b;
+}
+
+/* The open build batch of partition p is full: keep or write it. */
+static int seal_build(hash_join_op *j, int p, em_error *err)
+{
+    em__hj_part *pt = &j->parts[p];
+    em_batch *b = pt->open;
+    if (b == NULL) return 0;
+    uint64_t *h = pt->open_h;
+    int64_t nvalid = pt->open_valid;
+    pt->open = NULL;
+    pt->open_h = NULL;
+    pt->open_valid = 0;
+    if (b->nrows == 0) {
+        em_batch_destroy(b);
+        em_free(h);
+        return 0;
+    }
+    h = em_realloc(h, sizeof(uint64_t) * (size_t)b->nrows);
+    return add_piece(j, p, b, h, nvalid, err);
+}
+
+/* Copy build rows sel[0, n) of b (hashes h, key validity in j->rok) into
+ * partition p. */
+static int file_build_rows(hash_join_op *j, int p, const em_batch *b, const uint64_t *h,
+                           const int32_t *sel, int64_t n, em_error *err)
+{
+    em__hj_part *pt = &j->parts[p];
+    while (n > 0) {
+        if (pt->open == NULL) {
+            pt->open = open_batch(b, n);
+            pt->open_h = em_malloc(sizeof(uint64_t) * EM_BATCH_ROWS);
+        }
+        em_batch *o = pt->open;
+        int64_t take = EM_MIN(n, (int64_t)EM_BATCH_ROWS - o->nrows);
+        for (int c = 0; c < b->ncols; c++) append_rows(o->cols[c], b->cols[c], sel, take);
+        for (int64_t k = 0; k < take; k++) {
+            pt->open_h[o->nrows + k] = h[sel[k]];
+            pt->open_valid += j->rok[sel[k]];
+        }
+        o->nrows += take;
+        sel += take;
+        n -= take;
+        if (o->nrows >= EM_BATCH_ROWS || open_bytes(o) >= OPEN_BYTES) EM_TRY(seal_build(j, p, err));
+    }
+    return 0;
 }
 
 /* Split a build batch by partition. Takes ownership of b and h. */
@@ -281,31 +406,42 @@ static int add_to_parts(hash_join_op *j, em_batch *b, uint64_t *h, em_error *err
     for (int64_t r = 0; r < n; r++)
         if (pid[r] < EM__HJ_PARTS) sel[fill[pid[r]]++] = (int32_t)r;
     int rc = 0;
-    for (int p = 0; p < EM__HJ_PARTS && rc == 0; p++) {
-        int64_t c = count[p];
-        if (c == 0) continue;
-        const int32_t *ps = sel + start[p];
-        int64_t nvalid = 0;
-        for (int64_t k = 0; k < c; k++) nvalid += j->rok[ps[k]];
-        em_batch *piece;
-        uint64_t *ph;
-        if (c == n) {
-            piece = b;
-            ph = h;
-            b = NULL;
-            h = NULL;
-        } else {
-            piece = em_batch_gather(b, ps, c);
-            ph = em_malloc(sizeof(uint64_t) * (size_t)c);
-            for (int64_t k = 0; k < c; k++) ph[k] = h[ps[k]];
-        }
-        rc = add_piece(j, p, piece, ph, nvalid, err);
-    }
+    for (int p = 0; p < EM__HJ_PARTS && rc == 0; p++)
+        if (count[p] > 0) rc = file_build_rows(j, p, b, h, sel + start[p], count[p], err);
     em_free(sel);
     em_free(pid);
     em_free(h);
-    if (b != NULL) em_batch_destroy(b);
+    em_batch_destroy(b);
     return rc;
+}
+
+/* Write partition p's open probe batch to its probe file. */
+static int seal_probe(hash_join_op *j, int p, em_error *err)
+{
+    em__hj_part *pt = &j->parts[p];
+    em_batch *b = pt->popen;
+    if (b == NULL) return 0;
+    pt->popen = NULL;
+    int rc = b->nrows > 0 ? spill_write(j, &pt->pfile, b, err) : 0;
+    em_batch_destroy(b);
+    return rc;
+}
+
+static int file_probe_rows(hash_join_op *j, int p, const em_batch *b, const int32_t *sel, int64_t n,
+                           em_error *err)
+{
+    em__hj_part *pt = &j->parts[p];
+    while (n > 0) {
+        if (pt->popen == NULL) pt->popen = open_batch(b, n);
+        em_batch *o = pt->popen;
+        int64_t take = EM_MIN(n, (int64_t)EM_BATCH_ROWS - o->nrows);
+        for (int c = 0; c < b->ncols; c++) append_rows(o->cols[c], b->cols[c], sel, take);
+        o->nrows += take;
+        sel += take;
+        n -= take;
+        if (o->nrows >= EM_BATCH_ROWS || open_bytes(o) >= OPEN_BYTES) EM_TRY(seal_probe(j, p, err));
+    }
+    return 0;
 }
 
 /* From MEMORY to GRACE: file what is resident by partition (reserving it
@@ -376,7 +512,7 @@ static int add_build(hash_join_op *j, em_batch *b, uint64_t *h, int64_t nvalid, 
 static int64_t list_bytes(const em_batch_list *l)
 {
     int64_t b = 0;
-    for (int64_t i = 0; i < l->count; i++) b += em_batch_bytes(l->items[i]);
+    for (int64_t i = 0; i < l->count; i++) b += em__hj_batch_bytes(l->items[i]);
     return b;
 }
 
@@ -419,7 +555,8 @@ static int index_grace(hash_join_op *j, em_error *err)
             any_spilled = true;
             continue;
         }
-        for (int64_t i = 0; i < pt->hashes.count; i++) em__hj_hashes_push(&j->bh, pt->hashes.items[i]);
+        for (int64_t i = 0; i < pt->hashes.count; i++)
+            em__hj_hashes_push(&j->bh, pt->hashes.items[i]);
         em_free(pt->hashes.items);
         memset(&pt->hashes, 0, sizeof(pt->hashes));
         em_batch_list_move(&j->build, &pt->build);
@@ -445,6 +582,7 @@ static int index_resident(hash_join_op *j, bool may_partition, em_error *err)
     if (need > j->mem.bytes && !em_memory_try_reserve(&j->mem, need - j->mem.bytes)) {
         if (may_partition && can_partition(j)) {
             EM_TRY(enter_grace(j, err));
+            for (int p = 0; p < EM__HJ_PARTS; p++) EM_TRY(seal_build(j, p, err));
             return index_grace(j, err);
         }
         em_memory_force_reserve(&j->mem, need - j->mem.bytes);
@@ -473,7 +611,10 @@ int em__hj_build(hash_join_op *j, em_error *err)
         note_rows(j, b, h, nvalid);
         EM_TRY(add_build(j, b, h, nvalid, err));
     }
-    if (j->mode == EM__HJ_GRACE) return index_grace(j, err);
+    if (j->mode == EM__HJ_GRACE) {
+        for (int p = 0; p < EM__HJ_PARTS; p++) EM_TRY(seal_build(j, p, err));
+        return index_grace(j, err);
+    }
     if (j->mode == EM__HJ_CHUNKED && j->brest == NULL) j->mode = EM__HJ_MEMORY;
     return index_resident(j, j->mode == EM__HJ_MEMORY, err);
 }
@@ -532,10 +673,7 @@ int em__hj_probe_spilled(hash_join_op *j, const em_batch *b, em_error *err)
         int64_t m = 0;
         for (int64_t i = 0; i < n; i++)
             if (j->pids[i] == p) sel[m++] = (int32_t)i;
-        em_batch *g = m == n ? em_batch_ref_copy(b) : em_batch_gather(b, sel, m);
-        int rc = spill_write(j, &j->parts[p].pfile, g, err);
-        em_batch_destroy(g);
-        EM_TRY(rc);
+        EM_TRY(file_probe_rows(j, p, b, sel, m, err));
     }
     int64_t m = count[EM__HJ_PARTS];
     if (m == 0) return 0;
@@ -589,6 +727,7 @@ static int join_part(hash_join_op *j, em__hj_part *pt, em_error *err)
 static int finish_grace(hash_join_op *j, em_error *err)
 {
     int rc = 0;
+    for (int p = 0; p < EM__HJ_PARTS && rc == 0; p++) rc = seal_probe(j, p, err);
     for (int p = 0; p < EM__HJ_PARTS && rc == 0; p++) {
         em__hj_part *pt = &j->parts[p];
         if (!pt->spilled) continue;
@@ -704,6 +843,9 @@ void em__hj_release(hash_join_op *j)
             em__hj_hashes_clear(&pt->hashes);
             em_spill_close(pt->bfile);
             em_spill_close(pt->pfile);
+            if (pt->open != NULL) em_batch_destroy(pt->open);
+            if (pt->popen != NULL) em_batch_destroy(pt->popen);
+            em_free(pt->open_h);
         }
         em_free(j->parts);
         j->parts = NULL;

@@ -257,6 +257,22 @@ void em__hj_hash_keys(const hash_join_op *j, const em_batch *b, bool probe, int6
     for (int k = 0; k < j->nkeys; k++) em__hash_column(b->cols[keys[k]], j->kcls[k], n, h, k == 0);
 }
 
+int64_t em__hj_batch_bytes(const em_batch *b)
+{
+    int64_t total = 0;
+    for (int i = 0; i < b->ncols; i++) {
+        const em_vector *v = b->cols[i];
+        /* A vector someone else holds too (an in-memory shuffle block, which
+         * the shuffle store has reserved until the stage ends; a table's
+         * column) costs nothing more for being held here. */
+        if (v == NULL || __atomic_load_n(&v->refcount, __ATOMIC_RELAXED) > 1) continue;
+        int64_t slots = v->capacity + (v->type.id == EM_TYPE_VARCHAR ? 1 : 0);
+        total += slots * (int64_t)em_type_width(v->type) + v->chars_cap;
+        if (v->validity != NULL) total += (v->capacity + 7) / 8;
+    }
+    return total;
+}
+
 /* What one resident batch costs besides its buffers: the batch and vector
  * headers, its entries in the gather tables and in boff. */
 static int64_t batch_overhead(const hash_join_op *j)
@@ -279,7 +295,7 @@ int64_t em__hj_held_bytes(const hash_join_op *j)
 {
     int64_t b = j->nslots * (int64_t)sizeof(join_slot) +
                 j->nbuild * (4 + (j->build_outer ? 1 : 0)) + j->build.count * batch_overhead(j);
-    for (int64_t i = 0; i < j->build.count; i++) b += em_batch_bytes(j->build.items[i]);
+    for (int64_t i = 0; i < j->build.count; i++) b += em__hj_batch_bytes(j->build.items[i]);
     return b;
 }
 
@@ -807,8 +823,7 @@ static int probe_pairs(hash_join_op *j, const em_batch *b, em_error *err)
         /* Unmatched rows come after the last chunk. */
         if (j->probe_outer)
             for (int64_t i = 0; i < n; i++)
-                if (j->residual != NULL ? j->pmatched[i] != 0 : j->heads[i] != NONE)
-                    flag_set(j, i);
+                if (j->residual != NULL ? j->pmatched[i] != 0 : j->heads[i] != NONE) flag_set(j, i);
         return 0;
     }
     if (!late_outer) return 0;
