@@ -12,10 +12,12 @@ ember=$(realpath "${1:?usage: parquet_lineitem.sh path/to/ember [lineitem.parque
 root=$(cd "$(dirname "$0")/.." && pwd)
 runs=${RUNS:-5}
 file=${2:-$root/bench/data/tpch-sf1-parquet-zstd/lineitem.parquet}
-if [ ! -f "$file" ]; then
+# COPY may write a directory of part files (one per task): test for either.
+if [ ! -e "$file" ]; then
   src=$root/bench/data/tpch-sf1-parquet/lineitem.parquet
   [ -f "$src" ] || { echo "no $src: run make bench BENCH=tpch-parquet SF=1 first"; exit 1; }
   mkdir -p "$(dirname "$file")"
+  rm -rf "$file.tmp"
   "$ember" sql -e "COPY (SELECT * FROM read_parquet('$src')) TO '$file.tmp' (FORMAT parquet, COMPRESSION zstd)" >/dev/null
   mv "$file.tmp" "$file"
 fi

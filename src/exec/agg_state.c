@@ -24,6 +24,15 @@
  * (string MIN/MAX use has[] from the start).
  * Exact sums detect int64 overflow instead of wrapping. DISTINCT keeps a hash
  * set of (group id, value) pairs and feeds a row only when its pair is new.
+ *
+ * With few groups (TPC-H Q1 has four, a global aggregate one), consecutive
+ * rows keep adding to the same few sums and counts, and each addition would
+ * wait for the store of the previous one to the same slot. The operator then
+ * hands over the batch's rows grouped by group (em__agg_runs), and SUM, AVG
+ * and COUNT fold each group's rows in a register: the same additions in the
+ * same order as row by row (identical results, double sums included, and an
+ * exact sum fails exactly where it would have), without the round trips
+ * through memory.
  */
 #include <limits.h>
 #include <math.h>
@@ -316,13 +325,13 @@ static inline bool has_value(const em__agg_state *s, int64_t g)
 }
 
 /* Record which groups received a value from the valid selected rows of v.
- * all_rows: v covers every row of the batch the group ids came from (no
- * FILTER dropped any), so a batch without NULLs gave every group a value. */
+ * all_rows: the rows fed (sel, or all) are every row the group ids came from
+ * (no FILTER dropped any), so a batch without NULLs gave every group a value. */
 static void note_values(em__agg_state *s, const em_vector *v, const int32_t *sel, int64_t n,
                         const uint32_t *g, bool all_rows)
 {
     if (!s->sparse) {
-        if (all_rows && sel == NULL && v->validity == NULL) {
+        if (all_rows && v->validity == NULL) {
             s->dense_groups = s->groups;
             return;
         }
@@ -333,17 +342,103 @@ static void note_values(em__agg_state *s, const em_vector *v, const int32_t *sel
     FOR_VALID_ROWS(v, sel, n, { has[g[i]] = 1; });
 }
 
+/* Run the statements for every group g with rows in r: BEGIN, then ROW for
+ * each of the group's rows i whose value in v is valid (every row when v is
+ * NULL), in row order, then END. */
+#define FOR_GROUP_RUNS(r, v, BEGIN, ROW, END)                                                      \
+    do {                                                                                           \
+        const uint8_t *vb_ = (v) != NULL ? (v)->validity : NULL;                                   \
+        const int32_t *ord_ = (r)->order;                                                          \
+        for (int64_t g = 0; g < (r)->ngroups; g++) {                                               \
+            int64_t lo_ = (r)->start[g], hi_ = (r)->start[g + 1];                                  \
+            if (lo_ == hi_) continue;                                                              \
+            BEGIN                                                                                  \
+            if (vb_ == NULL && ord_ == NULL) {                                                     \
+                for (int64_t i = lo_; i < hi_; i++) {                                              \
+                    ROW                                                                            \
+                }                                                                                  \
+            } else if (vb_ == NULL) {                                                              \
+                for (int64_t j_ = lo_; j_ < hi_; j_++) {                                           \
+                    int64_t i = ord_[j_];                                                          \
+                    ROW                                                                            \
+                }                                                                                  \
+            } else {                                                                               \
+                for (int64_t j_ = lo_; j_ < hi_; j_++) {                                           \
+                    int64_t i = ord_ != NULL ? ord_[j_] : j_;                                      \
+                    if (!((vb_[i >> 3] >> (i & 7)) & 1)) continue;                                 \
+                    ROW                                                                            \
+                }                                                                                  \
+            }                                                                                      \
+            END                                                                                    \
+        }                                                                                          \
+    } while (0)
+
+/* Count the valid selected rows of v (every selected row when v is NULL)
+ * into cnt[g]; by runs when r is given (then over every row of the batch). */
+static void count_rows_of(em__agg_state *s, const em_vector *v, const int32_t *sel, int64_t n,
+                          const uint32_t *gids, const em__agg_runs *r)
+{
+    int64_t *cnt = s->cnt;
+    if (r != NULL && (v == NULL || v->validity == NULL)) {
+        for (int64_t g = 0; g < r->ngroups; g++) cnt[g] += r->start[g + 1] - r->start[g];
+    } else if (r != NULL) {
+        FOR_GROUP_RUNS(r, v, int64_t c = cnt[g];, (void)i; c++;, cnt[g] = c;);
+    } else {
+        FOR_VALID_ROWS(v, sel, n, { cnt[gids[i]]++; });
+    }
+}
+
+/* feed_sum over every row of the batch, group by group (see the top of the file). */
+static int sum_runs(em__agg_state *s, const em_vector *v, const em__agg_runs *r, em__vclass vc,
+                    em_error *err)
+{
+    if (s->dbl) {
+        double *acc = s->f64;
+        if (vc == EM__VC_F64) {
+            const double *x = EM_VEC_F64(v);
+            FOR_GROUP_RUNS(r, v, double a = acc[g];, a += x[i];, acc[g] = a;);
+        } else if (vc == EM__VC_I32) {
+            const int32_t *x = EM_VEC_I32(v);
+            FOR_GROUP_RUNS(r, v, double a = acc[g];, a += x[i];, acc[g] = a;);
+        } else {
+            double div = v->type.id == EM_TYPE_DECIMAL ? (double)em_pow10[v->type.scale] : 1.0;
+            const int64_t *x = EM_VEC_I64(v);
+            FOR_GROUP_RUNS(r, v, double a = acc[g];, a += (double)x[i] / div;, acc[g] = a;);
+        }
+        return 0;
+    }
+    int64_t *acc = s->i64;
+    bool ovf = false;
+    if (vc == EM__VC_I32) {
+        const int32_t *x = EM_VEC_I32(v);
+        FOR_GROUP_RUNS(r, v, int64_t a = acc[g];, ovf |= __builtin_add_overflow(a, x[i], &a);,
+                       acc[g] = a;);
+    } else {
+        const int64_t *x = EM_VEC_I64(v);
+        FOR_GROUP_RUNS(r, v, int64_t a = acc[g];, ovf |= __builtin_add_overflow(a, x[i], &a);,
+                       acc[g] = a;);
+    }
+    if (ovf) return overflow_error(s, err);
+    return 0;
+}
+
 /* Add the valid values of v (selected rows) to the sums; count them too when
- * count_rows (AVG over raw rows). */
+ * count_rows (AVG over raw rows). With runs r, every row of the batch, group
+ * by group. */
 static int feed_sum(em__agg_state *s, const em_vector *v, const int32_t *sel, int64_t n,
-                    const uint32_t *g, bool count_rows, em_error *err)
+                    const uint32_t *g, bool count_rows, const em__agg_runs *r, em_error *err)
 {
     em__vclass vc = em__vclass_of(v->type);
     if (vc == EM__VC_NULL) return 0;
-    if (count_rows) {
-        int64_t *cnt = s->cnt;
-        FOR_VALID_ROWS(v, sel, n, { cnt[g[i]]++; });
-    }
+    if (s->dbl ? vc != EM__VC_F64 && vc != EM__VC_I32 && vc != EM__VC_I64
+               : vc != EM__VC_I32 && vc != EM__VC_I64)
+        return em_error_set(err, EM_EINTERNAL, "%s fed with a non-%s column",
+                            s->dbl ? "sum" : "exact sum", s->dbl ? "numeric" : "exact");
+    if (!s->dbl && v->type.id == EM_TYPE_DECIMAL && v->type.scale != s->scale)
+        return em_error_set(err, EM_EINTERNAL, "sum state has scale %d, expected %d", v->type.scale,
+                            s->scale);
+    if (count_rows) count_rows_of(s, v, sel, n, g, r);
+    if (r != NULL) return sum_runs(s, v, r, vc, err);
     if (s->dbl) {
         double *acc = s->f64;
         if (vc == EM__VC_F64) {
@@ -352,20 +447,13 @@ static int feed_sum(em__agg_state *s, const em_vector *v, const int32_t *sel, in
         } else if (vc == EM__VC_I32) {
             const int32_t *x = EM_VEC_I32(v);
             FOR_VALID_ROWS(v, sel, n, { acc[g[i]] += x[i]; });
-        } else if (vc == EM__VC_I64) {
+        } else {
             double div = v->type.id == EM_TYPE_DECIMAL ? (double)em_pow10[v->type.scale] : 1.0;
             const int64_t *x = EM_VEC_I64(v);
             FOR_VALID_ROWS(v, sel, n, { acc[g[i]] += (double)x[i] / div; });
-        } else {
-            return em_error_set(err, EM_EINTERNAL, "sum fed with a non-numeric column");
         }
         return 0;
     }
-    if (vc != EM__VC_I32 && vc != EM__VC_I64)
-        return em_error_set(err, EM_EINTERNAL, "exact sum fed with a non-exact column");
-    if (v->type.id == EM_TYPE_DECIMAL && v->type.scale != s->scale)
-        return em_error_set(err, EM_EINTERNAL, "sum state has scale %d, expected %d", v->type.scale,
-                            s->scale);
     int64_t *acc = s->i64;
     bool ovf = false;
     if (vc == EM__VC_I32) {
@@ -660,31 +748,25 @@ static void sort_holistic(em__agg_state *s)
     s->hkey = sorted;
 }
 
-static void feed_count(em__agg_state *s, const em_vector *v, const int32_t *sel, int64_t n,
-                       const uint32_t *g)
-{
-    int64_t *cnt = s->cnt;
-    FOR_VALID_ROWS(v, sel, n, { cnt[g[i]]++; });
-}
-
-/* Feed raw values (one column) to the aggregate; all_rows as for feed_sum. */
+/* Feed raw values (one column) to the aggregate; all_rows as for
+ * note_values. Runs r, when given, group every row of the batch (all_rows). */
 static int feed(em__agg_state *s, const em_vector *v, const int32_t *sel, int64_t n,
-                const uint32_t *g, bool all_rows, em_error *err)
+                const uint32_t *g, bool all_rows, const em__agg_runs *r, em_error *err)
 {
     switch (s->kind) {
     case EM_AGG_COUNT_STAR:
-        feed_count(s, NULL, sel, n, g);
+        count_rows_of(s, NULL, sel, n, g, r);
         return 0;
     case EM_AGG_COUNT:
         if (v->type.id == EM_TYPE_NULL) return 0;
-        feed_count(s, v, sel, n, g);
+        count_rows_of(s, v, sel, n, g, r);
         return 0;
     case EM_AGG_SUM:
-        EM_TRY(feed_sum(s, v, sel, n, g, false, err));
+        EM_TRY(feed_sum(s, v, sel, n, g, false, r, err));
         if (v->type.id != EM_TYPE_NULL) note_values(s, v, sel, n, g, all_rows);
         return 0;
     case EM_AGG_AVG:
-        return feed_sum(s, v, sel, n, g, true, err);
+        return feed_sum(s, v, sel, n, g, true, r, err);
     case EM_AGG_MIN:
     case EM_AGG_MAX:
         feed_minmax(s, v, sel, n, g);
@@ -786,7 +868,8 @@ static void ensure_sel(em__agg_state *s, int64_t n)
     s->gtmp = em_malloc((size_t)n * sizeof(uint32_t));
 }
 
-int em__agg_state_update(em__agg_state *s, const em_batch *in, const uint32_t *gids, em_error *err)
+int em__agg_state_update(em__agg_state *s, const em_batch *in, const uint32_t *gids,
+                         const em__agg_runs *runs, em_error *err)
 {
     const em_agg_call *c = s->call;
     int64_t n = in->nrows;
@@ -824,11 +907,25 @@ int em__agg_state_update(em__agg_state *s, const em_batch *in, const uint32_t *g
             n = dset_filter(s->dset, v, sel, n, gids, s->sel2);
             sel = s->sel2;
         }
-        rc = feed(s, v, sel, n, gids, all_rows, err);
+        rc = feed(s, v, sel, n, gids, all_rows, all_rows ? runs : NULL, err);
     }
     if (v != NULL) em_vector_unref(v);
     if (filtered != NULL) em_batch_destroy(filtered);
     return rc;
+}
+
+bool em__agg_state_takes_values(const em__agg_state *s)
+{
+    return s->call->filter == NULL && s->dset == NULL && s->cov == NULL;
+}
+
+int em__agg_state_feed(em__agg_state *s, const em_vector *v, const int32_t *sel, int64_t n,
+                       const uint32_t *gids, const em__agg_runs *runs, em_error *err)
+{
+    if (!em__agg_state_takes_values(s))
+        return em_error_set(err, EM_EINTERNAL, "%s cannot be fed evaluated values",
+                            em_agg_name(s->kind));
+    return feed(s, v, sel, n, gids, true, runs, err);
 }
 
 int em__agg_state_merge(em__agg_state *s, const em_batch *in, int col, const uint32_t *gids,
@@ -850,11 +947,11 @@ int em__agg_state_merge(em__agg_state *s, const em_batch *in, int col, const uin
         return 0;
     }
     case EM_AGG_SUM:
-        EM_TRY(feed_sum(s, v, NULL, n, gids, false, err));
+        EM_TRY(feed_sum(s, v, NULL, n, gids, false, NULL, err));
         note_values(s, v, NULL, n, gids, true);
         return 0;
     case EM_AGG_AVG: {
-        EM_TRY(feed_sum(s, v, NULL, n, gids, false, err));
+        EM_TRY(feed_sum(s, v, NULL, n, gids, false, NULL, err));
         const em_vector *cv = in->cols[col + 1];
         int64_t *cnt = s->cnt;
         const int64_t *x = EM_VEC_I64(cv);

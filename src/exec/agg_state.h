@@ -174,10 +174,29 @@ int em__agg_state_nstates(const em__agg_state *s);
 int64_t em__agg_state_bytes(const em__agg_state *s);
 /* Make room for group ids [0, ngroups); new groups start empty. */
 void em__agg_state_reserve(em__agg_state *s, int64_t ngroups);
+/* The rows of a batch grouped by group id, for few groups: the rows of group
+ * g are order[start[g]], ..., order[start[g + 1] - 1], in row order (order is
+ * NULL when every row is in place: rows start[g] .. start[g + 1] - 1). */
+typedef struct em__agg_runs {
+    int64_t ngroups;
+    const int64_t *start; /* ngroups + 1 entries */
+    const int32_t *order;
+} em__agg_runs;
+
 /* Raw input (COMPLETE/PARTIAL): evaluate the argument and FILTER over `in`
- * and fold row i into group gids[i]. */
+ * and fold row i into group gids[i]. runs, when not NULL, groups the same
+ * rows the same way (SUM, AVG and COUNT then fold group by group). */
 int em__agg_state_update(em__agg_state *s, const em_batch *in, const uint32_t *gids,
-                         em_error *err) EM_MUST_CHECK;
+                         const em__agg_runs *runs, em_error *err) EM_MUST_CHECK;
+/* Whether em__agg_state_feed can take the aggregate's input: no FILTER, no
+ * DISTINCT, one argument. */
+bool em__agg_state_takes_values(const em__agg_state *s);
+/* Raw input whose argument the caller evaluated: fold the values of v (NULL
+ * for count(*)) at rows sel[0..n) (rows 0..n when sel is NULL) into groups
+ * gids[row]; those rows are every row the group ids were assigned from. runs,
+ * when not NULL, groups exactly those rows. */
+int em__agg_state_feed(em__agg_state *s, const em_vector *v, const int32_t *sel, int64_t n,
+                       const uint32_t *gids, const em__agg_runs *runs, em_error *err) EM_MUST_CHECK;
 /* FINAL: fold the partial states found at columns [col, col + nstates) of in. */
 int em__agg_state_merge(em__agg_state *s, const em_batch *in, int col, const uint32_t *gids,
                         em_error *err) EM_MUST_CHECK;

@@ -54,10 +54,20 @@ struct em_op {
     em_task_ctx *ctx; /* the task this instance runs in */
     em_op_stats stats;
     int node; /* the plan node it implements (for EXPLAIN ANALYZE); -1 for sinks */
+    /* Optional, set at creation (NULL: the rows are gathered and pushed):
+     * push b of which only rows sel[0..nsel), ascending, are input; the
+     * operator owns b, not sel. Rows outside sel must not raise errors (a
+     * filter dropped them). */
+    int (*push_sel)(em_op *op, em_batch *b, const int32_t *sel, int64_t nsel, em_error *err);
 };
 
 /* Push to the downstream operator, counting rows. */
 int em_op_emit(em_op *op, em_batch *b, em_error *err) EM_MUST_CHECK;
+/* Push rows sel[0..nsel) (ascending) of b downstream: as they are when the
+ * operator takes selections and most rows are kept, gathered otherwise.
+ * Takes b; sel stays the caller's. */
+int em_op_emit_sel(em_op *op, em_batch *b, const int32_t *sel, int64_t nsel,
+                   em_error *err) EM_MUST_CHECK;
 int em_op_finish_next(em_op *op, em_error *err) EM_MUST_CHECK;
 
 typedef struct em_source em_source;

@@ -16,9 +16,9 @@
  * them), so those are plain int64 operations; * adds the scales, which needs
  * no rescaling either. The result types leave room for every result except
  * where the precision is capped at 18 digits, so + - and * check their
- * results against the result type's precision in a second, branch-free pass
- * (999999999999999999 + 1 does not fit DECIMAL(18,0) although it fits an
- * int64).
+ * results against the result type's precision (999999999999999999 + 1 does
+ * not fit DECIMAL(18,0) although it fits an int64), in the same branch-free
+ * loop that computes them.
  */
 #include <math.h>
 
@@ -331,15 +331,12 @@ static inline int ts_diff(int64_t a, int64_t b, em_interval *r)
 BINARY_KERNEL(k_add_i32, int32_t, int32_t, int32_t, add_i32, MSG_INT)
 BINARY_KERNEL(k_add_i64, int64_t, int64_t, int64_t, add_i64, MSG_INT)
 BINARY_KERNEL(k_add_f64, double, double, double, add_f64, MSG_DBL)
-BINARY_KERNEL(k_add_dec_raw, int64_t, int64_t, int64_t, add_i64, MSG_DEC)
 BINARY_KERNEL(k_sub_i32, int32_t, int32_t, int32_t, sub_i32, MSG_INT)
 BINARY_KERNEL(k_sub_i64, int64_t, int64_t, int64_t, sub_i64, MSG_INT)
 BINARY_KERNEL(k_sub_f64, double, double, double, sub_f64, MSG_DBL)
-BINARY_KERNEL(k_sub_dec_raw, int64_t, int64_t, int64_t, sub_i64, MSG_DEC)
 BINARY_KERNEL(k_mul_i32, int32_t, int32_t, int32_t, mul_i32, MSG_INT)
 BINARY_KERNEL(k_mul_i64, int64_t, int64_t, int64_t, mul_i64, MSG_INT)
 BINARY_KERNEL(k_mul_f64, double, double, double, mul_f64, MSG_DBL)
-BINARY_KERNEL(k_mul_dec_raw, int64_t, int64_t, int64_t, mul_i64, MSG_DEC)
 BINARY_KERNEL(k_div_f64, double, double, double, div_f64, MSG_DBL)
 BINARY_KERNEL(k_mod_i32, int32_t, int32_t, int32_t, mod_i32, MSG_INT)
 BINARY_KERNEL(k_mod_i64, int64_t, int64_t, int64_t, mod_i64, MSG_INT)
@@ -375,12 +372,64 @@ static int dec_check_precision(const em_expr *call, em_vector **out, int64_t n, 
     return 0;
 }
 
-/* DECIMAL * DECIMAL whose result type gave up scale: the exact product in 128
- * bits, rounded half away from zero to the result's scale. */
-static EM__KERNEL(k_mul_dec_rescale)
+/* A DECIMAL kernel from an int64 element function OPF(a, b, &r): the
+ * operation and the check of the result against the type's precision
+ * (|r| <= 10^p - 1, one unsigned comparison) in one loop, valid rows
+ * re-checked one by one only when something may be wrong. */
+#define DEC_BINARY_KERNEL(NAME, OPF)                                                               \
+    static EM__KERNEL(NAME)                                                                        \
+    {                                                                                              \
+        em_vector *a = args[0], *b = args[1];                                                      \
+        em_vector *r = em__vec_new(call->type, n);                                                 \
+        em__vec_and_validity(r, args, 2, n);                                                       \
+        const int64_t *restrict x = (const int64_t *)a->data;                                      \
+        const int64_t *restrict y = (const int64_t *)b->data;                                      \
+        int64_t *restrict z = (int64_t *)r->data;                                                  \
+        int p = call->type.precision > 0 ? call->type.precision : EM_DECIMAL_MAX_PRECISION;        \
+        const uint64_t bias = (uint64_t)(em_pow10[p] - 1), span = 2 * bias;                        \
+        int bad = 0;                                                                               \
+        if (em__is_const(a) && em__is_const(b)) {                                                  \
+            int64_t c;                                                                             \
+            bad = OPF(x[0], y[0], &c) | ((uint64_t)c + bias > span);                               \
+            for (int64_t i = 0; i < n; i++) z[i] = c;                                              \
+        } else if (em__is_const(a)) {                                                              \
+            const int64_t c = x[0];                                                                \
+            for (int64_t i = 0; i < n; i++)                                                        \
+                bad |= OPF(c, y[i], &z[i]) | ((uint64_t)z[i] + bias > span);                       \
+        } else if (em__is_const(b)) {                                                              \
+            const int64_t c = y[0];                                                                \
+            for (int64_t i = 0; i < n; i++)                                                        \
+                bad |= OPF(x[i], c, &z[i]) | ((uint64_t)z[i] + bias > span);                       \
+        } else {                                                                                   \
+            for (int64_t i = 0; i < n; i++)                                                        \
+                bad |= OPF(x[i], y[i], &z[i]) | ((uint64_t)z[i] + bias > span);                    \
+        }                                                                                          \
+        if (EM_UNLIKELY(bad)) {                                                                    \
+            for (int64_t i = 0; i < n; i++) {                                                      \
+                int64_t t;                                                                         \
+                if (!em_vector_is_valid(r, i)) continue;                                           \
+                if (OPF(x[EM__IX(a, i)], y[EM__IX(b, i)], &t) != ARITH_OK ||                       \
+                    (uint64_t)t + bias > span) {                                                   \
+                    em_vector_unref(r);                                                            \
+                    return arith_error(ARITH_OVERFLOW, MSG_DEC, err);                              \
+                }                                                                                  \
+            }                                                                                      \
+        }                                                                                          \
+        *out = r;                                                                                  \
+        return 0;                                                                                  \
+    }
+
+DEC_BINARY_KERNEL(k_add_dec, add_i64)
+DEC_BINARY_KERNEL(k_sub_dec, sub_i64)
+DEC_BINARY_KERNEL(k_mul_dec_exact, mul_i64)
+
+/* DECIMAL * DECIMAL: exact when the result keeps both scales; otherwise (the
+ * result type gave up scale) the exact product in 128 bits, rounded half away
+ * from zero to the result's scale. */
+static EM__KERNEL(k_mul_dec)
 {
     int shift = call->args[0]->type.scale + call->args[1]->type.scale - call->type.scale;
-    if (shift <= 0) return k_mul_dec_raw(call, args, n, out, err);
+    if (shift <= 0) return k_mul_dec_exact(call, args, n, out, err);
     em_vector *a = args[0], *b = args[1];
     em_vector *r = em__vec_new(call->type, n);
     em__vec_and_validity(r, args, 2, n);
@@ -401,18 +450,8 @@ static EM__KERNEL(k_mul_dec_rescale)
         z[i] = (int64_t)q;
     }
     *out = r;
-    return 0;
+    return dec_check_precision(call, out, n, err);
 }
-
-#define DEC_KERNEL(NAME, RAW)                                                                      \
-    static EM__KERNEL(NAME)                                                                        \
-    {                                                                                              \
-        EM_TRY(RAW(call, args, n, out, err));                                                      \
-        return dec_check_precision(call, out, n, err);                                             \
-    }
-DEC_KERNEL(k_add_dec, k_add_dec_raw)
-DEC_KERNEL(k_sub_dec, k_sub_dec_raw)
-DEC_KERNEL(k_mul_dec, k_mul_dec_rescale)
 
 BINARY_KERNEL(k_add_iv, em_interval, em_interval, em_interval, add_iv, MSG_IV)
 BINARY_KERNEL(k_sub_iv, em_interval, em_interval, em_interval, sub_iv, MSG_IV)

@@ -71,3 +71,8 @@ void em__hash_column(const em_vector *v, em__vclass c, int64_t n, uint64_t *h, b
     }
 #undef HASH_LOOP
 }
+
+void em__hash_words(const uint64_t *w, int64_t n, uint64_t *h)
+{
+    for (int64_t i = 0; i < n; i++) h[i] = hash_u64(w[i]);
+}

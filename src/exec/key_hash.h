@@ -16,6 +16,10 @@
  * first key column assigns instead of combining. */
 void em__hash_column(const em_vector *v, em__vclass c, int64_t n, uint64_t *h, bool first);
 
+/* h[i] = the hash of the 64-bit word w[i] (what em_hash_u64 gives with the
+ * key seed), for n words. */
+void em__hash_words(const uint64_t *w, int64_t n, uint64_t *h);
+
 /* The 64 bits that identify a valid fixed-width key (BOOLEAN, INTEGER, BIGINT,
  * DOUBLE and the types stored like them): equal keys have equal bits, and the
  * row's hash is the xxh3 of these bits. */

@@ -54,6 +54,27 @@ int em_op_emit(em_op *op, em_batch *b, em_error *err)
     return timed_push(op, op->next, b, err);
 }
 
+int em_op_emit_sel(em_op *op, em_batch *b, const int32_t *sel, int64_t nsel, em_error *err)
+{
+    em_op *next = op->next;
+    /* Below three rows in four, evaluating the dropped rows' expressions
+     * downstream would cost more than copying the kept ones. */
+    if (next == NULL || next->push_sel == NULL || nsel * 4 < b->nrows * 3) {
+        em_batch *g = em_batch_gather(b, sel, nsel);
+        em_batch_destroy(b);
+        return em_op_emit(op, g, err);
+    }
+    op->stats.rows_out += nsel;
+    next->stats.rows_in += nsel;
+    next->stats.batches_in++;
+    int64_t t0 = now_nanos();
+    int rc = next->push_sel(next, b, sel, nsel, err);
+    int64_t dt = now_nanos() - t0;
+    next->stats.nanos += dt;
+    op->stats.nanos -= dt;
+    return rc;
+}
+
 int em_op_finish_next(em_op *op, em_error *err)
 {
     if (op->next == NULL) return 0;

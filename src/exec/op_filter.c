@@ -2,7 +2,8 @@
  * op_filter.c — WHERE: evaluate the predicate to a selection vector and keep
  * the selected rows. A batch whose rows all pass is forwarded untouched (no
  * copy), and a batch with no surviving rows is dropped instead of sending an
- * empty batch downstream.
+ * empty batch downstream. An operator downstream that takes selections gets
+ * the batch and the selection when most rows survive (em_op_emit_sel).
  */
 #include "exec/exec.h"
 
@@ -36,9 +37,7 @@ static int filter_push(em_op *op, em_batch *b, em_error *err)
         em_batch_destroy(b);
         return 0;
     }
-    em_batch *out = em_batch_gather(b, f->sel, nsel);
-    em_batch_destroy(b);
-    return em_op_emit(op, out, err);
+    return em_op_emit_sel(op, b, f->sel, nsel, err);
 }
 
 static int filter_finish(em_op *op, em_error *err)

@@ -19,9 +19,35 @@
  * compare equal to each other, forming one group as SQL wants. The full hash
  * of each group is kept to rebuild the table when it grows.
  *
+ * Keys that are strings, BOOLEANs or INTEGERs (TPC-H Q1's l_returnflag and
+ * l_linestatus) usually fit one 64-bit word together (pack_keys), which then
+ * stands for the row's keys the way a lone fixed-width key's bits do: rows are
+ * hashed from the word and the slot's copy of it decides equality alone, with
+ * no string hashing and no comparison against the stored keys. The word has,
+ * per key in order, a tag byte (0 for NULL; else 1 + the string's length, 1 + the
+ * BOOLEAN, or 1 before an INTEGER's four bytes) and the value's bytes, and is
+ * zero-padded; the tags say where each key ends, so distinct keys give distinct
+ * words. The first batch with a row that does not fit switches the operator to
+ * the general path for good (every group rehashed the general way). Spilling
+ * partitions groups by the general hash in either mode, so a key always lands
+ * in the same spill partition.
+ *
+ * A subexpression that several aggregates' arguments share (Q1's
+ * l_extendedprice * (1 - l_discount), summed alone and times (1 + l_tax)) is
+ * computed once per batch: the first batch finds them (plan_cse), and from
+ * then on each is evaluated into an extra column that the rewritten arguments
+ * read. Only subexpressions that the arguments evaluate on every row anyway
+ * are shared (none under CASE, COALESCE, AND or OR, none of an aggregate with
+ * a FILTER), and none that calls a volatile function such as random().
+ *
+ * With few groups (at most one per 16 rows of the batch), the batch's rows are
+ * also sorted by group id (a counting sort that keeps row order), so that
+ * SUM, AVG and COUNT fold each group's rows in a register (agg_state.c).
+ *
  * Groups are emitted in the order they were first seen, which makes output
  * deterministic for a given input order.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "exec/key_hash.h"
@@ -55,17 +81,34 @@ typedef struct hash_agg_op {
     /* groups */
     em_vector **gkeys; /* NULL until the first batch fixes the key types */
     em__vclass *kcls;
-    uint64_t *ghash;
+    uint64_t *ghash;   /* the hash the table places group g by (packed: the word's) */
+    bool packed;       /* keys packed into words (see the top of the file) */
+    uint64_t *gpacked; /* packed: each group's word */
     int64_t ngroups;
     int64_t gcap;
     ht_slot *slots;
     int64_t nslots;
     /* per-batch scratch */
     em_vector **kv;
+    const int32_t *ksel; /* packed keys of a filtered batch: the rows of kv */
     uint64_t *hashes;
-    uint64_t *kbits; /* single fixed-width key: its bits per row */
+    uint64_t *kbits; /* single fixed-width key: its bits per row; packed: the words */
     uint32_t *gids;
+    uint32_t *row_gids; /* a filtered batch: group ids by row (kept rows only) */
     int64_t scratch_cap;
+    bool sel_ok;      /* takes filtered batches as they are (takes_selection) */
+    em_vector **vals; /* a filtered batch: each aggregate's argument */
+    /* shared subexpressions of the arguments (PARTIAL/COMPLETE) */
+    bool cse_planned;
+    int cse_base; /* input columns; shared value j is column cse_base + j */
+    int ncse;
+    em_expr **cse;
+    em_arena *cse_arena; /* the rewritten arguments */
+    /* few groups: the batch's rows by group (em__agg_runs) */
+    bool want_runs; /* some aggregate folds by runs */
+    int64_t *run_start;
+    int64_t run_cap;
+    int32_t *run_order;
     /* Memory: the table is reserved from the pool as it grows. When refused, a
      * PARTIAL or MERGE aggregation emits what it has and starts over (the final
      * phase merges anyway); COMPLETE/FINAL write their groups' states,
@@ -105,7 +148,10 @@ static inline void slot_fill(const hash_agg_op *a, ht_slot *sl, uint64_t h, int6
     sl->tag = (uint32_t)(h >> 32) & ~1u;
     sl->key = 0;
     sl->gid1 = (uint32_t)(g + 1);
-    if (inline_key(a) && em_vector_is_valid(a->gkeys[0], g)) {
+    if (a->packed) {
+        sl->tag |= 1;
+        sl->key = a->gpacked[g];
+    } else if (inline_key(a) && em_vector_is_valid(a->gkeys[0], g)) {
         sl->tag |= 1;
         sl->key = em__key_bits(a->gkeys[0], g, a->kcls[0]);
     }
@@ -124,20 +170,23 @@ static void table_rebuild(hash_agg_op *a, int64_t nslots)
     }
 }
 
-/* Make row i of the current key vectors a new group. */
+/* Make row i of the batch (row ksel[i] of the key vectors, or i) a new group. */
 static uint32_t new_group(hash_agg_op *a, int64_t i, uint64_t h)
 {
     if (a->ngroups == a->gcap) {
         a->gcap = a->gcap ? a->gcap * 2 : 1024;
         a->ghash = em_realloc(a->ghash, (size_t)a->gcap * sizeof(uint64_t));
+        if (a->packed) a->gpacked = em_realloc(a->gpacked, (size_t)a->gcap * sizeof(uint64_t));
     }
     int64_t g = a->ngroups++;
     a->ghash[g] = h;
+    if (a->packed) a->gpacked[g] = a->kbits[i];
+    int64_t row = a->ksel != NULL ? a->ksel[i] : i;
     for (int k = 0; k < a->nkeys; k++) {
         if (a->kcls[k] == EM__VC_NULL)
             em_vector_append_null(a->gkeys[k]);
         else
-            em_vector_append_from(a->gkeys[k], a->kv[k], i);
+            em_vector_append_from(a->gkeys[k], a->kv[k], row);
     }
     return (uint32_t)g;
 }
@@ -164,6 +213,148 @@ static inline void prefetch_ahead(const hash_agg_op *a, int64_t i, int64_t n, co
     }
 }
 
+/* ---- packed keys ------------------------------------------------------------- */
+
+/* Whether the key types can pack into a word (a lone fixed-width key needs
+ * no packing): strings, BOOLEANs, INTEGERs and DATEs, and the NULL type,
+ * whose smallest values fit together. */
+static bool packable(const hash_agg_op *a)
+{
+    if (inline_key(a)) return false;
+    int bits = 0;
+    for (int k = 0; k < a->nkeys; k++) {
+        switch (a->kcls[k]) {
+        case EM__VC_STR:
+        case EM__VC_BOOL:
+        case EM__VC_NULL:
+            bits += 8;
+            break;
+        case EM__VC_I32:
+            bits += 40;
+            break;
+        default:
+            return false;
+        }
+    }
+    return bits <= 64;
+}
+
+static inline bool row_valid(const uint8_t *validity, int64_t i)
+{
+    return validity == NULL || ((validity[i >> 3] >> (i & 7)) & 1);
+}
+
+/* The first len (<= 7) bytes at p as the low bytes of a word, first byte
+ * lowest; one unaligned load when the buffer has 8 bytes there. */
+static inline uint64_t short_bytes(const unsigned char *p, int32_t len, bool room)
+{
+    uint64_t x = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (room) {
+        memcpy(&x, p, sizeof(x));
+        return x & (((uint64_t)1 << (8 * len)) - 1);
+    }
+#else
+    (void)room;
+#endif
+    for (int32_t j = 0; j < len; j++) x |= (uint64_t)p[j] << (8 * j);
+    return x;
+}
+
+/* Pack the keys of rows sel[0..n) of the key vectors (rows 0..n when sel is
+ * NULL) into kbits[0..n) (the layout is described at the top of the file);
+ * false when some row's keys do not fit. */
+static bool pack_keys(hash_agg_op *a, const int32_t *sel, int64_t n)
+{
+    /* packable() admits at most 8 keys: each takes at least a byte. */
+    struct {
+        em__vclass cls;
+        const uint8_t *valid;
+        const int32_t *off;
+        const unsigned char *chars;
+        int64_t room_end; /* strings starting before this have 8 bytes of buffer */
+        const void *data;
+    } col[8];
+    int nk = a->nkeys;
+    for (int k = 0; k < nk; k++) {
+        const em_vector *v = a->kv[k];
+        col[k].cls = a->kcls[k];
+        col[k].valid = a->kcls[k] == EM__VC_NULL ? NULL : v->validity;
+        col[k].data = v->data;
+        col[k].off = a->kcls[k] == EM__VC_STR ? EM_VEC_OFFSETS(v) : NULL;
+        /* Without a buffer every string is empty: nothing is read from "". */
+        col[k].chars = (const unsigned char *)(v->chars != NULL ? v->chars : "");
+        col[k].room_end = v->chars != NULL ? v->chars_cap - 8 : -1;
+    }
+    uint64_t *w = a->kbits;
+    bool plain = true; /* only strings, no NULLs: the loop below, unbranched */
+    for (int k = 0; k < nk; k++) plain &= col[k].cls == EM__VC_STR && col[k].valid == NULL;
+    if (plain) {
+        for (int64_t j = 0; j < n; j++) {
+            int64_t i = sel != NULL ? sel[j] : j;
+            uint64_t word = 0;
+            unsigned at = 0;
+            for (int k = 0; k < nk; k++) {
+                int32_t b = col[k].off[i], len = col[k].off[i + 1] - b;
+                if (len > 7) return false;
+                unsigned width = 8 * (unsigned)(len + 1);
+                if (at + width > 64) return false;
+                uint64_t field = (uint64_t)(len + 1) |
+                                 short_bytes(col[k].chars + b, len, b <= col[k].room_end) << 8;
+                word |= field << at;
+                at += width;
+            }
+            w[j] = word;
+        }
+        return true;
+    }
+    for (int64_t j = 0; j < n; j++) {
+        int64_t i = sel != NULL ? sel[j] : j;
+        uint64_t word = 0;
+        unsigned at = 0; /* bits used so far */
+        for (int k = 0; k < nk; k++) {
+            uint64_t field = 0;
+            unsigned width = 8;
+            if (col[k].cls != EM__VC_NULL && row_valid(col[k].valid, i)) {
+                switch (col[k].cls) {
+                case EM__VC_STR: {
+                    int32_t b = col[k].off[i], len = col[k].off[i + 1] - b;
+                    if (len > 7) return false;
+                    field = (uint64_t)(len + 1) |
+                            short_bytes(col[k].chars + b, len, b <= col[k].room_end) << 8;
+                    width = 8 * (unsigned)(len + 1);
+                    break;
+                }
+                case EM__VC_BOOL:
+                    field = 1u + (((const uint8_t *)col[k].data)[i] != 0);
+                    break;
+                default: /* EM__VC_I32 */
+                    field = 1 | (uint64_t)(uint32_t)((const int32_t *)col[k].data)[i] << 8;
+                    width = 40;
+                    break;
+                }
+            }
+            if (at + width > 64) return false;
+            word |= field << at;
+            at += width;
+        }
+        w[j] = word;
+    }
+    return true;
+}
+
+/* Leave packed mode for good: every group is rehashed the general way and
+ * the table rebuilt without words. */
+static void leave_packed(hash_agg_op *a)
+{
+    a->packed = false;
+    for (int k = 0; k < a->nkeys; k++)
+        em__hash_column(a->gkeys[k], a->kcls[k], a->ngroups, a->ghash, k == 0);
+    table_rebuild(a, a->nslots);
+}
+
+/* ---- probing ----------------------------------------------------------------- */
+
 /* Map every row to its group id, creating groups as needed. */
 static void assign_groups(hash_agg_op *a, int64_t n)
 {
@@ -171,7 +362,8 @@ static void assign_groups(hash_agg_op *a, int64_t n)
     uint32_t *gids = a->gids;
     /* Fixed-width keys are prefetched from their data, strings from their offsets. */
     size_t kwidth = a->kcls[0] == EM__VC_NULL ? 0 : em_type_width(a->gkeys[0]->type);
-    if (inline_key(a) && a->kv[0]->validity == NULL) {
+    bool words = a->packed;
+    if (!words && inline_key(a) && a->kv[0]->validity == NULL) {
         /* A single fixed-width key without NULLs (the common GROUP BY id):
          * the slot holds the key itself, so a probe touches one cache line. */
         uint64_t *kb = a->kbits;
@@ -190,6 +382,12 @@ static void assign_groups(hash_agg_op *a, int64_t n)
             for (int64_t i = 0; i < n; i++) kb[i] = em__key_bits(kv, i, a->kcls[0]);
             break;
         }
+        words = true;
+    }
+    if (words) {
+        /* The word in kbits (a lone key's bits, or the packed keys) decides
+         * equality alone. */
+        const uint64_t *kb = a->kbits;
         for (int64_t i = 0; i < n; i++) {
             if (i + PREFETCH_D < n)
                 __builtin_prefetch(&a->slots[hashes[i + PREFETCH_D] & (uint64_t)(a->nslots - 1)]);
@@ -256,9 +454,13 @@ static void ensure_scratch(hash_agg_op *a, int64_t n)
     em_free(a->hashes);
     em_free(a->kbits);
     em_free(a->gids);
+    em_free(a->row_gids);
+    em_free(a->run_order);
     a->scratch_cap = n;
+    a->row_gids = em_malloc((size_t)n * sizeof(uint32_t));
     a->hashes = em_malloc((size_t)n * sizeof(uint64_t));
     a->kbits = em_malloc((size_t)n * sizeof(uint64_t));
+    a->run_order = em_malloc((size_t)n * sizeof(int32_t));
     /* Zeroed: without keys every row belongs to group 0 and gids is never written. */
     a->gids = em_calloc((size_t)n, sizeof(uint32_t));
 }
@@ -277,7 +479,7 @@ static void release_keys(hash_agg_op *a)
 /* Roughly what the table holds: keys, hashes, slots and the states. */
 static int64_t table_bytes(const hash_agg_op *a)
 {
-    int64_t b = a->nslots * (int64_t)sizeof(ht_slot) + a->gcap * 8;
+    int64_t b = a->nslots * (int64_t)sizeof(ht_slot) + a->gcap * (a->gpacked ? 16 : 8);
     for (int k = 0; a->gkeys && k < a->nkeys; k++) {
         const em_vector *v = a->gkeys[k];
         b += v->capacity * (int64_t)(em_type_width(v->type) + 1) + v->chars_cap;
@@ -338,11 +540,20 @@ static int spill_batch(void *ctx, em_batch *b, em_error *err)
     int32_t *sel = em_malloc(sizeof(int32_t) * (size_t)(b->nrows + 1));
     int shift = 60 - 4 * a->level;
     int rc = 0;
+    /* Partitions follow the general hash of the keys (the batch's first
+     * columns), which packed mode does not keep. */
+    const uint64_t *gh = a->ghash + sc->first;
+    uint64_t *general = NULL;
+    if (a->packed) {
+        general = em_malloc(sizeof(uint64_t) * (size_t)(b->nrows + 1));
+        for (int k = 0; k < a->nkeys; k++)
+            em__hash_column(b->cols[k], a->kcls[k], b->nrows, general, k == 0);
+        gh = general;
+    }
     for (int p = 0; p < SPILL_PARTS && rc == 0; p++) {
         int64_t n = 0;
         for (int64_t r = 0; r < b->nrows; r++)
-            if ((int)((a->ghash[sc->first + r] >> shift) & (SPILL_PARTS - 1)) == p)
-                sel[n++] = (int32_t)r;
+            if ((int)((gh[r] >> shift) & (SPILL_PARTS - 1)) == p) sel[n++] = (int32_t)r;
         if (n == 0) continue;
         if (!a->parts[p]) rc = em_spill_create(a->mem.pool, &a->parts[p], err);
         if (rc < 0) break;
@@ -351,6 +562,7 @@ static int spill_batch(void *ctx, em_batch *b, em_error *err)
         em_batch_destroy(g);
     }
     sc->first += b->nrows;
+    em_free(general);
     em_free(sel);
     em_batch_destroy(b);
     return rc;
@@ -460,6 +672,241 @@ static int finish_spilled(hash_agg_op *a, em_error *err)
     return rc;
 }
 
+/* ---- shared subexpressions ------------------------------------------------------- */
+
+typedef struct cse_node {
+    em_expr *e;
+    int size;     /* nodes in the subtree */
+    bool covered; /* inside a chosen occurrence */
+} cse_node;
+
+typedef struct cse_list {
+    cse_node *items;
+    int n, cap;
+} cse_list;
+
+static bool lazy_kind(em_expr_kind k)
+{
+    return k == EM_EXPR_CASE || k == EM_EXPR_COALESCE || k == EM_EXPR_AND || k == EM_EXPR_OR;
+}
+
+/* Nodes in e's subtree; -1 when it calls a volatile function. */
+static int tree_size(const em_expr *e, bool *has_column)
+{
+    if (e->kind == EM_EXPR_COLUMN) *has_column = true;
+    if (e->kind == EM_EXPR_CALL && e->func != NULL && e->func->volatile_) return -1;
+    int n = 1;
+    for (int i = 0; i < e->nargs; i++) {
+        int m = tree_size(e->args[i], has_column);
+        if (m < 0) return -1;
+        n += m;
+    }
+    return n;
+}
+
+/* The subtrees of e that are evaluated on every row and worth sharing: not
+ * a bare column or constant, reading some column, calling nothing volatile. */
+static void cse_collect(em_expr *e, cse_list *l)
+{
+    if (e->kind == EM_EXPR_COLUMN || e->kind == EM_EXPR_CONST) return;
+    bool has_column = false;
+    int size = tree_size(e, &has_column);
+    if (size > 0 && has_column) {
+        if (l->n == l->cap) {
+            l->cap = l->cap ? l->cap * 2 : 16;
+            l->items = em_realloc(l->items, (size_t)l->cap * sizeof(cse_node));
+        }
+        l->items[l->n++] = (cse_node){e, size, false};
+    }
+    if (lazy_kind(e->kind)) return;
+    for (int i = 0; i < e->nargs; i++) cse_collect(e->args[i], l);
+}
+
+static bool within(const em_expr *root, const em_expr *e)
+{
+    if (root == e) return true;
+    for (int i = 0; i < root->nargs; i++)
+        if (within(root->args[i], e)) return true;
+    return false;
+}
+
+static int cmp_cse_size(const void *x, const void *y)
+{
+    const cse_node *a = x, *b = y;
+    return (a->size < b->size) - (a->size > b->size);
+}
+
+/* Replace, in the (copied) tree at *slot, every occurrence of a shared
+ * subexpression by a read of its column, where cse_collect would have found it. */
+static void cse_rewrite(hash_agg_op *a, em_expr **slot)
+{
+    em_expr *e = *slot;
+    for (int j = 0; j < a->ncse; j++) {
+        if (em_expr_equal(e, a->cse[j])) {
+            *slot = em_expr_column(a->cse_arena, a->cse_base + j, e->type);
+            return;
+        }
+    }
+    if (lazy_kind(e->kind)) return;
+    for (int i = 0; i < e->nargs; i++) cse_rewrite(a, &e->args[i]);
+}
+
+/* Find the subexpressions that several arguments evaluate (largest first;
+ * one inside a chosen occurrence is computed by it) and rewrite the
+ * arguments to read them from columns after the input's ncols. */
+static void plan_cse(hash_agg_op *a, int ncols)
+{
+    a->cse_planned = true;
+    cse_list l = {0};
+    for (int i = 0; i < a->naggs; i++) {
+        const em_agg_call *c = &a->aggs[i];
+        if (c->filter != NULL) continue;
+        if (c->arg != NULL && c->kind != EM_AGG_COUNT_STAR) cse_collect(c->arg, &l);
+        if (c->arg2 != NULL) cse_collect(c->arg2, &l);
+    }
+    if (l.n > 1) qsort(l.items, (size_t)l.n, sizeof(cse_node), cmp_cse_size);
+    for (int x = 0; x < l.n; x++) {
+        if (l.items[x].covered) continue;
+        int count = 0;
+        for (int y = x; y < l.n; y++)
+            if (!l.items[y].covered && em_expr_equal(l.items[x].e, l.items[y].e)) count++;
+        if (count < 2) continue;
+        a->cse = em_realloc(a->cse, sizeof(em_expr *) * (size_t)(a->ncse + 1));
+        a->cse[a->ncse++] = l.items[x].e;
+        /* Every occurrence and what lies inside it is taken care of. */
+        for (int y = x; y < l.n; y++) {
+            if (l.items[y].covered || !em_expr_equal(l.items[x].e, l.items[y].e)) continue;
+            const em_expr *occ = l.items[y].e;
+            for (int z = 0; z < l.n; z++)
+                if (within(occ, l.items[z].e)) l.items[z].covered = true;
+        }
+    }
+    em_free(l.items);
+    if (a->ncse == 0) return;
+    a->cse_base = ncols;
+    a->cse_arena = em_arena_create(4096);
+    /* The shared expressions themselves stay the plan's (never mutated). */
+    for (int i = 0; i < a->naggs; i++) {
+        em_agg_call *c = &a->aggs[i];
+        if (c->filter != NULL) continue;
+        if (c->arg != NULL && c->kind != EM_AGG_COUNT_STAR) {
+            c->arg = em_expr_copy(a->cse_arena, c->arg);
+            cse_rewrite(a, &c->arg);
+        }
+        if (c->arg2 != NULL) {
+            c->arg2 = em_expr_copy(a->cse_arena, c->arg2);
+            cse_rewrite(a, &c->arg2);
+        }
+    }
+}
+
+/* The batch the aggregates read: b itself, or b with the shared values
+ * appended (a new batch referencing b's columns). */
+static int cse_batch(hash_agg_op *a, em_batch *b, em_batch **out, em_error *err)
+{
+    *out = b;
+    if (a->ncse == 0) return 0;
+    if (b->ncols != a->cse_base)
+        return em_error_set(err, EM_EINTERNAL, "aggregation input has %d columns, expected %d",
+                            b->ncols, a->cse_base);
+    em_batch *x = em_batch_create(a->cse_base + a->ncse);
+    x->nrows = b->nrows;
+    for (int c = 0; c < b->ncols; c++) em_batch_set_col(x, c, em_vector_ref(b->cols[c]));
+    for (int j = 0; j < a->ncse; j++) {
+        em_vector *v = NULL;
+        int rc = em_expr_eval(a->cse[j], b, &v, err);
+        if (rc < 0) {
+            em_batch_destroy(x);
+            return rc;
+        }
+        em_batch_set_col(x, a->cse_base + j, v);
+    }
+    *out = x;
+    return 0;
+}
+
+/* ---- few groups ------------------------------------------------------------------ */
+
+/* The batch's rows grouped by group id when the groups are few (see the top
+ * of the file), else NULL. */
+static const em__agg_runs *group_runs(hash_agg_op *a, int64_t n, em__agg_runs *r)
+{
+    int64_t ng = a->ngroups;
+    if (!a->want_runs || states_in(a) || ng * 16 > n) return NULL;
+    if (ng + 1 > a->run_cap) {
+        em_free(a->run_start);
+        a->run_cap = EM_MAX(ng + 1, 64);
+        a->run_start = em_malloc((size_t)a->run_cap * sizeof(int64_t));
+    }
+    int64_t *start = a->run_start;
+    r->ngroups = ng;
+    r->start = start;
+    r->order = NULL;
+    if (ng == 1) {
+        /* Every row is in group 0, in place. */
+        start[0] = 0;
+        start[1] = n;
+        return r;
+    }
+    const uint32_t *gids = a->gids;
+    int32_t *order = a->run_order;
+    r->order = order;
+    /* start[g + 1] counts group g, then start[g] becomes where it begins;
+     * placing a row advances its group's start, which then holds the next
+     * group's, so one shift restores the starts. */
+    memset(start, 0, (size_t)(ng + 1) * sizeof(int64_t));
+    for (int64_t i = 0; i < n; i++) start[gids[i] + 1]++;
+    for (int64_t g = 0; g < ng; g++) start[g + 1] += start[g];
+    for (int64_t i = 0; i < n; i++) order[start[gids[i]]++] = (int32_t)i;
+    memmove(start + 1, start, (size_t)ng * sizeof(int64_t));
+    start[0] = 0;
+    return r;
+}
+
+/* Group ids for rows sel[0..m) of b (rows 0..m when sel is NULL) into
+ * gids[0..m): the keys evaluated (or read, FINAL) and, with a selection,
+ * gathered; groups created as needed. */
+static int group_rows(hash_agg_op *a, em_batch *b, const int32_t *sel, int64_t m, em_error *err)
+{
+    int rc = 0;
+    for (int k = 0; k < a->nkeys && rc == 0; k++) {
+        if (states_in(a))
+            a->kv[k] = em_vector_ref(b->cols[k]);
+        else
+            rc = em_expr_eval(a->keys[k], b, &a->kv[k], err);
+    }
+    if (rc < 0) {
+        release_keys(a);
+        return rc;
+    }
+    if (a->gkeys == NULL) {
+        a->gkeys = em_calloc((size_t)a->nkeys, sizeof(em_vector *));
+        for (int k = 0; k < a->nkeys; k++) {
+            a->kcls[k] = em__vclass_of(a->kv[k]->type);
+            a->gkeys[k] = em_vector_create(a->kv[k]->type, 1024);
+        }
+        a->packed = packable(a);
+    }
+    /* Packed keys are read at the kept rows; other paths need them in a row. */
+    if (a->packed && !pack_keys(a, sel, m)) leave_packed(a);
+    if (a->packed) {
+        a->ksel = sel;
+        em__hash_words(a->kbits, m, a->hashes);
+    } else {
+        for (int k = 0; k < a->nkeys && sel != NULL; k++) {
+            em_vector *g = em_vector_gather(a->kv[k], sel, m);
+            em_vector_unref(a->kv[k]);
+            a->kv[k] = g;
+        }
+        for (int k = 0; k < a->nkeys; k++)
+            em__hash_column(a->kv[k], a->kcls[k], m, a->hashes, k == 0);
+    }
+    assign_groups(a, m);
+    a->ksel = NULL;
+    release_keys(a);
+    return 0;
+}
+
 static int hash_agg_push(em_op *op, em_batch *b, em_error *err)
 {
     hash_agg_op *a = (hash_agg_op *)op;
@@ -480,37 +927,107 @@ static int hash_agg_push(em_op *op, em_batch *b, em_error *err)
     ensure_scratch(a, n);
     int rc = 0;
     if (a->nkeys > 0) {
-        for (int k = 0; k < a->nkeys && rc == 0; k++) {
-            if (states_in(a))
-                a->kv[k] = em_vector_ref(b->cols[k]);
-            else
-                rc = em_expr_eval(a->keys[k], b, &a->kv[k], err);
-        }
+        rc = group_rows(a, b, NULL, n, err);
         if (rc < 0) goto out;
-        if (a->gkeys == NULL) {
-            a->gkeys = em_calloc((size_t)a->nkeys, sizeof(em_vector *));
-            for (int k = 0; k < a->nkeys; k++) {
-                a->kcls[k] = em__vclass_of(a->kv[k]->type);
-                a->gkeys[k] = em_vector_create(a->kv[k]->type, 1024);
-            }
-        }
-        for (int k = 0; k < a->nkeys; k++)
-            em__hash_column(a->kv[k], a->kcls[k], n, a->hashes, k == 0);
-        assign_groups(a, n);
-        release_keys(a);
     }
     for (int i = 0; i < a->naggs; i++) em__agg_state_reserve(a->states[i], a->ngroups);
+    em__agg_runs runs_buf;
+    const em__agg_runs *runs = group_runs(a, n, &runs_buf);
+    em_batch *in = b;
+    if (!states_in(a)) {
+        if (!a->cse_planned) plan_cse(a, b->ncols);
+        rc = cse_batch(a, b, &in, err);
+    }
     for (int i = 0; i < a->naggs && rc == 0; i++) {
         if (states_in(a))
             rc = em__agg_state_merge(a->states[i], b, a->state_col[i], a->gids, err);
         else
-            rc = em__agg_state_update(a->states[i], b, a->gids, err);
+            rc = em__agg_state_update(a->states[i], in, a->gids, runs, err);
     }
+    if (in != b) em_batch_destroy(in);
 out:
     release_keys(a);
     em_batch_destroy(b);
     if (rc == 0 && a->nkeys > 0) rc = account(a, err);
     return rc < 0 ? rc : 0;
+}
+
+/* Whether the kept rows of a filtered batch can be aggregated where they are
+ * (hash_agg_push_sel): raw input, keys that are columns, aggregates that take
+ * evaluated values, and no volatile function in their arguments, which are
+ * evaluated on the dropped rows too. */
+static bool takes_selection(const hash_agg_op *a)
+{
+    if (a->init_rc < 0 || states_in(a)) return false;
+    for (int k = 0; k < a->nkeys; k++)
+        if (a->keys[k] == NULL || a->keys[k]->kind != EM_EXPR_COLUMN) return false;
+    for (int i = 0; i < a->naggs; i++) {
+        const em_agg_call *c = &a->aggs[i];
+        bool has_column = false;
+        if (!em__agg_state_takes_values(a->states[i])) return false;
+        if (c->arg != NULL && tree_size(c->arg, &has_column) < 0) return false;
+    }
+    return true;
+}
+
+/* A filtered batch: every argument is evaluated over all its rows first (an
+ * error there may come from a dropped row, so the kept rows are then gathered
+ * and pushed as usual, which reports only their own errors); then the kept
+ * rows' keys are gathered and grouped and the values folded in at the kept
+ * rows, with no copy of the argument columns. */
+static int hash_agg_push_sel(em_op *op, em_batch *b, const int32_t *sel, int64_t nsel,
+                             em_error *err)
+{
+    hash_agg_op *a = (hash_agg_op *)op;
+    if (!a->sel_ok || nsel == 0) goto gather;
+    int64_t n = b->nrows;
+    if (!a->cse_planned) plan_cse(a, b->ncols);
+    em_batch *in = b;
+    int rc = cse_batch(a, b, &in, err);
+    em_vector **vals = a->vals;
+    for (int i = 0; i < a->naggs; i++) {
+        const em_agg_call *c = &a->aggs[i];
+        vals[i] = NULL;
+        if (rc == 0 && c->arg != NULL && c->kind != EM_AGG_COUNT_STAR)
+            rc = em_expr_eval(c->arg, in, &vals[i], err);
+    }
+    if (rc == 0) {
+        ensure_scratch(a, n);
+        if (a->nkeys > 0) rc = group_rows(a, b, sel, nsel, err);
+    }
+    if (rc < 0) {
+        for (int i = 0; i < a->naggs; i++)
+            if (vals[i] != NULL) em_vector_unref(vals[i]);
+        if (in != b) em_batch_destroy(in);
+        em_error_clear(err);
+        goto gather;
+    }
+    /* Group ids by row: the kept rows' ids scattered to their rows. */
+    uint32_t *rows_gid = a->gids;
+    if (a->nkeys > 0) {
+        rows_gid = a->row_gids;
+        for (int64_t j = 0; j < nsel; j++) rows_gid[sel[j]] = a->gids[j];
+    }
+    for (int i = 0; i < a->naggs; i++) em__agg_state_reserve(a->states[i], a->ngroups);
+    em__agg_runs runs_buf;
+    const em__agg_runs *runs = group_runs(a, nsel, &runs_buf);
+    if (runs != NULL && runs->order == NULL) {
+        runs_buf.order = sel;
+    } else if (runs != NULL) {
+        for (int64_t j = 0; j < nsel; j++) a->run_order[j] = sel[a->run_order[j]];
+    }
+    for (int i = 0; i < a->naggs && rc == 0; i++)
+        rc = em__agg_state_feed(a->states[i], vals[i], sel, nsel, rows_gid, runs, err);
+    for (int i = 0; i < a->naggs; i++)
+        if (vals[i] != NULL) em_vector_unref(vals[i]);
+    if (in != b) em_batch_destroy(in);
+    em_batch_destroy(b);
+    if (rc == 0 && a->nkeys > 0) rc = account(a, err);
+    return rc < 0 ? rc : 0;
+gather:;
+    em_batch *g = em_batch_gather(b, sel, nsel);
+    em_batch_destroy(b);
+    return hash_agg_push(op, g, err);
 }
 
 static int hash_agg_finish(em_op *op, em_error *err)
@@ -545,10 +1062,17 @@ static void hash_agg_destroy(em_op *op)
     em_free(a->keys);
     em_free(a->aggs);
     em_free(a->ghash);
+    em_free(a->gpacked);
     em_free(a->slots);
     em_free(a->hashes);
     em_free(a->kbits);
     em_free(a->gids);
+    em_free(a->row_gids);
+    em_free(a->vals);
+    em_free(a->run_start);
+    em_free(a->run_order);
+    em_free(a->cse);
+    em_arena_destroy(a->cse_arena);
     em_free(a);
 }
 
@@ -582,8 +1106,14 @@ em_op *em_op_hash_agg_create(em_task_ctx *ctx, em_agg_mode mode, int nkeys, em_e
         }
         a->state_col[i] = col;
         col += em__agg_state_nstates(a->states[i]);
+        em_agg_kind k = aggs[i].kind;
+        if (k == EM_AGG_COUNT_STAR || k == EM_AGG_COUNT || k == EM_AGG_SUM || k == EM_AGG_AVG)
+            a->want_runs = true;
     }
     a->nout_states = col - nkeys;
+    a->vals = em_calloc((size_t)(naggs > 0 ? naggs : 1), sizeof(em_vector *));
+    a->sel_ok = takes_selection(a);
+    a->base.push_sel = hash_agg_push_sel;
     em_memory_reservation_init(&a->mem, ctx ? ctx->memory : NULL);
     if (nkeys == 0) {
         /* One global group, present even when no row arrives. */

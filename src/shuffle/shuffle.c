@@ -235,7 +235,8 @@ static void append_rows(em_vector *dst, const em_vector *src, const int32_t *sel
         int64_t pos = dst->chars_len;
         for (int64_t i = 0; i < n; i++) {
             int32_t len = so[sel[i] + 1] - so[sel[i]];
-            memcpy(dst->chars + pos, src->chars + so[sel[i]], (size_t)len);
+            /* Empty strings may have no character buffer at all (NULL). */
+            if (len > 0) memcpy(dst->chars + pos, src->chars + so[sel[i]], (size_t)len);
             pos += len;
             dof[base + i + 1] = (int32_t)pos;
         }

@@ -462,12 +462,22 @@ em_vector *em_vector_gather(const em_vector *src, const int32_t *sel, int64_t n)
         int64_t total = 0;
         for (int64_t i = 0; i < n; i++) total += so[sel[i] + 1] - so[sel[i]];
         check_chars(total);
-        em_vector_reserve_chars(dst, total);
+        /* 16 bytes of slack: a short string whose source has 16 bytes of
+         * buffer left moves as one fixed-size copy instead of a memcpy call
+         * (flags and codes are most strings that a filter gathers). */
+        em_vector_reserve_chars(dst, total + 16);
+        /* In locals: the byte copies could alias the vectors' fields. */
+        char *dc = dst->chars;
+        const char *sc = src->chars;
+        const int64_t room = src->chars_cap - 16;
         int64_t pos = 0;
         d[0] = 0;
         for (int64_t i = 0; i < n; i++) {
             int32_t start = so[sel[i]], len = so[sel[i] + 1] - start;
-            if (len > 0) memcpy(dst->chars + pos, src->chars + start, (size_t)len);
+            if (len <= 16 && start <= room)
+                memcpy(dc + pos, sc + start, 16);
+            else if (len > 0)
+                memcpy(dc + pos, sc + start, (size_t)len);
             pos += len;
             d[i + 1] = (int32_t)pos;
         }

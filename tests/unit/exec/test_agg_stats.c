@@ -406,7 +406,7 @@ static void test_state_bytes(void **state)
         em__agg_state_reserve(s, 1);
         int64_t empty = em__agg_state_bytes(s);
         for (int64_t b = 0; b < in.count; b++)
-            assert_int_equal(em__agg_state_update(s, in.items[b], gids, &err), 0);
+            assert_int_equal(em__agg_state_update(s, in.items[b], gids, NULL, &err), 0);
         int64_t full = em__agg_state_bytes(s);
         /* a dense sketch (4 KiB), or about 5000 kept values of 12 bytes */
         assert_true(full - empty >= (k == 0 ? 4096 : 5000 * 12));

@@ -175,7 +175,7 @@ static void test_limit_done_still_finishes(void **state)
     em_batch_list in;
     seq_batches(&in, 10, 4);
     em_op *lim = em_op_limit_create(&g_ctx, 2, 0);
-    finish_probe probe = {{&probe_vt, NULL, &g_ctx, {0}, -1}, 0, 0};
+    finish_probe probe = {{&probe_vt, NULL, &g_ctx, {0}, -1, NULL}, 0, 0};
     lim->next = &probe.base;
     em_error err = {0};
     em_source *src = em_source_list_create(&in, 0, in.count);

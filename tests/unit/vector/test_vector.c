@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -307,6 +308,41 @@ static void test_gather(void **state)
     em_vector_unref(d);
 }
 
+/* Gathering strings of every length from 0 to 40, the last of them ending
+ * exactly where the source's character buffer ends (short strings move as
+ * 16-byte copies only when the source has 16 bytes left). */
+static void test_gather_strings_to_buffer_end(void **state)
+{
+    (void)state;
+    em_vector *s = em_vector_create(em_type_make(EM_TYPE_VARCHAR), 0);
+    char text[64];
+    for (int i = 0; i < 64; i++) text[i] = (char)('A' + i % 26);
+    for (int len = 0; len <= 40; len++) em_vector_append_str(s, text + len % 7, len);
+    while (s->chars_len < s->chars_cap) em_vector_append_str(s, text + s->length % 20, 1);
+    assert_int_equal(s->chars_len, s->chars_cap);
+    int64_t n = s->length;
+    int32_t *sel = malloc(sizeof(int32_t) * (size_t)n * 2);
+    for (int64_t i = 0; i < n; i++) {
+        sel[i] = (int32_t)(n - 1 - i);
+        sel[n + i] = (int32_t)((i * 7) % n);
+    }
+    em_vector *g = em_vector_gather(s, sel, 2 * n);
+    assert_int_equal(g->length, 2 * n);
+    int64_t total = 0;
+    for (int64_t i = 0; i < 2 * n; i++) {
+        int32_t la, lb;
+        const char *a = em_vector_str(g, i, &la), *b = em_vector_str(s, sel[i], &lb);
+        assert_int_equal(la, lb);
+        if (la > 0) assert_memory_equal(a, b, (size_t)la);
+        total += la;
+    }
+    assert_int_equal(EM_VEC_OFFSETS(g)[2 * n], g->chars_len);
+    assert_int_equal(g->chars_len, total);
+    em_vector_unref(g);
+    free(sel);
+    em_vector_unref(s);
+}
+
 static void test_slice(void **state)
 {
     (void)state;
@@ -567,10 +603,11 @@ int main(void)
         cmocka_unit_test(test_create_empty),  cmocka_unit_test(test_int_vector_nulls),
         cmocka_unit_test(test_lazy_validity), cmocka_unit_test(test_all_types_roundtrip),
         cmocka_unit_test(test_bool_vector),   cmocka_unit_test(test_varchar_layout),
-        cmocka_unit_test(test_gather),        cmocka_unit_test(test_slice),
-        cmocka_unit_test(test_refcount),      cmocka_unit_test(test_from_value),
-        cmocka_unit_test(test_reserve),       cmocka_unit_test(test_schema),
-        cmocka_unit_test(test_batch),         cmocka_unit_test(test_batch_list),
+        cmocka_unit_test(test_gather),        cmocka_unit_test(test_gather_strings_to_buffer_end),
+        cmocka_unit_test(test_slice),         cmocka_unit_test(test_refcount),
+        cmocka_unit_test(test_from_value),    cmocka_unit_test(test_reserve),
+        cmocka_unit_test(test_schema),        cmocka_unit_test(test_batch),
+        cmocka_unit_test(test_batch_list),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
