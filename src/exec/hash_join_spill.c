@@ -265,50 +265,6 @@ static int add_piece(hash_join_op *j, int p, em_batch *piece, uint64_t *h, int64
     return rc;
 }
 
-/* Append rows sel[0, n) of src to dst (same type), growing it as needed. */
-static void append_rows(em_vector *dst, const em_vector *src, const int32_t *sel, int64_t n)
-{
-    int64_t base = dst->length;
-    if (base + n > dst->capacity)
-        em_vector_reserve(dst, EM_MIN(EM_MAX(base + n, dst->capacity * 2), (int64_t)EM_BATCH_ROWS));
-    size_t w = em_type_width(src->type);
-    if (src->type.id == EM_TYPE_VARCHAR) {
-        const int32_t *so = EM_VEC_OFFSETS(src);
-        int64_t bytes = 0;
-        for (int64_t i = 0; i < n; i++) bytes += so[sel[i] + 1] - so[sel[i]];
-        em_vector_reserve_chars(dst, bytes);
-        int32_t *dof = EM_VEC_OFFSETS(dst);
-        int64_t pos = dst->chars_len;
-        for (int64_t i = 0; i < n; i++) {
-            int32_t len = so[sel[i] + 1] - so[sel[i]];
-            if (len > 0) memcpy(dst->chars + pos, src->chars + so[sel[i]], (size_t)len);
-            pos += len;
-            dof[base + i + 1] = (int32_t)pos;
-        }
-        dst->chars_len = pos;
-    } else if (w == 8) {
-        int64_t *d = (int64_t *)dst->data + base;
-        const int64_t *x = src->data;
-        for (int64_t i = 0; i < n; i++) d[i] = x[sel[i]];
-    } else if (w == 4) {
-        int32_t *d = (int32_t *)dst->data + base;
-        const int32_t *x = src->data;
-        for (int64_t i = 0; i < n; i++) d[i] = x[sel[i]];
-    } else {
-        char *d = (char *)dst->data + (size_t)base * w;
-        const char *x = src->data;
-        for (int64_t i = 0; i < n; i++) memcpy(d + (size_t)i * w, x + (size_t)sel[i] * w, w);
-    }
-    dst->length = base + n;
-    if (src->validity != NULL) {
-        for (int64_t i = 0; i < n; i++)
-            if (!em_vector_is_valid(src, sel[i])) em_vector_set_null(dst, base + i);
-    } else if (dst->validity != NULL) {
-        for (int64_t i = 0; i < n; i++) em_vector_set_valid(dst, base + i);
-    }
-    dst->null_count = -1;
-}
-
 /* An open batch is handed on at EM_BATCH_ROWS rows or this many bytes: large
  * enough that a spill block amortizes its compressor's setup, small enough
  * that sixteen of them stay a few hundred KB. */
@@ -373,7 +329,7 @@ static int file_build_rows(hash_join_op *j, int p, const em_batch *b, const uint
         }
         em_batch *o = pt->open;
         int64_t take = EM_MIN(n, (int64_t)EM_BATCH_ROWS - o->nrows);
-        for (int c = 0; c < b->ncols; c++) append_rows(o->cols[c], b->cols[c], sel, take);
+        for (int c = 0; c < b->ncols; c++) em_vector_append_rows(o->cols[c], b->cols[c], sel, take);
         for (int64_t k = 0; k < take; k++) {
             pt->open_h[o->nrows + k] = h[sel[k]];
             pt->open_valid += j->rok[sel[k]];
@@ -435,7 +391,7 @@ static int file_probe_rows(hash_join_op *j, int p, const em_batch *b, const int3
         if (pt->popen == NULL) pt->popen = open_batch(b, n);
         em_batch *o = pt->popen;
         int64_t take = EM_MIN(n, (int64_t)EM_BATCH_ROWS - o->nrows);
-        for (int c = 0; c < b->ncols; c++) append_rows(o->cols[c], b->cols[c], sel, take);
+        for (int c = 0; c < b->ncols; c++) em_vector_append_rows(o->cols[c], b->cols[c], sel, take);
         o->nrows += take;
         sel += take;
         n -= take;

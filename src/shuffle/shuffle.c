@@ -119,11 +119,27 @@ void em_shuffle_register(em_shuffle_store *s, int id, int nmaps, int nreduce)
     sh->registered = true;
 }
 
+/* Bytes map m wrote for reduce partition r, wherever it lives (under the
+ * store lock: an executor's loss frees recorded sizes from another thread). */
+static int64_t block_bytes_locked(const shuffle *sh, int m, int r)
+{
+    const map_file *f = &sh->files[m];
+    if (f->file) return f->index[r + 1] - f->index[r];
+    if (sh->remote[m].set) return sh->remote[m].sizes ? sh->remote[m].sizes[r] : 0;
+    const em_batch_list *l = &sh->blocks[m * sh->nreduce + r];
+    int64_t total = 0;
+    for (int64_t j = 0; j < l->count; j++) total += em_batch_bytes(l->items[j]);
+    return total;
+}
+
 int64_t em_shuffle_bytes(em_shuffle_store *s, int id)
 {
     shuffle *sh = &s->shuffles[id];
     int64_t total = 0;
-    for (int r = 0; sh->blocks && r < sh->nreduce; r++) total += em_shuffle_partition_bytes(s, id, r);
+    pthread_mutex_lock(&s->lock);
+    for (int m = 0; sh->blocks && m < sh->nmaps; m++)
+        for (int r = 0; r < sh->nreduce; r++) total += block_bytes_locked(sh, m, r);
+    pthread_mutex_unlock(&s->lock);
     return total;
 }
 
@@ -131,10 +147,12 @@ int64_t em_shuffle_rows(em_shuffle_store *s, int id)
 {
     shuffle *sh = &s->shuffles[id];
     int64_t total = 0;
+    pthread_mutex_lock(&s->lock);
     for (int m = 0; sh->blocks && m < sh->nmaps; m++) {
         total += sh->files[m].rows + sh->remote[m].rows;
         for (int r = 0; r < sh->nreduce; r++) total += sh->blocks[m * sh->nreduce + r].rows;
     }
+    pthread_mutex_unlock(&s->lock);
     return total;
 }
 
@@ -219,55 +237,6 @@ typedef struct writer {
     int64_t cap;
 } writer;
 
-/* Append rows sel[0..n) of src to dst (same type). */
-static void append_rows(em_vector *dst, const em_vector *src, const int32_t *sel, int64_t n)
-{
-    int64_t base = dst->length;
-    if (base + n > dst->capacity)
-        em_vector_reserve(dst, EM_MIN(EM_MAX(base + n, dst->capacity * 2), EM_BATCH_ROWS));
-    size_t w = em_type_width(src->type);
-    if (src->type.id == EM_TYPE_VARCHAR) {
-        const int32_t *so = EM_VEC_OFFSETS(src);
-        int64_t bytes = 0;
-        for (int64_t i = 0; i < n; i++) bytes += so[sel[i] + 1] - so[sel[i]];
-        em_vector_reserve_chars(dst, bytes);
-        int32_t *dof = EM_VEC_OFFSETS(dst);
-        int64_t pos = dst->chars_len;
-        for (int64_t i = 0; i < n; i++) {
-            int32_t len = so[sel[i] + 1] - so[sel[i]];
-            /* Empty strings may have no character buffer at all (NULL). */
-            if (len > 0) memcpy(dst->chars + pos, src->chars + so[sel[i]], (size_t)len);
-            pos += len;
-            dof[base + i + 1] = (int32_t)pos;
-        }
-        dst->chars_len = pos;
-    } else if (w == sizeof(em_interval)) {
-        em_interval *d = (em_interval *)dst->data + base;
-        const em_interval *s = src->data;
-        for (int64_t i = 0; i < n; i++) d[i] = s[sel[i]];
-    } else if (w == 8) {
-        int64_t *d = (int64_t *)dst->data + base;
-        const int64_t *s = src->data;
-        for (int64_t i = 0; i < n; i++) d[i] = s[sel[i]];
-    } else if (w == 4) {
-        int32_t *d = (int32_t *)dst->data + base;
-        const int32_t *s = src->data;
-        for (int64_t i = 0; i < n; i++) d[i] = s[sel[i]];
-    } else if (w == 1) {
-        uint8_t *d = (uint8_t *)dst->data + base;
-        const uint8_t *s = src->data;
-        for (int64_t i = 0; i < n; i++) d[i] = s[sel[i]];
-    }
-    dst->length = base + n;
-    if (src->validity) {
-        for (int64_t i = 0; i < n; i++)
-            if (!em_vector_is_valid(src, sel[i])) em_vector_set_null(dst, base + i);
-    } else if (dst->validity) {
-        for (int64_t i = 0; i < n; i++) em_vector_set_valid(dst, base + i);
-    }
-    dst->null_count = -1;
-}
-
 static void flush_builder(writer *w, int r)
 {
     em_batch *b = w->builders[r];
@@ -323,7 +292,7 @@ static int writer_push(em_op *op, em_batch *b, em_error *err)
             em_batch *bd = w->builders[r];
             int64_t room = EM_BATCH_ROWS - bd->nrows;
             int64_t take = cnt < room ? cnt : room;
-            for (int c = 0; c < b->ncols; c++) append_rows(bd->cols[c], b->cols[c], sel, take);
+            for (int c = 0; c < b->ncols; c++) em_vector_append_rows(bd->cols[c], b->cols[c], sel, take);
             bd->nrows += take;
             sel += take;
             cnt -= take;
@@ -436,9 +405,33 @@ typedef struct reader {
     int64_t idx;      /* next batch in an in-memory list */
     int64_t off;      /* next block in a map file, or -1 before the partition starts */
     em_shuffle_store *store;
+    int source;            /* where the current map's output is read from (map_source) */
+    em_shuffle_location loc; /* SOURCE_REMOTE: where */
     em_batch_list fetched; /* a remote map's blocks of the current partition */
     bool have_fetched;
 } reader;
+
+enum { SOURCE_UNKNOWN = -1, SOURCE_LOCAL, SOURCE_REMOTE, SOURCE_EMPTY, SOURCE_MISSING };
+
+/* Where map `m`'s output is read from, decided once per (map, partition) under
+ * one lock: committed here, held by another executor, known to hold nothing
+ * for this reader, or — on an executor, where a store has a fetch function —
+ * lost. Without a fetch function (local mode) every map is read here. */
+static int map_source(em_shuffle_store *s, const shuffle *sh, int m, em_shuffle_location *loc)
+{
+    pthread_mutex_lock(&s->lock);
+    int source = SOURCE_LOCAL;
+    if (!sh->committed[m] && s->fetch) {
+        if (sh->remote[m].set) {
+            *loc = sh->remote[m].loc;
+            source = SOURCE_REMOTE;
+        } else {
+            source = sh->remote[m].empty ? SOURCE_EMPTY : SOURCE_MISSING;
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+    return source;
+}
 
 static void reader_destroy(em_source *src);
 
@@ -449,24 +442,21 @@ static int reader_next(em_source *src, em_batch **out, em_error *err)
     while (r->reduce < r->end) {
         while (r->map < r->map_end) {
             const map_file *f = &r->sh->files[r->map];
-            em_shuffle_location loc;
             int id = (int)(r->sh - r->store->shuffles);
-            if (r->store->fetch && !r->have_fetched && !em_shuffle_map_ready(r->store, id, r->map) &&
-                !em_shuffle_map_empty(r->store, id, r->map))
+            if (r->source == SOURCE_UNKNOWN) r->source = map_source(r->store, r->sh, r->map, &r->loc);
+            if (r->source == SOURCE_MISSING)
                 /* On an executor, a map output nobody said where to find is lost:
                  * reading it as empty would silently drop its rows. */
                 return em_error_set(err, EM_EFETCH,
                                     "shuffle %d map %d is not available (its executor was lost)",
                                     id, r->map);
-            if (em_shuffle_remote_location(r->store, id, r->map, &loc)) {
+            if (r->source == SOURCE_EMPTY) {
+                /* nothing to read */
+            } else if (r->source == SOURCE_REMOTE) {
                 if (!r->have_fetched) {
                     em_shuffle_store *st = r->store;
-                    if (!st->fetch)
-                        return em_error_set(err, EM_EINTERNAL,
-                                            "shuffle map %d is remote but nothing can fetch it",
-                                            r->map);
-                    EM_TRY(st->fetch(st->fetch_ctx, &loc, (int)(r->sh - st->shuffles), r->map,
-                                     r->reduce, r->reduce + 1, &r->fetched, err));
+                    EM_TRY(st->fetch(st->fetch_ctx, &r->loc, id, r->map, r->reduce, r->reduce + 1,
+                                     &r->fetched, err));
                     r->have_fetched = true;
                     r->idx = 0;
                 }
@@ -491,6 +481,7 @@ static int reader_next(em_source *src, em_batch **out, em_error *err)
             r->map++;
             r->idx = 0;
             r->off = -1;
+            r->source = SOURCE_UNKNOWN;
         }
         r->reduce++;
         r->map = r->map_first;
@@ -509,19 +500,9 @@ int64_t em_shuffle_partition_bytes(em_shuffle_store *s, int id, int reduce)
 {
     shuffle *sh = &s->shuffles[id];
     int64_t total = 0;
-    for (int m = 0; sh->blocks && m < sh->nmaps; m++) {
-        const map_file *f = &sh->files[m];
-        if (f->file) {
-            total += f->index[reduce + 1] - f->index[reduce];
-            continue;
-        }
-        if (sh->remote[m].set) {
-            if (sh->remote[m].sizes) total += sh->remote[m].sizes[reduce];
-            continue;
-        }
-        const em_batch_list *l = &sh->blocks[m * sh->nreduce + reduce];
-        for (int64_t j = 0; j < l->count; j++) total += em_batch_bytes(l->items[j]);
-    }
+    pthread_mutex_lock(&s->lock);
+    for (int m = 0; sh->blocks && m < sh->nmaps; m++) total += block_bytes_locked(sh, m, reduce);
+    pthread_mutex_unlock(&s->lock);
     return total;
 }
 
@@ -533,6 +514,7 @@ static em_source *reader_maps(em_shuffle_store *s, int shuffle_id, int first, in
     r->src.destroy = reader_destroy;
     r->sh = &s->shuffles[shuffle_id];
     r->store = s;
+    r->source = SOURCE_UNKNOWN;
     em_batch_list_init(&r->fetched);
     r->reduce = first;
     r->end = end;
@@ -587,14 +569,12 @@ int em_shuffle_nmaps(em_shuffle_store *s, int shuffle_id)
 int64_t em_shuffle_block_bytes(em_shuffle_store *s, int shuffle_id, int map, int reduce)
 {
     shuffle *sh = &s->shuffles[shuffle_id];
-    if (!sh->blocks || map < 0 || map >= sh->nmaps || reduce < 0 || reduce >= sh->nreduce) return 0;
-    const map_file *f = &sh->files[map];
-    if (f->file) return f->index[reduce + 1] - f->index[reduce];
-    if (sh->remote[map].set) return sh->remote[map].sizes ? sh->remote[map].sizes[reduce] : 0;
-    const em_batch_list *l = &sh->blocks[map * sh->nreduce + reduce];
-    int64_t total = 0;
-    for (int64_t j = 0; j < l->count; j++) total += em_batch_bytes(l->items[j]);
-    return total;
+    pthread_mutex_lock(&s->lock);
+    int64_t bytes = 0;
+    if (sh->blocks && map >= 0 && map < sh->nmaps && reduce >= 0 && reduce < sh->nreduce)
+        bytes = block_bytes_locked(sh, map, reduce);
+    pthread_mutex_unlock(&s->lock);
+    return bytes;
 }
 
 /* ---- cluster mode: the map-output tracker and the serving side ------------- */
@@ -660,16 +640,6 @@ void em_shuffle_set_empty(em_shuffle_store *s, int id, int map)
     pthread_mutex_unlock(&s->lock);
 }
 
-bool em_shuffle_map_empty(em_shuffle_store *s, int id, int map)
-{
-    shuffle *sh = &s->shuffles[id];
-    pthread_mutex_lock(&s->lock);
-    bool empty = sh->blocks && map >= 0 && map < sh->nmaps && sh->remote[map].empty &&
-                 !sh->remote[map].set;
-    pthread_mutex_unlock(&s->lock);
-    return empty;
-}
-
 bool em_shuffle_map_ready(em_shuffle_store *s, int id, int map)
 {
     shuffle *sh = &s->shuffles[id];
@@ -704,15 +674,8 @@ void em_shuffle_map_sizes(em_shuffle_store *s, int id, int map, int64_t *sizes, 
     *rows = 0;
     pthread_mutex_lock(&s->lock);
     for (int r = 0; r < sh->nreduce; r++) {
-        sizes[r] = 0;
-        const map_file *f = &sh->files[map];
-        if (f->file) {
-            sizes[r] = f->index[r + 1] - f->index[r];
-            continue;
-        }
-        const em_batch_list *l = &sh->blocks[map * sh->nreduce + r];
-        for (int64_t j = 0; j < l->count; j++) sizes[r] += em_batch_bytes(l->items[j]);
-        *rows += l->rows;
+        sizes[r] = block_bytes_locked(sh, map, r);
+        *rows += sh->blocks[map * sh->nreduce + r].rows;
     }
     *rows += sh->files[map].rows;
     pthread_mutex_unlock(&s->lock);

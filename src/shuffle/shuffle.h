@@ -85,7 +85,6 @@ bool em_shuffle_remote_location(em_shuffle_store *s, int shuffle_id, int map,
  * (a store with a fetch function), reading a map that is neither committed
  * here, nor recorded elsewhere, nor known empty is an EM_EFETCH error. */
 void em_shuffle_set_empty(em_shuffle_store *s, int shuffle_id, int map);
-bool em_shuffle_map_empty(em_shuffle_store *s, int shuffle_id, int map);
 /* A map's output exists (committed here or recorded elsewhere). */
 bool em_shuffle_map_ready(em_shuffle_store *s, int shuffle_id, int map);
 /* Forget every output held by one executor; returns how many were dropped. */

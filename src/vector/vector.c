@@ -427,6 +427,55 @@ static void gather_validity(em_vector *dst, const em_vector *src, const int32_t 
     dst->null_count = nulls;
 }
 
+void em_vector_append_rows(em_vector *dst, const em_vector *src, const int32_t *sel, int64_t n)
+{
+    int64_t base = dst->length;
+    if (base + n > dst->capacity)
+        em_vector_reserve(dst, EM_MAX(base + n, EM_MIN(dst->capacity * 2, EM_BATCH_ROWS)));
+    size_t w = em_type_width(src->type);
+    if (src->type.id == EM_TYPE_VARCHAR) {
+        const int32_t *so = EM_VEC_OFFSETS(src);
+        int64_t bytes = 0;
+        for (int64_t i = 0; i < n; i++) bytes += so[sel[i] + 1] - so[sel[i]];
+        check_chars(dst->chars_len + bytes);
+        em_vector_reserve_chars(dst, bytes);
+        int32_t *dof = EM_VEC_OFFSETS(dst);
+        int64_t pos = dst->chars_len;
+        for (int64_t i = 0; i < n; i++) {
+            int32_t len = so[sel[i] + 1] - so[sel[i]];
+            /* Empty strings may have no character buffer at all (NULL). */
+            if (len > 0) memcpy(dst->chars + pos, src->chars + so[sel[i]], (size_t)len);
+            pos += len;
+            dof[base + i + 1] = (int32_t)pos;
+        }
+        dst->chars_len = pos;
+    } else if (w == sizeof(em_interval)) {
+        em_interval *d = (em_interval *)dst->data + base;
+        const em_interval *s = src->data;
+        for (int64_t i = 0; i < n; i++) d[i] = s[sel[i]];
+    } else if (w == 8) {
+        int64_t *d = (int64_t *)dst->data + base;
+        const int64_t *s = src->data;
+        for (int64_t i = 0; i < n; i++) d[i] = s[sel[i]];
+    } else if (w == 4) {
+        int32_t *d = (int32_t *)dst->data + base;
+        const int32_t *s = src->data;
+        for (int64_t i = 0; i < n; i++) d[i] = s[sel[i]];
+    } else if (w == 1) {
+        uint8_t *d = (uint8_t *)dst->data + base;
+        const uint8_t *s = src->data;
+        for (int64_t i = 0; i < n; i++) d[i] = s[sel[i]];
+    }
+    dst->length = base + n;
+    if (src->validity) {
+        for (int64_t i = 0; i < n; i++)
+            if (!em_vector_is_valid(src, sel[i])) em_vector_set_null(dst, base + i);
+    } else if (dst->validity) {
+        for (int64_t i = 0; i < n; i++) em_vector_set_valid(dst, base + i);
+    }
+    dst->null_count = -1;
+}
+
 em_vector *em_vector_gather(const em_vector *src, const int32_t *sel, int64_t n)
 {
     em_vector *dst = em_vector_create(src->type, n);

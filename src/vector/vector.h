@@ -240,6 +240,10 @@ void em_vector_append_from(em_vector *v, const em_vector *src, int64_t i);
 /* Read row i as a value (strings point into the vector). */
 em_value em_vector_get(const em_vector *v, int64_t i);
 
+/* Append rows sel[0..n) of src to dst (same type), growing dst geometrically up
+ * to a batch's worth of rows (more only when n asks for it): how the shuffle
+ * writer and the spilling hash join build their outgoing batches. */
+void em_vector_append_rows(em_vector *dst, const em_vector *src, const int32_t *sel, int64_t n);
 /* New vector holding the rows sel[0..n) of src. */
 em_vector *em_vector_gather(const em_vector *src, const int32_t *sel, int64_t n);
 /* New vector holding rows [offset, offset + n) of src. */

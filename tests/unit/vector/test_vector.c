@@ -239,6 +239,61 @@ static em_vector *make_varchar(int n)
     return v;
 }
 
+/* Appending selections, as the shuffle writer and the spilling hash join do:
+ * each append lands after the last, NULLs travel, empty strings need no
+ * character buffer, and the vector grows past its first capacity. */
+static void test_append_rows(void **state)
+{
+    (void)state;
+    em_vector *src = em_vector_create(em_type_make(EM_TYPE_VARCHAR), 0);
+    for (int i = 0; i < 3000; i++) {
+        if (i % 7 == 0)
+            em_vector_append_null(src);
+        else
+            em_vector_append_str(src, i % 2 ? "" : "ab", i % 2 ? 0 : 2);
+    }
+    em_vector *dst = em_vector_create(em_type_make(EM_TYPE_VARCHAR), 4);
+    int32_t sel[3000];
+    for (int i = 0; i < 3000; i++) sel[i] = 2999 - i;
+    em_vector_append_rows(dst, src, sel, 10);
+    em_vector_append_rows(dst, src, sel + 10, 2990);
+    assert_int_equal(dst->length, 3000);
+    for (int i = 0; i < 3000; i++) {
+        int r = 2999 - i;
+        assert_int_equal(em_vector_is_valid(dst, i), r % 7 != 0);
+        int32_t len;
+        const char *p = em_vector_str(dst, i, &len);
+        if (r % 7 != 0) assert_int_equal(len, r % 2 ? 0 : 2);
+        if (r % 7 != 0 && r % 2 == 0) assert_memory_equal(p, "ab", 2);
+    }
+    em_vector_unref(dst);
+    em_vector_unref(src);
+
+    /* Only empty strings: the source has no character buffer at all. */
+    em_vector *empty = em_vector_create(em_type_make(EM_TYPE_VARCHAR), 0);
+    for (int i = 0; i < 5; i++) em_vector_append_str(empty, "", 0);
+    em_vector *out = em_vector_create(em_type_make(EM_TYPE_VARCHAR), 0);
+    int32_t all[5] = {4, 3, 2, 1, 0};
+    em_vector_append_rows(out, empty, all, 5);
+    assert_int_equal(out->length, 5);
+    assert_int_equal(out->chars_len, 0);
+    em_vector_unref(out);
+    em_vector_unref(empty);
+
+    /* Fixed widths, including the 16-byte INTERVAL. */
+    em_vector *iv = em_vector_create(em_type_make(EM_TYPE_INTERVAL), 0);
+    for (int i = 0; i < 4; i++) em_vector_append_interval(iv, (em_interval){i, i * 2, i * 3});
+    em_vector *ivo = em_vector_create(em_type_make(EM_TYPE_INTERVAL), 1);
+    int32_t pick[3] = {3, 0, 3};
+    em_vector_append_rows(ivo, iv, pick, 3);
+    assert_int_equal(ivo->length, 3);
+    assert_int_equal(EM_VEC_IV(ivo)[0].months, 3);
+    assert_int_equal(EM_VEC_IV(ivo)[1].days, 0);
+    assert_int_equal(EM_VEC_IV(ivo)[2].micros, 9);
+    em_vector_unref(ivo);
+    em_vector_unref(iv);
+}
+
 static void test_gather(void **state)
 {
     (void)state;
@@ -604,6 +659,7 @@ int main(void)
         cmocka_unit_test(test_lazy_validity), cmocka_unit_test(test_all_types_roundtrip),
         cmocka_unit_test(test_bool_vector),   cmocka_unit_test(test_varchar_layout),
         cmocka_unit_test(test_gather),        cmocka_unit_test(test_gather_strings_to_buffer_end),
+        cmocka_unit_test(test_append_rows),
         cmocka_unit_test(test_slice),         cmocka_unit_test(test_refcount),
         cmocka_unit_test(test_from_value),    cmocka_unit_test(test_reserve),
         cmocka_unit_test(test_schema),        cmocka_unit_test(test_batch),
