@@ -21,6 +21,11 @@
 int em__cluster_send(em_conn *c, uint16_t type, const ProtobufCMessage *msg, em_error *err)
     EM_MUST_CHECK;
 
+/* A bytes field pointing at a C string (not copied), and a bytes field copied
+ * into a NUL-terminated buffer of `cap` bytes (truncated to fit). */
+void em__pb_set(ProtobufCBinaryData *d, const char *s);
+void em__pb_copy(char *dst, size_t cap, const ProtobufCBinaryData *d);
+
 /* The nodes of a fragment in pre-order; returns the count (fills ids when not NULL). */
 int em__cluster_preorder(const em_pop *root, int *ids, int cap);
 

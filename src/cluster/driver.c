@@ -75,17 +75,6 @@ struct em_cluster_driver {
     em_app_client *app;
 };
 
-static void set_bytes(ProtobufCBinaryData *d, const char *s)
-{
-    d->data = (uint8_t *)s;
-    d->len = strlen(s);
-}
-
-static void copy_bytes(char *dst, size_t cap, const ProtobufCBinaryData *d)
-{
-    snprintf(dst, cap, "%.*s", (int)d->len, (const char *)d->data);
-}
-
 /* Under d->lock: the executor is gone. Its running tasks fail (and are
  * retried elsewhere); the map outputs it held are lost. */
 static void lose_executor_locked(em_cluster_driver *d, remote_exec *ex, const char *reason)
@@ -201,8 +190,8 @@ static void accept_executor(em_cluster_driver *d, em_conn *c)
     }
     em_free(payload);
     remote_exec *ex = em_calloc(1, sizeof(remote_exec));
-    copy_bytes(ex->id, sizeof ex->id, &reg->executor_id);
-    copy_bytes(ex->host, sizeof ex->host, &reg->host);
+    em__pb_copy(ex->id, sizeof ex->id, &reg->executor_id);
+    em__pb_copy(ex->host, sizeof ex->host, &reg->host);
     ex->block_port = reg->block_port;
     ex->cores = ex->free = reg->cores > 0 ? reg->cores : 1;
     ex->pid = reg->pid;
@@ -211,7 +200,7 @@ static void accept_executor(em_cluster_driver *d, em_conn *c)
     emberpb__register_executor__free_unpacked(reg, NULL);
     Emberpb__Registered ok = EMBERPB__REGISTERED__INIT;
     char cwd[4096];
-    if (getcwd(cwd, sizeof cwd)) set_bytes(&ok.driver_cwd, cwd);
+    if (getcwd(cwd, sizeof cwd)) em__pb_set(&ok.driver_cwd, cwd);
     if (em__cluster_send(c, EMBERPB__EXEC_MSG_TYPE__EXEC_MSG_REGISTERED, &ok.base, &err) < 0) {
         em_log_warn("driver: executor %s: %s", ex->id, err.message);
         em_conn_close(c);
@@ -342,8 +331,8 @@ static Emberpb__ShuffleInfo *shuffle_info(em_cluster_driver *d, int shuffle_id, 
         char *h = em_arena_alloc(a, hl + 1), *e = em_arena_alloc(a, el + 1);
         memcpy(h, loc.host, hl + 1);
         memcpy(e, loc.executor, el + 1);
-        set_bytes(&ml->host, h);
-        set_bytes(&ml->executor_id, e);
+        em__pb_set(&ml->host, h);
+        em__pb_set(&ml->executor_id, e);
         si->maps[si->n_maps++] = ml;
     }
     return si;
@@ -354,16 +343,16 @@ static Emberpb__WriteDesc *write_desc(const em_write_desc *w, em_arena *a)
 {
     Emberpb__WriteDesc *wd = em_arena_alloc(a, sizeof *wd);
     emberpb__write_desc__init(wd);
-    set_bytes(&wd->format, w->format);
-    set_bytes(&wd->path, w->path);
+    em__pb_set(&wd->format, w->format);
+    em__pb_set(&wd->path, w->path);
     wd->single_file = w->single_file;
     wd->n_options = (size_t)w->noptions;
     wd->options = em_arena_alloc(a, sizeof(Emberpb__Option *) * (wd->n_options + 1));
     for (int i = 0; i < w->noptions; i++) {
         Emberpb__Option *o = em_arena_alloc(a, sizeof *o);
         emberpb__option__init(o);
-        set_bytes(&o->key, w->options[i].key);
-        set_bytes(&o->value, w->options[i].value);
+        em__pb_set(&o->key, w->options[i].key);
+        em__pb_set(&o->value, w->options[i].value);
         wd->options[i] = o;
     }
     wd->n_schema = (size_t)w->schema->nfields;
@@ -371,7 +360,7 @@ static Emberpb__WriteDesc *write_desc(const em_write_desc *w, em_arena *a)
     for (int i = 0; i < w->schema->nfields; i++) {
         Emberpb__Column *c = em_arena_alloc(a, sizeof *c);
         emberpb__column__init(c);
-        set_bytes(&c->name, w->schema->fields[i].name);
+        em__pb_set(&c->name, w->schema->fields[i].name);
         c->type_id = w->schema->fields[i].type.id;
         c->precision = w->schema->fields[i].type.precision;
         c->scale = w->schema->fields[i].type.scale;
@@ -380,7 +369,7 @@ static Emberpb__WriteDesc *write_desc(const em_write_desc *w, em_arena *a)
     wd->n_partition_cols = (size_t)w->npartition_cols;
     wd->partition_cols = w->partition_cols;
     wd->max_file_bytes = w->max_file_bytes;
-    set_bytes(&wd->job_id, w->job_id ? w->job_id : "");
+    em__pb_set(&wd->job_id, w->job_id ? w->job_id : "");
     return wd;
 }
 
@@ -427,7 +416,7 @@ static void collect_tables(const em_pop *p, int partition, slices *sl, em_arena 
         const em_table *t = p->u.scan.table;
         Emberpb__TableSlice *ts = em_arena_alloc(a, sizeof *ts);
         emberpb__table_slice__init(ts);
-        set_bytes(&ts->name, p->u.scan.table_name);
+        em__pb_set(&ts->name, p->u.scan.table_name);
         ts->first = first;
         ts->total = nb;
         ts->n_blocks = (size_t)EM_MAX(end - first, 0);
@@ -582,7 +571,7 @@ static int backend_run(void *ctx, const em_stage_dag *dag, const em_stage *stage
         lt.n_map_ranges = (size_t)EM_MIN(spec->nmap_ranges, EM_MAX_MAP_RANGES);
         lt.nshuffles = dag->nshuffles;
         if (stage->is_result && dag->write) lt.write = write_desc(dag->write, a);
-        if (d->env->inject) set_bytes(&lt.inject, d->env->inject);
+        if (d->env->inject) em__pb_set(&lt.inject, d->env->inject);
         rc = em__cluster_send(ex->conn, EMBERPB__EXEC_MSG_TYPE__EXEC_MSG_LAUNCH, &lt.base, err);
     }
     em_free(buf);
@@ -643,7 +632,7 @@ static int backend_run(void *ctx, const em_stage_dag *dag, const em_stage *stage
         break;
     case EMBERPB__TASK_STATE__TASK_FETCH_FAILED: {
         char who[64];
-        copy_bytes(who, sizeof who, &st->fetch_executor);
+        em__pb_copy(who, sizeof who, &st->fetch_executor);
         /* Whatever that executor held is presumed gone (as Spark does). */
         pthread_mutex_lock(&d->lock);
         int n = d->store ? em_shuffle_lose_executor(d->store, who) : 0;

@@ -82,12 +82,11 @@ struct executor {
     int listen_fd;
     int block_port;
     volatile int stopping;
-    int running; /* tasks in flight */
     int serving; /* block server connection threads */
     int finished; /* tasks reported */
     struct exec_task *tasks; /* queued or running */
     char inject[512]; /* ember.test.inject of the latest task */
-    pthread_cond_t idle_cond;
+    pthread_cond_t idle_cond; /* `serving` went down */
 };
 
 static int fetch_blocks(void *ctx, const em_shuffle_location *loc, int shuffle_id, int map,
@@ -113,31 +112,6 @@ typedef struct fetch_failure {
 static _Thread_local fetch_failure tls_fetch_failure;
 /* The attempt number of the task running on this thread (fault injection). */
 static _Thread_local int tls_attempt;
-
-/* ---- shared helpers (also used by driver.c) ------------------------------ */
-
-int em__cluster_send(em_conn *c, uint16_t type, const ProtobufCMessage *msg, em_error *err)
-{
-    size_t len = protobuf_c_message_get_packed_size(msg);
-    uint8_t *buf = em_malloc(len ? len : 1);
-    protobuf_c_message_pack(msg, buf);
-    int rc = em_conn_send(c, type, buf, len, EM_CLUSTER_SEND_TIMEOUT_MS, err);
-    em_free(buf);
-    return rc;
-}
-
-static int preorder(const em_pop *p, int *ids, int cap, int n)
-{
-    if (ids && n < cap) ids[n] = p->id;
-    n++;
-    for (int i = 0; i < p->nchildren; i++) n = preorder(p->children[i], ids, cap, n);
-    return n;
-}
-
-int em__cluster_preorder(const em_pop *root, int *ids, int cap)
-{
-    return preorder(root, ids, cap, 0);
-}
 
 static void number_nodes(em_pop *p, int *next)
 {
@@ -509,7 +483,7 @@ static int add_tables(executor *x, exec_job *j, const Emberpb__LaunchTask *lt, e
             ts->total > ((int64_t)1 << 30))
             return em_error_set(err, EM_EINVAL, "malformed table slice");
         char name[256];
-        snprintf(name, sizeof name, "%.*s", (int)ts->name.len, (const char *)ts->name.data);
+        em__pb_copy(name, sizeof name, &ts->name);
         pthread_mutex_lock(&x->lock);
         job_table *jt = j->tables;
         while (jt && strcmp(jt->table.name, name) != 0) jt = jt->next;
@@ -534,12 +508,6 @@ static int add_tables(executor *x, exec_job *j, const Emberpb__LaunchTask *lt, e
         EM_TRY(rc);
     }
     return 0;
-}
-
-static void set_bytes(ProtobufCBinaryData *d, const char *s)
-{
-    d->data = (uint8_t *)s;
-    d->len = strlen(s);
 }
 
 /* Record what the task was given: its job's shuffles and where their maps are. */
@@ -567,10 +535,8 @@ static void apply_shuffles(executor *x, exec_job *j, const Emberpb__LaunchTask *
         for (size_t k = 0; k < si->n_maps; k++) {
             const Emberpb__MapLocation *ml = si->maps[k];
             em_shuffle_location loc = {.port = ml->port};
-            snprintf(loc.executor, sizeof loc.executor, "%.*s", (int)ml->executor_id.len,
-                     (const char *)ml->executor_id.data);
-            snprintf(loc.host, sizeof loc.host, "%.*s", (int)ml->host.len,
-                     (const char *)ml->host.data);
+            em__pb_copy(loc.executor, sizeof loc.executor, &ml->executor_id);
+            em__pb_copy(loc.host, sizeof loc.host, &ml->host);
             if (ml->empty) {
                 em_shuffle_set_empty(j->store, si->shuffle_id, ml->map);
                 continue;
@@ -654,7 +620,7 @@ static int run_launch(executor *x, exec_job *j, volatile int *cancel,
     em_exec_env env = x->env;
     env.shuffles = j->store;
     char inject[512];
-    snprintf(inject, sizeof inject, "%.*s", (int)lt->inject.len, (const char *)lt->inject.data);
+    em__pb_copy(inject, sizeof inject, &lt->inject);
     env.inject = inject[0] ? inject : NULL;
     pthread_mutex_lock(&x->lock);
     memcpy(x->inject, inject, sizeof inject);
@@ -764,11 +730,11 @@ static void run_task_thread(void *arg)
         st.state = rc == EM_EFETCH && tls_fetch_failure.set ? EMBERPB__TASK_STATE__TASK_FETCH_FAILED
                                                             : EMBERPB__TASK_STATE__TASK_FAILED;
         st.error_code = rc;
-        set_bytes(&st.error_message, err.message);
+        em__pb_set(&st.error_message, err.message);
         if (st.state == EMBERPB__TASK_STATE__TASK_FETCH_FAILED) {
             st.fetch_shuffle = tls_fetch_failure.shuffle;
             st.fetch_map = tls_fetch_failure.map;
-            set_bytes(&st.fetch_executor, tls_fetch_failure.executor);
+            em__pb_set(&st.fetch_executor, tls_fetch_failure.executor);
         }
     }
     em_error serr = {0};
@@ -789,10 +755,8 @@ static void run_task_thread(void *arg)
             *pp = et->next;
             break;
         }
-    x->running--;
     int finished = ++x->finished;
     bool leave = em_inject_executor_exit(x->inject, x->opts->executor_id, finished);
-    pthread_cond_broadcast(&x->idle_cond);
     pthread_mutex_unlock(&x->lock);
     em_free(et);
     if (leave) {
@@ -813,9 +777,9 @@ static int register_with_driver(executor *x, em_error *err)
     EM_TRY(em_conn_handshake_client(x->driver, EM_ROLE_EXECUTOR, x->opts->secret,
                                     EM_CLUSTER_CONNECT_TIMEOUT_MS, err));
     Emberpb__RegisterExecutor reg = EMBERPB__REGISTER_EXECUTOR__INIT;
-    set_bytes(&reg.executor_id, x->opts->executor_id);
-    set_bytes(&reg.app_id, x->opts->app_id ? x->opts->app_id : "");
-    set_bytes(&reg.host, x->opts->host ? x->opts->host : "127.0.0.1");
+    em__pb_set(&reg.executor_id, x->opts->executor_id);
+    em__pb_set(&reg.app_id, x->opts->app_id ? x->opts->app_id : "");
+    em__pb_set(&reg.host, x->opts->host ? x->opts->host : "127.0.0.1");
     reg.block_port = x->block_port;
     reg.cores = x->opts->cores;
     reg.memory = x->opts->memory;
@@ -833,7 +797,7 @@ static int register_with_driver(executor *x, em_error *err)
         return em_error_set(err, EM_EIO, "the driver answered registration with message %u", type);
     /* Relative paths in the driver's queries mean paths under its directory. */
     char cwd[4096];
-    snprintf(cwd, sizeof cwd, "%.*s", (int)ok->driver_cwd.len, (const char *)ok->driver_cwd.data);
+    em__pb_copy(cwd, sizeof cwd, &ok->driver_cwd);
     emberpb__registered__free_unpacked(ok, NULL);
     if (cwd[0] && chdir(cwd) != 0)
         em_log_warn("executor %s: cannot work from the driver's directory %s; relative paths "
@@ -875,7 +839,6 @@ static void serve_driver(executor *x)
                 }
             }
             pthread_mutex_lock(&x->lock);
-            x->running++;
             et->next = x->tasks;
             x->tasks = et;
             if (et->job && et->job->cancel) et->cancel = 1;
