@@ -49,7 +49,12 @@ static int parse_rule(const char *text, size_t n, rule *r, em_error *err)
         char key[32], val[64];
         snprintf(key, sizeof key, "%.*s", (int)(eq - p), p);
         snprintf(val, sizeof val, "%.*s", (int)(stop - eq - 1), eq + 1);
-        int iv = atoi(val);
+        char *num_end;
+        long lv = strtol(val, &num_end, 10);
+        int iv = (int)lv;
+        if (strcmp(key, "executor") != 0 && (*val == '\0' || *num_end != '\0' || lv < 0 || lv > 1 << 30))
+            return em_error_set(err, EM_EINVAL, "ember.test.inject: %s expects a number, not '%s'",
+                                key, val);
         if (strcmp(key, "stage") == 0) r->stage = iv;
         else if (strcmp(key, "task") == 0) r->task = iv;
         else if (strcmp(key, "attempt") == 0) r->attempt = iv;

@@ -10,7 +10,8 @@
 #   5. a task failing every attempt aborts the job, naming the cause;
 #   6. garbage on the driver's and an executor's ports closes only those connections;
 #   7. the master is killed and restarted during a query;
-#   8. a driver with the wrong secret is refused, and the master's log says why.
+#   8. a driver with the wrong secret is refused, and the master's log says why;
+#   9. a master without workers: the driver gives up in time, saying why.
 set -u
 EMBER=$(realpath "${1:?usage: faults.sh path/to/ember}")
 here=$(cd "$(dirname "$0")" && pwd)
@@ -149,6 +150,22 @@ elif ! grep -qi "auth" "$CLUSTER_DIR/master.log"; then
   echo "FAIL wrong-secret: the master's log does not say why it refused the driver"; fails=$((fails + 1))
 else
   echo "ok   wrong-secret: $(head -1 "$CLUSTER_DIR/wrong.out")"
+fi
+
+# A master whose workers have no free cores: the driver gives up after
+# ember.cluster.executorWaitSeconds with a message that says why.
+"$EMBER" master --port 0 --webui-port -1 --port-file "$CLUSTER_DIR/bare.port" \
+  >"$CLUSTER_DIR/bare-master.log" 2>&1 &
+CLUSTER_PIDS+=($!)
+for _ in $(seq 100); do [ -s "$CLUSTER_DIR/bare.port" ] && break; sleep 0.05; done
+if "$EMBER" sql --master "ember://127.0.0.1:$(cat "$CLUSTER_DIR/bare.port")" \
+    --conf ember.cluster.executorWaitSeconds=1 -e "SELECT 1" >"$CLUSTER_DIR/bare.out" 2>&1; then
+  echo "FAIL no-executors: a query ran on a master without workers"; fails=$((fails + 1))
+elif ! grep -q "no executor connected within 1 s" "$CLUSTER_DIR/bare.out"; then
+  echo "FAIL no-executors: the error does not say why:"; cat "$CLUSTER_DIR/bare.out"
+  fails=$((fails + 1))
+else
+  echo "ok   no-executors: $(head -1 "$CLUSTER_DIR/bare.out")"
 fi
 
 [ "$fails" -eq 0 ] || { cluster_logs; echo "FAIL: $fails fault test(s) failed"; exit 1; }

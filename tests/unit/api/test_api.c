@@ -51,6 +51,20 @@ static void test_conf(void **state)
     assert_int_equal(em_session_set_conf(s, "ember.sql.shuffle.partitions", "9", &err), 0);
     assert_string_equal(em_session_get_conf(s, "ember.sql.shuffle.partitions"), "9");
     assert_int_equal(em_session_set_conf(s, "ember.sql.shuffle.partitions", "x", &err), EM_EINVAL);
+    /* Cluster keys: counts may be 0 ("all") but not negative; speculation's
+     * numbers must be in range; fault-injection rules must parse. */
+    assert_int_equal(em_session_set_conf(s, "ember.executor.cores", "0", &err), 0);
+    assert_int_equal(em_session_set_conf(s, "ember.executor.cores", "-1", &err), EM_EINVAL);
+    assert_int_equal(em_session_set_conf(s, "ember.speculation.quantile", "0.5", &err), 0);
+    assert_int_equal(em_session_set_conf(s, "ember.speculation.quantile", "1.5", &err), EM_EINVAL);
+    assert_int_equal(em_session_set_conf(s, "ember.speculation.multiplier", "0.9", &err), EM_EINVAL);
+    assert_int_equal(em_session_set_conf(s, "ember.speculation.multiplier", "x", &err), EM_EINVAL);
+    assert_int_equal(em_session_set_conf(s, "ember.test.inject", "fail:stage=2", &err), 0);
+    assert_int_equal(em_session_set_conf(s, "ember.test.inject", "fail:stage=x", &err), EM_EINVAL);
+    assert_non_null(strstr(err.message, "stage expects a number, not 'x'"));
+    assert_int_equal(em_session_set_conf(s, "ember.test.inject", "boom", &err), EM_EINVAL);
+    assert_non_null(strstr(err.message, "unknown action 'boom'"));
+    assert_int_equal(em_session_set_conf(s, "ember.sql.autoBroadcastJoinThreshold", "-1", &err), 0);
     assert_int_equal(em_session_set_conf(s, "ember.no.such.key", "1", &err), EM_EINVAL);
     assert_null(em_session_get_conf(s, "ember.no.such.key"));
     em_session_destroy(s);
