@@ -19,7 +19,11 @@
 //   TIMEOUT  seconds before a run is stopped (default 600; some workloads allow more)
 //   RELATIVE_TIMEOUT  once DuckDB's time t is known, other engines stop after
 //            max(60 s, RELATIVE_TIMEOUT × t) (default 20)
+//   BUDGET   seconds one query may take over all its runs on all engines (default 90):
+//            after the first round, another round of runs starts only while the query's
+//            total so far plus one more round stays within it (at least one run each)
 //   EMBER    the ember binary (default build/ember)
+//   GENERATE_ONLY  1: generate the selected workloads' data sets and stop (no queries)
 import { spawn, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
@@ -37,6 +41,7 @@ for (const a of process.argv.slice(2)) {
   const m = /^--([A-Za-z_]+)=(.*)$/.exec(a);
   if (m) settings[m[1].toUpperCase()] = m[2];
   else if (a === '--list') settings.LIST = '1';
+  else if (a === '--generate-only') settings.GENERATE_ONLY = '1';
   else { console.error(`run.mjs: unknown argument '${a}'`); process.exit(2); }
 }
 function num(v, d) {
@@ -48,11 +53,13 @@ function num(v, d) {
 const RUNS = Math.max(1, num(settings.RUNS, 3));
 const THREADS = Math.max(1, num(settings.THREADS, os.availableParallelism?.() ?? os.cpus().length));
 const TIMEOUT = num(settings.TIMEOUT, 600);
+const BUDGET = num(settings.BUDGET, 90);
 const RELATIVE_TIMEOUT = num(settings.RELATIVE_TIMEOUT, 20);
 const ENGINES = (settings.ENGINES || 'ember,duckdb,polars').split(',').map((s) => s.trim()).filter(Boolean);
 const EMBER = path.resolve(ROOT, settings.EMBER || 'build/ember');
 const DATA = path.join(BENCH, 'data');
 const PEERS = ['duckdb', 'polars'];
+const GENERATE_ONLY = !['', '0', undefined].includes(settings.GENERATE_ONLY);
 
 // ---- workloads -------------------------------------------------------------------
 
@@ -328,7 +335,11 @@ async function measureQuery(w, q, ctx, runs, limit) {
   let alternatives = Array.isArray(emberSql) ? [...emberSql] : [emberSql];
   // DuckDB runs first so that every other engine's first answer can be checked at once.
   const base = [...engines].sort((a, b) => (a === 'duckdb' ? -1 : b === 'duckdb' ? 1 : 0));
+  const t0 = process.hrtime.bigint();
   for (let run = 0; run < runs; run++) {
+    // A long query gets fewer rounds: the next one starts only if it fits the budget.
+    const spent = Number(process.hrtime.bigint() - t0) / 1e9;
+    if (run > 0 && spent + spent / run > BUDGET) break;
     const order = base.map((_, i) => base[(i + run) % base.length]);
     for (const e of order) {
       const s = st[e];
@@ -447,7 +458,8 @@ function writeCsv(rows, startedAt) {
   header.push('notes');
   const commit = gitCommit();
   const lines = rows.map((r) => {
-    const f = [startedAt.toISOString(), commit, os.cpus().length, THREADS, RUNS, r.workload, r.query, r.title];
+    const done = Math.max(0, ...ENGINES.map((e) => r.st[e].times.length));
+    const f = [startedAt.toISOString(), commit, os.cpus().length, THREADS, done, r.workload, r.query, r.title];
     for (const e of ENGINES) {
       const s = r.st[e];
       f.push(s.status === 'ok' && s.unchecked ? 'unchecked' : s.status,
@@ -468,7 +480,7 @@ function writeCsv(rows, startedAt) {
 
 const startedAt = new Date();
 console.log(`ember bench: ${selected.map((w) => w.name).join(', ')}`);
-console.log(`  ${THREADS} threads, ${RUNS} runs, engines ${ENGINES.join(', ')}, ember ${EMBER}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'})`);
+console.log(`  ${THREADS} threads, ${RUNS} runs (within ${BUDGET} s a query), engines ${ENGINES.join(', ')}, ember ${EMBER}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'})`);
 mkdirSync(DATA, { recursive: true });
 
 for (const w of selected) {
@@ -480,6 +492,7 @@ for (const w of selected) {
     if (r.error) { ctx.error = r.error; break; }
     ctx.data[ds.id] = r.dir;
   }
+  if (GENERATE_ONLY) continue;
   const runs = w.runs ? w.runs(RUNS) : RUNS;
   const limit = w.timeout ? Math.max(TIMEOUT, w.timeout) : TIMEOUT;
   for (const q of w.queries(params)) {
@@ -491,7 +504,11 @@ for (const w of selected) {
 }
 
 rmSync(TMP, { recursive: true, force: true });
-console.log(`\nResults (median of ${RUNS} runs, ${THREADS} threads; ratio < 1 means ember is faster; ` +
+if (GENERATE_ONLY) {
+  console.log('\ndata sets ready (GENERATE_ONLY: no queries run)');
+  process.exit(0);
+}
+console.log(`\nResults (median of up to ${RUNS} runs, fewer where a query's runs would pass ${BUDGET} s; ${THREADS} threads; ratio < 1 means ember is faster; ` +
             `'?' = unchecked; ember RSS = peak resident memory of the ember process):\n`);
 console.log(markdownTable(tableRows));
 const rssByWorkload = new Map();
