@@ -171,7 +171,9 @@ typedef enum em_join_kind {
  *     SEMI/ANTI) and a pair matches only when it is true.
  *   - Unmatched rows of a preserved side that is the build side (RIGHT/FULL with
  *     build_right, LEFT/FULL with !build_right) are emitted at finish.
- *   - SEMI/ANTI/ANTI_NULL_AWARE always build the right side. */
+ *   - SEMI/ANTI that build the left side emit the left rows at finish: those
+ *     some right row matched (SEMI), or none did (ANTI).
+ *   - ANTI_NULL_AWARE always builds the right side. */
 typedef struct em_join_spec {
     em_join_kind kind;
     bool build_right;   /* which side `build` yields */

@@ -74,9 +74,16 @@ typedef struct em__hash_join {
     int probe_first, build_first; /* first output column of each side */
     const em_type *probe_types, *build_types;
     int out_ncols;
-    bool semi_like;   /* SEMI, ANTI, ANTI_NULL_AWARE: output probe rows only */
+    /* SEMI, ANTI, ANTI_NULL_AWARE building the right side: output probe rows only */
+    bool semi_like;
+    /* SEMI or ANTI building the left side: probe (right) rows only mark the
+     * build rows they match, and finish emits the marked (SEMI) or unmarked
+     * (ANTI) build rows. build_outer is set too: it is the same machinery,
+     * with the matched flag read the other way round for SEMI. */
+    bool build_semi;
     bool probe_outer; /* unmatched probe rows are emitted */
-    bool build_outer; /* unmatched build rows are emitted at finish */
+    bool build_outer; /* build rows are marked when matched and emitted at finish by their mark */
+    bool build_keep;  /* unmatched build rows are output (build_outer, except build_semi SEMI) */
     bool inline_key;  /* single fixed-width key, kept in the slot */
     bool *resid_cols; /* columns of [left..., right...] the residual reads */
     /* A configuration error found at creation, reported by push/finish. */

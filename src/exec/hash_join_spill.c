@@ -351,7 +351,7 @@ static int add_to_parts(hash_join_op *j, em_batch *b, uint64_t *h, em_error *err
     uint8_t *pid = em_malloc((size_t)n);
     for (int64_t r = 0; r < n; r++) {
         /* A NULL key never matches: the row matters only when it is output. */
-        pid[r] = j->rok[r] || j->build_outer ? (uint8_t)part_of(j, h[r]) : EM__HJ_PARTS;
+        pid[r] = j->rok[r] || j->build_keep ? (uint8_t)part_of(j, h[r]) : EM__HJ_PARTS;
         if (pid[r] < EM__HJ_PARTS) count[pid[r]]++;
     }
     start[0] = 0;
@@ -687,8 +687,9 @@ static int finish_grace(hash_join_op *j, em_error *err)
     for (int p = 0; p < EM__HJ_PARTS && rc == 0; p++) {
         em__hj_part *pt = &j->parts[p];
         if (!pt->spilled) continue;
-        /* Without probe rows a partition has output only when build rows are kept. */
-        if (!j->done && (pt->pfile != NULL || j->build_outer)) rc = join_part(j, pt, err);
+        /* Without probe rows a partition has output only when unmatched
+         * build rows are kept. */
+        if (!j->done && (pt->pfile != NULL || j->build_keep)) rc = join_part(j, pt, err);
         spill_done(j, &pt->bfile);
         spill_done(j, &pt->pfile);
     }
@@ -762,7 +763,7 @@ static int finish_chunked(hash_join_op *j, em_error *err)
 {
     bool probed = j->pall != NULL && !j->futile;
     int rc = 0;
-    if (probed || j->build_outer) {
+    if (probed || j->build_keep) {
         rc = em_spill_rewind(j->brest, err);
         em_batch *pending = NULL;
         while (rc == 0 && !j->done) {

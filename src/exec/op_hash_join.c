@@ -41,6 +41,20 @@
  * build side is processed in chunks (hash_join_spill.c), probe-side results
  * that depend on every build row — SEMI, ANTI, unmatched outer rows — are
  * deferred: ORed into a bit per probe row and emitted after the last chunk.
+ *
+ * SEMI and ANTI joins may also build their left side (DuckDB's "right semi"
+ * and "right anti"), when it is the smaller one and both sides are hash
+ * partitioned on the keys: each probe row (of the right side) marks the build
+ * rows it matches, in the matched flags of an outer join, and finish emits
+ * the marked rows (SEMI) or the unmarked ones (ANTI, which also gets the rows
+ * with a NULL key: they match nothing). Without a residual a key's whole chain
+ * is marked at once, and a marked head means a marked chain, so each build
+ * row is marked once however many probe rows share its key; with a residual,
+ * pairs whose build row is already marked are dropped before it is evaluated.
+ * The grace and chunked paths need nothing more: a build row belongs to one
+ * partition or chunk, which sees every probe row that can match it, exactly
+ * as for unmatched rows of an outer join. NOT IN (null-aware) always builds
+ * the right side: its NULL rules need the whole right side in every task.
  */
 #include <assert.h>
 #include <string.h>
@@ -724,6 +738,17 @@ static int apply_residual(hash_join_op *j, const em_batch *probe, int64_t *m, em
 static int process_pairs(hash_join_op *j, const em_batch *probe, int64_t m, em_error *err)
 {
     if (m == 0) return 0;
+    if (j->build_semi) {
+        /* A build row already marked needs no residual evaluated again. */
+        int64_t k = 0;
+        for (int64_t s = 0; s < m; s++) {
+            if (j->bmatched[row_dense(j, j->pe[s])]) continue;
+            j->pp[k] = j->pp[s];
+            j->pe[k++] = j->pe[s];
+        }
+        m = k;
+        if (m == 0) return 0;
+    }
     if (j->residual != NULL) {
         EM_TRY(apply_residual(j, probe, &m, err));
         for (int64_t k = 0; k < m; k++) j->pmatched[j->pp[k]] = 1;
@@ -731,7 +756,7 @@ static int process_pairs(hash_join_op *j, const em_batch *probe, int64_t m, em_e
     if (j->build_outer)
         for (int64_t k = 0; k < m; k++)
             if (j->pe[k] != NONE) j->bmatched[row_dense(j, j->pe[k])] = 1;
-    if (j->semi_like) return 0;
+    if (j->semi_like || j->build_semi) return 0;
     return emit_pairs(j, probe, m, err);
 }
 
@@ -811,8 +836,36 @@ static int probe_semi(hash_join_op *j, const em_batch *b, em_error *err)
     return emit_probe_rows(j, b, nsel, err);
 }
 
+/* build_semi without a residual: mark every build row with a probe row's
+ * key. Marking goes by whole chains, so a marked head means a marked chain. */
+static void mark_build(hash_join_op *j, int64_t n)
+{
+    uint8_t *matched = j->bmatched;
+    if (j->nkeys == 0) {
+        if (n > 0 && j->nbuild > 0) memset(matched, 1, (size_t)j->nbuild);
+        return;
+    }
+    const uint32_t *heads = j->heads, *next = j->next;
+    for (int64_t i = 0; i < n; i++) {
+        uint32_t e = heads[i];
+        if (e == NONE) continue;
+        uint32_t g = row_dense(j, e);
+        if (matched[g]) continue;
+        matched[g] = 1;
+        if (!j->multi[i]) continue;
+        for (e = next[g]; e != NONE; e = next[g]) {
+            g = row_dense(j, e);
+            matched[g] = 1;
+        }
+    }
+}
+
 static int probe_pairs(hash_join_op *j, const em_batch *b, em_error *err)
 {
+    if (j->build_semi && j->residual == NULL) {
+        mark_build(j, b->nrows);
+        return 0;
+    }
     int64_t n = b->nrows;
     bool late_outer = j->probe_outer && j->residual != NULL;
     bool interleave = j->probe_outer && !late_outer && !j->defer;
@@ -866,14 +919,16 @@ int em__hj_emit_deferred(hash_join_op *j, const em_batch *b, em_error *err)
 int em__hj_emit_unmatched_build(hash_join_op *j, em_error *err)
 {
     if (!j->build_outer || j->done) return 0;
-    /* Build rows no probe row matched, with NULL probe columns. */
+    /* Build rows no probe row matched, with NULL probe columns; for a SEMI
+     * join that builds the left side, the rows that were matched. */
+    uint8_t skip = j->build_keep ? 1 : 0;
     j->has_none = false;
     int64_t m = 0;
     for (int64_t b = 0; b < j->build.count && !j->done; b++) {
         int64_t rows = j->build.items[b]->nrows;
         const uint8_t *matched = j->bmatched + j->boff[b];
         for (int64_t r = 0; r < rows; r++) {
-            if (matched[r]) continue;
+            if (matched[r] == skip) continue;
             j->pe[m++] = ((uint32_t)b << j->shift) | (uint32_t)r;
             if (m == EM_BATCH_ROWS) {
                 if (cancelled(j)) return cancel_error(err);
@@ -890,10 +945,11 @@ int em__hj_emit_unmatched_build(hash_join_op *j, em_error *err)
 /* Whether no probe row can produce output any more (the source may stop). */
 static bool probe_futile(const hash_join_op *j)
 {
-    if (j->probe_outer || j->kind == EM_JOIN_KIND_ANTI) return false;
+    if (j->probe_outer || (j->kind == EM_JOIN_KIND_ANTI && !j->build_semi)) return false;
     if (j->kind == EM_JOIN_KIND_ANTI_NULL_AWARE) return j->residual == NULL && j->all_null > 0;
-    /* INNER, SEMI, or an outer join preserving only the build side: nothing
-     * can match (unmatched build rows come at finish either way). */
+    /* INNER, SEMI, a SEMI or ANTI join that builds the left side, or an outer
+     * join preserving only the build side: nothing can match (the build rows
+     * to emit come at finish either way). */
     return j->nkeys > 0 ? j->all_rows == j->all_null : j->all_rows == 0;
 }
 
@@ -1030,12 +1086,15 @@ static void init_spec(hash_join_op *j, const em_join_spec *s)
     int ntypes = s->left_ncols + s->right_ncols;
     j->types = em_calloc((size_t)(ntypes > 0 ? ntypes : 1), sizeof(em_type));
     j->resid_cols = em_calloc((size_t)(ntypes > 0 ? ntypes : 1), sizeof(bool));
-    j->semi_like = s->kind == EM_JOIN_KIND_SEMI || s->kind == EM_JOIN_KIND_ANTI ||
-                   s->kind == EM_JOIN_KIND_ANTI_NULL_AWARE;
+    bool semi = s->kind == EM_JOIN_KIND_SEMI || s->kind == EM_JOIN_KIND_ANTI ||
+                s->kind == EM_JOIN_KIND_ANTI_NULL_AWARE;
+    j->semi_like = semi && s->build_right;
+    j->build_semi = semi && !s->build_right;
     bool left_outer = s->kind == EM_JOIN_KIND_LEFT || s->kind == EM_JOIN_KIND_FULL;
     bool right_outer = s->kind == EM_JOIN_KIND_RIGHT || s->kind == EM_JOIN_KIND_FULL;
     j->probe_outer = s->build_right ? left_outer : right_outer;
-    j->build_outer = s->build_right ? right_outer : left_outer;
+    j->build_outer = s->build_right ? right_outer : (left_outer || j->build_semi);
+    j->build_keep = j->build_outer && !(j->build_semi && s->kind == EM_JOIN_KIND_SEMI);
 
     if ((unsigned)s->kind > EM_JOIN_KIND_ANTI_NULL_AWARE) {
         init_fail(j, "unknown join kind");
@@ -1048,8 +1107,8 @@ static void init_spec(hash_join_op *j, const em_join_spec *s)
         init_fail(j, "incomplete join spec");
         return;
     }
-    if (j->semi_like && !s->build_right) {
-        init_fail(j, "SEMI and ANTI joins build the right side");
+    if (s->kind == EM_JOIN_KIND_ANTI_NULL_AWARE && !s->build_right) {
+        init_fail(j, "a null-aware anti join builds the right side");
         return;
     }
     if (s->kind == EM_JOIN_KIND_ANTI_NULL_AWARE && s->nkeys != 1) {
@@ -1108,7 +1167,7 @@ static void init_spec(hash_join_op *j, const em_join_spec *s)
     j->build_first = s->build_right ? s->left_ncols : 0;
     j->probe_types = s->build_right ? ltypes : rtypes;
     j->build_types = s->build_right ? rtypes : ltypes;
-    j->out_ncols = j->semi_like ? s->left_ncols : ntypes;
+    j->out_ncols = semi ? s->left_ncols : ntypes;
     /* Keys whose equality is equality of em__key_bits (not strings, nor
      * intervals, which are equal by span). */
     j->inline_key = s->nkeys == 1 && (j->kcls[0] == EM__VC_BOOL || j->kcls[0] == EM__VC_I32 ||

@@ -1322,7 +1322,9 @@ static int dec_join(dec *d, const Emberpb__HashJoinNode *m, em_pop *p)
     s->build_right = m->build_right;
     bool semi = kind == EM_JOIN_KIND_SEMI || kind == EM_JOIN_KIND_ANTI ||
                 kind == EM_JOIN_KIND_ANTI_NULL_AWARE;
-    if (semi && !s->build_right) return bad(d, "semi or anti join that builds the left side");
+    /* SEMI and ANTI may build either side; NOT IN needs the whole right side. */
+    if (kind == EM_JOIN_KIND_ANTI_NULL_AWARE && !s->build_right)
+        return bad(d, "null-aware anti join that builds the left side");
     /* children: [probe side, build side] */
     const em_schema *ls = p->children[s->build_right ? 0 : 1]->schema;
     const em_schema *rs = p->children[s->build_right ? 1 : 0]->schema;

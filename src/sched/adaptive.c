@@ -172,7 +172,8 @@ static void plain(em_aqe *a, const em_stage *run, em_aqe_stage *out)
 /* ---- 1. broadcast switch --------------------------------------------------- */
 
 /* Whether a join may build (and broadcast) the given side: not when the
- * side's unmatched rows are kept, and semi/anti joins build the right side. */
+ * side's unmatched rows are kept, and semi/anti joins broadcast only their
+ * right side (marks on a left side would have to be merged across tasks). */
 static bool can_broadcast(em_join_kind k, bool right)
 {
     switch (k) {

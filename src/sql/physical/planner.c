@@ -218,6 +218,31 @@ static double est_bytes(const em_lop *lp)
     return rows * row_bytes(lp->schema);
 }
 
+/* Bytes of hash table a build row costs besides its columns: two 16-byte
+ * slots (the table is at most half full), its chain link and its hash while
+ * the table is built (op_hash_join.c). */
+#define BUILD_ROW_OVERHEAD 44.0
+
+/* What building a side costs, in bytes held. A hash join's work is per row
+ * on both sides, but a build row costs several times a probe row (it is
+ * hashed, inserted, kept, and gathered at random for the output), so the side
+ * with fewer estimated rows is built; the per-row table overhead makes rows,
+ * not column widths, decide between narrow sides, while a very wide side
+ * still counts for the memory it would hold. */
+static double build_cost(const em_lop *lp)
+{
+    return lp->est_rows * (row_bytes(lp->schema) + BUILD_ROW_OVERHEAD);
+}
+
+/* Whether building the left side is cheaper than building the right one:
+ * from the optimizer's estimated rows when both sides have them, else from
+ * the guessed bytes (the right side on a tie). */
+static bool left_cheaper(const em_lop *l, const em_lop *r)
+{
+    if (l->est_rows >= 0 && r->est_rows >= 0) return build_cost(l) < build_cost(r);
+    return est_bytes(l) < est_bytes(r);
+}
+
 typedef struct colset {
     int lo, hi;
 } colset;
@@ -344,34 +369,43 @@ static int plan_join(planner *pl, const em_lop *lp, em_pop **out, em_error *err)
         em_expr_remap_columns(residual, map);
     }
 
-    /* Strategy: broadcast the build side when it is small (and not a side whose
-     * unmatched rows must be kept), else shuffle both sides on the keys. Every
-     * task holds a broadcast build side whole, so one that would not fit in a
-     * task's memory is shuffled instead (it would spill in every task). */
-    double lb = est_bytes(lp->children[0]), rb = est_bytes(lp->children[1]);
+    /* Strategy: broadcast a side when it is small (and not a side whose
+     * unmatched rows must be kept, nor the left side of a semi or anti join,
+     * whose rows are decided by every right row), else shuffle both sides on
+     * the keys and build the cheaper one (left_cheaper: fewer estimated rows).
+     * A shuffled join may build any side: a side whose unmatched rows are kept
+     * emits them at finish, and a semi or anti join that builds its left side
+     * marks the left rows each right row matches and emits them at finish;
+     * each task sees all the rows of its keys on both sides. Every task holds
+     * a broadcast build side whole, so one that would not fit in a task's
+     * memory is shuffled instead (it would spill in every task). */
+    const em_lop *lch = lp->children[0], *rch = lp->children[1];
+    double lb = est_bytes(lch), rb = est_bytes(rch);
     int64_t thr = pl->conf->broadcast_threshold;
     if (pl->conf->task_memory > 0) thr = EM_MIN(thr, pl->conf->task_memory);
-    bool build_right = true, broadcast = false;
+    bool lsmall = thr > 0 && lb <= (double)thr, rsmall = thr > 0 && rb <= (double)thr;
+    bool build_right = !left_cheaper(lch, rch), broadcast = false;
     switch (kind) {
     case EM_JOIN_KIND_INNER:
-        build_right = rb <= lb;
-        broadcast = nkeys == 0 || (thr > 0 && (build_right ? rb : lb) <= (double)thr);
+        /* A side small enough to broadcast saves shuffling the other one. */
+        if (nkeys > 0 && !(build_right ? rsmall : lsmall) && (build_right ? lsmall : rsmall))
+            build_right = !build_right;
+        broadcast = nkeys == 0 || (build_right ? rsmall : lsmall);
         break;
     case EM_JOIN_KIND_LEFT:
-        broadcast = nkeys == 0 || (thr > 0 && rb <= (double)thr);
-        break;
-    case EM_JOIN_KIND_RIGHT:
-        build_right = false;
-        broadcast = nkeys == 0 || (thr > 0 && lb <= (double)thr);
-        break;
-    case EM_JOIN_KIND_FULL:
-        build_right = rb <= lb;
-        break;
     case EM_JOIN_KIND_SEMI:
     case EM_JOIN_KIND_ANTI:
-        broadcast = nkeys == 0 || (thr > 0 && rb <= (double)thr);
+        broadcast = nkeys == 0 || rsmall;
+        if (broadcast) build_right = true;
+        break;
+    case EM_JOIN_KIND_RIGHT:
+        broadcast = nkeys == 0 || lsmall;
+        if (broadcast) build_right = false;
+        break;
+    case EM_JOIN_KIND_FULL:
         break;
     case EM_JOIN_KIND_ANTI_NULL_AWARE:
+        build_right = true;
         broadcast = true; /* every task must see the whole right side and its NULLs */
         break;
     }

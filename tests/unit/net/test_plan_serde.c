@@ -1489,7 +1489,7 @@ static void edit_join_key_types(Emberpb__TaskDescription *m)
 }
 static void edit_join_semi_left(Emberpb__TaskDescription *m)
 {
-    pb_join(m)->kind = EMBERPB__JOIN_KIND__JOIN_SEMI;
+    pb_join(m)->kind = EMBERPB__JOIN_KIND__JOIN_ANTI_NULL_AWARE;
     pb_join(m)->build_right = false;
 }
 static void edit_join_residual(Emberpb__TaskDescription *m)
