@@ -346,6 +346,12 @@ int em__pq_file_field(const em__pq_file *f, const char *name);
 bool em__pq_decompress_plausible(int codec, const uint8_t *src, size_t n, size_t out_len);
 /* Decompress exactly dst_len bytes. -1 corrupt, -2 unsupported codec. */
 int em__pq_decompress(int codec, const uint8_t *src, size_t n, uint8_t *dst, size_t dst_len);
+/* Codec state a reader keeps from page to page (created on first use, NULL
+ * until then). */
+typedef struct em__pq_dctx em__pq_dctx;
+int em__pq_decompress_ctx(em__pq_dctx **ctx, int codec, const uint8_t *src, size_t n, uint8_t *dst,
+                          size_t dst_len);
+void em__pq_dctx_free(em__pq_dctx *ctx);
 /* Compress src into out (appended). Returns 0 or -1. */
 int em__pq_compress(int codec, int level, const uint8_t *src, size_t n, em_strbuf *out);
 uint32_t em__pq_crc32(const uint8_t *p, size_t n);
@@ -377,6 +383,10 @@ size_t em__pq_rle_u32(em__pq_rle *r, uint32_t *out, size_t n);
 size_t em__pq_rle_u8(em__pq_rle *r, uint8_t *out, size_t n);
 /* Skip n values. */
 size_t em__pq_rle_skip(em__pq_rle *r, size_t n);
+/* When the next n values are all `value` within one RLE run, consume them and
+ * return true; otherwise return false and leave the values to be decoded (a
+ * run header may have been read). The all-valid case of definition levels. */
+bool em__pq_rle_take_run(em__pq_rle *r, uint32_t value, size_t n);
 
 /* Deprecated BIT_PACKED levels (MSB-first, no runs). */
 void em__pq_unpack_msb(const uint8_t *in, size_t in_len, int width, uint8_t *out, size_t first,
@@ -433,6 +443,10 @@ int em__pq_where_error(const em__pq_where *w, em_error *err, int code, const cha
 /* A reader of one leaf's column chunk in one row group. */
 em__pq_colreader *em__pq_col_open(const em__pq_file *f, int row_group, int leaf,
                                   const em__pq_where *where, em_error *err, int *rc);
+/* The same, taking over (and closing) `old`, a reader of an earlier chunk,
+ * whose buffers and codec state it keeps: no allocation per row group. */
+em__pq_colreader *em__pq_col_reopen(em__pq_colreader *old, const em__pq_file *f, int row_group,
+                                    int leaf, const em__pq_where *where, em_error *err, int *rc);
 void em__pq_col_close(em__pq_colreader *c);
 /* Append n rows of a flat (max_rep == 0) leaf to v (of the node's type). */
 int em__pq_col_read_flat(em__pq_colreader *c, em_vector *v, int64_t n, em_error *err);

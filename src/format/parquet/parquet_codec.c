@@ -10,6 +10,8 @@
  */
 #include "format/parquet/parquet.h"
 
+#include "common/crc32.h"
+
 #include <lz4.h>
 #include <snappy-c.h>
 #include <string.h>
@@ -18,15 +20,7 @@
 
 uint32_t em__pq_crc32(const uint8_t *p, size_t n)
 {
-    uLong crc = crc32(0L, Z_NULL, 0);
-    /* zlib takes uInt lengths: feed large pages in pieces. */
-    while (n > 0) {
-        uInt step = n > (1u << 30) ? (1u << 30) : (uInt)n;
-        crc = crc32(crc, p, step);
-        p += step;
-        n -= step;
-    }
-    return (uint32_t)crc;
+    return em_crc32(0, p, n);
 }
 
 static int gunzip(const uint8_t *src, size_t n, uint8_t *dst, size_t dst_len)
@@ -111,7 +105,24 @@ bool em__pq_decompress_plausible(int codec, const uint8_t *src, size_t n, size_t
     }
 }
 
+struct em__pq_dctx {
+    ZSTD_DCtx *zstd;
+};
+
+void em__pq_dctx_free(em__pq_dctx *ctx)
+{
+    if (ctx == NULL) return;
+    if (ctx->zstd) ZSTD_freeDCtx(ctx->zstd);
+    em_free(ctx);
+}
+
 int em__pq_decompress(int codec, const uint8_t *src, size_t n, uint8_t *dst, size_t dst_len)
+{
+    return em__pq_decompress_ctx(NULL, codec, src, n, dst, dst_len);
+}
+
+int em__pq_decompress_ctx(em__pq_dctx **ctx, int codec, const uint8_t *src, size_t n, uint8_t *dst,
+                          size_t dst_len)
 {
     switch (codec) {
     case EM__PQ_UNCOMPRESSED:
@@ -131,7 +142,16 @@ int em__pq_decompress(int codec, const uint8_t *src, size_t n, uint8_t *dst, siz
     case EM__PQ_GZIP:
         return gunzip(src, n, dst, dst_len);
     case EM__PQ_ZSTD: {
-        size_t got = ZSTD_decompress(dst, dst_len, src, n);
+        /* ZSTD_decompress sets up (allocates and initializes) a context of
+         * about 160 KB per call; a reader keeps one for all its pages. */
+        ZSTD_DCtx *z = NULL;
+        if (ctx != NULL) {
+            if (*ctx == NULL) *ctx = em_calloc(1, sizeof **ctx);
+            if ((*ctx)->zstd == NULL) (*ctx)->zstd = ZSTD_createDCtx();
+            z = (*ctx)->zstd;
+        }
+        size_t got = z != NULL ? ZSTD_decompressDCtx(z, dst, dst_len, src, n)
+                               : ZSTD_decompress(dst, dst_len, src, n);
         return ZSTD_isError(got) || got != dst_len ? -1 : 0;
     }
     case EM__PQ_LZ4_RAW: {

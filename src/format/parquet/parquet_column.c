@@ -14,7 +14,11 @@
  * one backwards pass. Physical values convert to ember's types on the way:
  * identical layouts (INT32 -> INTEGER, INT64 -> BIGINT, DOUBLE, DATE,
  * TIMESTAMP micros, DECIMAL as INT64) are one memcpy; dictionary pages are
- * converted once and data pages become a gather by index.
+ * converted once and data pages become a gather by index (from a dictionary
+ * padded so that indices need no check before the gather, see dict_values).
+ * All-valid stretches of an optional column skip their definition levels in
+ * one step. Buffers and codec state live as long as the reader and pass on to
+ * the next row group's (em__pq_col_reopen): pages cost no allocation.
  */
 #include "format/parquet/parquet.h"
 
@@ -27,8 +31,17 @@
 
 typedef struct cursor {
     const uint8_t *p, *end;
-    uint64_t bit; /* PLAIN booleans: bit offset from p */
+    uint64_t bit;            /* PLAIN booleans: bit offset from p */
+    const uint8_t *safe_end; /* readable up to here (>= end; past it in a padded buffer) */
 } cursor;
+
+/* Bytes readable past the data in buffers the reader allocates (page and
+ * DELTA_BYTE_ARRAY buffers), and the slack left in a string vector's bytes:
+ * short strings are then copied as one fixed-size move, not a memcpy call. */
+#define SLACK 32
+
+/* A padding entry of a VARCHAR dictionary's table (see dict_strings). */
+#define BAD_ENTRY ((uint64_t)1 << 63)
 
 typedef struct levels {
     bool bitpacked; /* deprecated BIT_PACKED */
@@ -51,6 +64,12 @@ struct em__pq_colreader {
     int codec;
     const uint8_t *pos, *end; /* what is left of the chunk */
     em_vector *dict;          /* converted dictionary, or NULL */
+    /* Dictionaries are padded to dict_pad entries, a power of two (see
+     * dict_values); VARCHAR ones get a table of entry i as offset | length << 32,
+     * padded with BAD_ENTRY (see dict_strings). */
+    uint64_t dict_pad;
+    uint64_t *dent;
+    int32_t dmax; /* the longest entry */
     /* the current page */
     int64_t page_left; /* level entries not yet read */
     int encoding;
@@ -65,7 +84,8 @@ struct em__pq_colreader {
     uint8_t *prev;       /* DELTA_BYTE_ARRAY: the previous value */
     size_t prev_len, prev_cap;
     int64_t bss_n, bss_pos; /* BYTE_STREAM_SPLIT: values in the page, next one */
-    /* scratch */
+    /* scratch (kept from row group to row group by em__pq_col_reopen) */
+    em__pq_dctx *dctx;
     uint8_t *page_buf;
     size_t page_cap;
     uint8_t *lvl;   /* STEP definition levels */
@@ -124,6 +144,8 @@ void em__pq_col_close(em__pq_colreader *c)
 {
     if (c == NULL) return;
     em_vector_unref(c->dict);
+    em_free(c->dent);
+    em__pq_dctx_free(c->dctx);
     em_free(c->page_buf);
     em_free(c->lvl);
     em_free(c->ibuf);
@@ -140,9 +162,42 @@ void em__pq_col_close(em__pq_colreader *c)
 em__pq_colreader *em__pq_col_open(const em__pq_file *f, int row_group, int leaf,
                                   const em__pq_where *where, em_error *err, int *rc)
 {
+    return em__pq_col_reopen(NULL, f, row_group, leaf, where, err, rc);
+}
+
+/* Move the scratch buffers (not the page state) of `from` into `to`. */
+static void take_scratch(em__pq_colreader *to, em__pq_colreader *from)
+{
+#define TAKE(field)                                                                                \
+    do {                                                                                           \
+        to->field = from->field;                                                                   \
+        from->field = NULL;                                                                        \
+    } while (0)
+    TAKE(dctx);
+    TAKE(page_buf);
+    to->page_cap = from->page_cap;
+    from->page_cap = 0;
+    TAKE(lvl);
+    TAKE(ibuf);
+    TAKE(i64);
+    TAKE(bp);
+    TAKE(bl);
+    TAKE(raw);
+    to->raw_cap = from->raw_cap;
+    from->raw_cap = 0;
+#undef TAKE
+}
+
+em__pq_colreader *em__pq_col_reopen(em__pq_colreader *old, const em__pq_file *f, int row_group,
+                                    int leaf, const em__pq_where *where, em_error *err, int *rc)
+{
     const em__pq_row_group *rg = &f->meta.row_groups[row_group];
     const em__pq_node *node = &f->schema.nodes[f->schema.leaf_node[leaf]];
     em__pq_colreader *c = em_calloc(1, sizeof *c);
+    if (old != NULL) {
+        take_scratch(c, old);
+        em__pq_col_close(old);
+    }
     c->f = f;
     c->where = *where;
     c->node = node;
@@ -196,11 +251,13 @@ em__pq_colreader *em__pq_col_open(const em__pq_file *f, int row_group, int leaf,
         em__pq_col_close(c);
         return NULL;
     }
-    c->lvl = em_malloc(STEP);
-    c->ibuf = em_malloc(sizeof *c->ibuf * STEP);
-    c->i64 = em_malloc(sizeof *c->i64 * STEP);
-    c->bp = em_malloc(sizeof *c->bp * STEP);
-    c->bl = em_malloc(sizeof *c->bl * STEP);
+    if (c->lvl == NULL) {
+        c->lvl = em_malloc(STEP);
+        c->ibuf = em_malloc(sizeof *c->ibuf * STEP);
+        c->i64 = em_malloc(sizeof *c->i64 * STEP);
+        c->bp = em_malloc(sizeof *c->bp * STEP);
+        c->bl = em_malloc(sizeof *c->bl * STEP);
+    }
     return c;
 }
 
@@ -403,22 +460,28 @@ static int put_one_bytes(em__pq_colreader *c, const uint8_t *p, int32_t n, em_ve
     }
 }
 
+/* n byte-array values (p[i], len[i]) into rows [pos, pos + n); bytes up to
+ * safe_end may be read past a value. */
 static int put_bytes(em__pq_colreader *c, const uint8_t *const *p, const int32_t *len, int64_t n,
-                     em_vector *v, int64_t pos, em_error *err)
+                     em_vector *v, int64_t pos, const uint8_t *safe_end, em_error *err)
 {
     if (c->conv == EM__PQ_CV_STRING) {
         int64_t total = 0;
         for (int64_t i = 0; i < n; i++) total += len[i];
         EM_TRY(chars_check(c, v, total, err));
-        /* One byte more than needed: the buffer then exists even for empty strings. */
-        em_vector_reserve_chars(v, total + 1);
+        /* The slack also makes the buffer exist even for empty strings. */
+        em_vector_reserve_chars(v, total + SLACK);
         char *dst = v->chars + v->chars_len;
         int32_t *off = EM_VEC_OFFSETS(v) + pos + 1;
         int64_t at = v->chars_len;
         for (int64_t i = 0; i < n; i++) {
-            if (len[i] > 0) memcpy(dst, p[i], (size_t)len[i]);
-            dst += len[i];
-            at += len[i];
+            int32_t l = len[i];
+            if (l <= SLACK && (size_t)(safe_end - p[i]) >= SLACK)
+                memcpy(dst, p[i], SLACK);
+            else if (l > 0)
+                memcpy(dst, p[i], (size_t)l);
+            dst += l;
+            at += l;
             off[i] = (int32_t)at;
         }
         v->chars_len = at;
@@ -511,7 +574,7 @@ static int plain_values(em__pq_colreader *c, cursor *k, em_vector *v, int64_t po
                 c->bl[i] = (int32_t)len;
                 k->p += len;
             }
-            EM_TRY(put_bytes(c, c->bp, c->bl, m, v, pos + done, err));
+            EM_TRY(put_bytes(c, c->bp, c->bl, m, v, pos + done, k->safe_end, err));
             done += m;
         }
         return 0;
@@ -527,40 +590,125 @@ static int plain_values(em__pq_colreader *c, cursor *k, em_vector *v, int64_t po
     return 0;
 }
 
+/* The error for the first index of ix[0..m) not below nd, or 0 when there is
+ * none. */
+static int bad_index(em__pq_colreader *c, const uint32_t *ix, int64_t m, uint32_t nd, em_error *err)
+{
+    for (int64_t i = 0; i < m; i++)
+        if (ix[i] >= nd)
+            return CORRUPT(c, "dictionary index %u out of range (%u entries)", ix[i], nd);
+    return 0;
+}
+
+/* m strings of the dictionary by index into rows [at, at + m). */
+static int dict_strings(em__pq_colreader *c, const uint32_t *ix, int64_t m, em_vector *v,
+                        int64_t at, bool checked, em_error *err)
+{
+    const em_vector *d = c->dict;
+    const uint64_t *de = c->dent;
+    uint32_t nd = (uint32_t)d->length;
+    /* Room for m of the longest entry when that is modest, else the exact sum
+     * (which needs the indices checked first). */
+    int64_t room = (int64_t)c->dmax * m;
+    if (room > ((int64_t)1 << 20)) {
+        if (!checked) {
+            uint32_t bad = 0;
+            for (int64_t i = 0; i < m; i++) bad |= ix[i] >= nd;
+            if (bad) EM_TRY(bad_index(c, ix, m, nd, err));
+            checked = true;
+        }
+        room = 0;
+        for (int64_t i = 0; i < m; i++) room += (int64_t)(de[ix[i]] >> 32 & INT32_MAX);
+    }
+    EM_TRY(chars_check(c, v, room, err));
+    /* SLACK bytes past the end on both sides (the dictionary got its slack
+     * when it was loaded): strings up to SLACK bytes, the common case of
+     * dictionary columns, copy as one fixed-size move. */
+    em_vector_reserve_chars(v, room + SLACK);
+    int32_t *oo = EM_VEC_OFFSETS(v) + at + 1;
+    char *dst = v->chars;
+    const char *src = d->chars;
+    int64_t len = v->chars_len;
+    /* Indices of a page's bit width reach at most the padded table's end,
+     * whose padding entries (BAD_ENTRY) are empty strings that flag the
+     * batch: one OR per value instead of a compare pass. */
+    uint64_t flags = 0;
+    if (c->dmax <= 16) {
+        for (int64_t i = 0; i < m; i++) {
+            uint64_t e = de[ix[i]];
+            flags |= e;
+            memcpy(dst + len, src + (uint32_t)e, 16);
+            len += (int64_t)(e >> 32 & INT32_MAX);
+            oo[i] = (int32_t)len;
+        }
+    } else if (c->dmax <= SLACK) {
+        for (int64_t i = 0; i < m; i++) {
+            uint64_t e = de[ix[i]];
+            flags |= e;
+            memcpy(dst + len, src + (uint32_t)e, SLACK);
+            len += (int64_t)(e >> 32 & INT32_MAX);
+            oo[i] = (int32_t)len;
+        }
+    } else {
+        for (int64_t i = 0; i < m; i++) {
+            uint64_t e = de[ix[i]];
+            flags |= e;
+            uint32_t b = (uint32_t)e, l = (uint32_t)(e >> 32 & INT32_MAX);
+            if (l <= SLACK)
+                memcpy(dst + len, src + b, SLACK);
+            else
+                memcpy(dst + len, src + b, l);
+            len += l;
+            oo[i] = (int32_t)len;
+        }
+    }
+    if (EM_UNLIKELY(flags & BAD_ENTRY)) EM_TRY(bad_index(c, ix, m, nd, err));
+    v->chars_len = len;
+    return 0;
+}
+
 /* Dictionary indices -> values. */
 static int dict_values(em__pq_colreader *c, em_vector *v, int64_t pos, int64_t n, em_error *err)
 {
     const em_vector *d = c->dict;
     uint32_t nd = (uint32_t)d->length;
+    int w = c->idx.width;
+    /* Indices of width w are below 2^w. When that is within the dictionary
+     * there is nothing to check. When it is within the padding (a writer's
+     * minimal width always is), the gather reads the zeros of the padding and
+     * the indices are checked after it by their maximum (strings: padding
+     * entries flag themselves). Otherwise they are checked before. */
+    bool checked = w < 32 && ((uint64_t)1 << w) <= nd;
+    bool padded = w < 32 && ((uint64_t)1 << w) <= c->dict_pad;
     for (int64_t done = 0; done < n;) {
         int64_t m = EM_MIN(n - done, (int64_t)STEP);
         if ((int64_t)em__pq_rle_u32(&c->idx, c->ibuf, (size_t)m) != m) return short_page(c, err);
-        /* Indices of width w are below 2^w: when that is within the dictionary
-         * (the common case) there is nothing to check. */
-        int w = c->idx.width;
-        if (w >= 32 || ((uint32_t)1 << w) > nd) {
-            uint32_t bad = 0;
-            for (int64_t i = 0; i < m; i++) bad |= c->ibuf[i] >= nd;
-            if (bad)
-                for (int64_t i = 0; i < m; i++)
-                    if (c->ibuf[i] >= nd)
-                        return CORRUPT(c, "dictionary index %u out of range (%u entries)",
-                                       c->ibuf[i], nd);
-        }
         const uint32_t *ix = c->ibuf;
+        if (!checked && !padded) {
+            uint32_t bad = 0;
+            for (int64_t i = 0; i < m; i++) bad |= ix[i] >= nd;
+            if (bad) EM_TRY(bad_index(c, ix, m, nd, err));
+        }
         int64_t at = pos + done;
+        uint32_t top = 0; /* the largest index */
         switch (v->type.id) {
         case EM_TYPE_BOOLEAN: {
             const uint8_t *s = EM_VEC_BOOL(d);
             uint8_t *o = EM_VEC_BOOL(v) + at;
-            for (int64_t i = 0; i < m; i++) o[i] = s[ix[i]];
+            for (int64_t i = 0; i < m; i++) {
+                top = ix[i] > top ? ix[i] : top;
+                o[i] = s[ix[i]];
+            }
             break;
         }
         case EM_TYPE_INTEGER:
         case EM_TYPE_DATE: {
             const int32_t *s = EM_VEC_I32(d);
             int32_t *o = EM_VEC_I32(v) + at;
-            for (int64_t i = 0; i < m; i++) o[i] = s[ix[i]];
+            for (int64_t i = 0; i < m; i++) {
+                top = ix[i] > top ? ix[i] : top;
+                o[i] = s[ix[i]];
+            }
             break;
         }
         case EM_TYPE_BIGINT:
@@ -569,41 +717,27 @@ static int dict_values(em__pq_colreader *c, em_vector *v, int64_t pos, int64_t n
         case EM_TYPE_DOUBLE: {
             const int64_t *s = EM_VEC_I64(d);
             int64_t *o = EM_VEC_I64(v) + at;
-            for (int64_t i = 0; i < m; i++) o[i] = s[ix[i]];
-            break;
-        }
-        case EM_TYPE_VARCHAR: {
-            const int32_t *so = EM_VEC_OFFSETS(d);
-            int64_t total = 0;
-            for (int64_t i = 0; i < m; i++) total += so[ix[i] + 1] - so[ix[i]];
-            EM_TRY(chars_check(c, v, total, err));
-            /* 16 bytes of slack on both sides (the dictionary got its slack when
-             * it was loaded): short strings, the common case of dictionary
-             * columns, copy as one fixed-size move instead of a memcpy call. */
-            em_vector_reserve_chars(v, total + 16);
-            int32_t *oo = EM_VEC_OFFSETS(v) + at + 1;
-            char *dst = v->chars;
-            int64_t len = v->chars_len;
             for (int64_t i = 0; i < m; i++) {
-                int32_t b = so[ix[i]], l = so[ix[i] + 1] - b;
-                if (l <= 16)
-                    memcpy(dst + len, d->chars + b, 16);
-                else
-                    memcpy(dst + len, d->chars + b, (size_t)l);
-                len += l;
-                oo[i] = (int32_t)len;
+                top = ix[i] > top ? ix[i] : top;
+                o[i] = s[ix[i]];
             }
-            v->chars_len = len;
             break;
         }
+        case EM_TYPE_VARCHAR:
+            EM_TRY(dict_strings(c, ix, m, v, at, checked || !padded, err));
+            break;
         default: {
             size_t wd = em_type_width(v->type);
             const uint8_t *s = d->data;
             uint8_t *o = (uint8_t *)v->data + (size_t)at * wd;
-            for (int64_t i = 0; i < m; i++) memcpy(o + (size_t)i * wd, s + (size_t)ix[i] * wd, wd);
+            for (int64_t i = 0; i < m; i++) {
+                top = ix[i] > top ? ix[i] : top;
+                memcpy(o + (size_t)i * wd, s + (size_t)ix[i] * wd, wd);
+            }
             break;
         }
         }
+        if (!checked && top >= nd) EM_TRY(bad_index(c, ix, m, nd, err));
         done += m;
     }
     return 0;
@@ -650,7 +784,7 @@ static int dlba_values(em__pq_colreader *c, em_vector *v, int64_t pos, int64_t n
             c->bl[i] = (int32_t)len;
             c->vals.p += len;
         }
-        EM_TRY(put_bytes(c, c->bp, c->bl, m, v, pos + done, err));
+        EM_TRY(put_bytes(c, c->bp, c->bl, m, v, pos + done, c->vals.safe_end, err));
         done += m;
     }
     return 0;
@@ -699,7 +833,7 @@ static int dba_values(em__pq_colreader *c, em_vector *v, int64_t pos, int64_t n,
             used += len;
         }
         for (int64_t i = 0; i < m; i++) c->bp[i] = c->dba + (uintptr_t)c->bp[i];
-        EM_TRY(put_bytes(c, c->bp, c->bl, m, v, pos + done, err));
+        EM_TRY(put_bytes(c, c->bp, c->bl, m, v, pos + done, c->dba + c->dba_cap, err));
         done += m;
     }
     return 0;
@@ -771,14 +905,24 @@ static int decode_values(em__pq_colreader *c, em_vector *v, int64_t pos, int64_t
 
 static uint8_t *page_buffer(em__pq_colreader *c, size_t n)
 {
-    if (n + 8 > c->page_cap) {
+    if (n + SLACK > c->page_cap) {
         size_t cap = c->page_cap ? c->page_cap : 65536;
-        while (cap < n + 8) cap *= 2;
+        while (cap < n + SLACK) cap *= 2;
         em_free(c->page_buf);
         c->page_buf = em_malloc(cap);
         c->page_cap = cap;
     }
     return c->page_buf;
+}
+
+/* How far past `end` (the end of a page's data) bytes may be read: to the end
+ * of the page buffer when the data was decompressed into it, else nowhere (the
+ * mapped file). */
+static const uint8_t *readable_end(const em__pq_colreader *c, const uint8_t *end)
+{
+    uintptr_t e = (uintptr_t)end, b = (uintptr_t)c->page_buf;
+    if (c->page_buf != NULL && e >= b && e <= b + c->page_cap) return c->page_buf + c->page_cap;
+    return end;
 }
 
 static int decompress(em__pq_colreader *c, const uint8_t *src, size_t n, size_t out_len,
@@ -794,7 +938,7 @@ static int decompress(em__pq_colreader *c, const uint8_t *src, size_t n, size_t 
         return CORRUPT(c, "corrupt %s page (%zu bytes cannot hold the %zu it claims)",
                        em__pq_codec_name(c->codec), n, out_len);
     uint8_t *dst = page_buffer(c, out_len);
-    int rc = em__pq_decompress(c->codec, src, n, dst, out_len);
+    int rc = em__pq_decompress_ctx(&c->dctx, c->codec, src, n, dst, out_len);
     if (rc == -2)
         return CERR(c, EM_EUNSUPPORTED, "compression codec %s is not supported",
                     em__pq_codec_name(c->codec));
@@ -951,8 +1095,17 @@ static int load_dictionary(em__pq_colreader *c, const em__pq_page_header *h, con
         return CORRUPT(c, "dictionary of %d values in %d bytes", h->num_values,
                        h->uncompressed_size);
     em_vector_unref(c->dict);
-    c->dict = em_vector_create(c->type, h->num_values > 0 ? h->num_values : 1);
-    cursor k = {data, data + h->uncompressed_size, 0};
+    /* Padded to a power of two (see dict_values), unless huge: a corrupt
+     * page header must not double what a dictionary costs. */
+    uint64_t nd = (uint64_t)h->num_values, n2 = 1;
+    while (n2 < nd) n2 *= 2;
+    if (nd > ((uint64_t)1 << 20)) n2 = nd;
+    c->dict_pad = n2;
+    c->dict = em_vector_create(c->type, (int64_t)n2);
+    size_t wd = em_type_width(c->type);
+    if (c->type.id != EM_TYPE_VARCHAR && wd > 0)
+        memset((uint8_t *)c->dict->data + nd * wd, 0, (n2 - nd) * wd);
+    cursor k = {data, data + h->uncompressed_size, 0, readable_end(c, data + h->uncompressed_size)};
     int rc = plain_values(c, &k, c->dict, 0, h->num_values, err);
     if (rc < 0) {
         em_vector_unref(c->dict);
@@ -961,9 +1114,19 @@ static int load_dictionary(em__pq_colreader *c, const em__pq_page_header *h, con
     }
     c->dict->length = h->num_values;
     if (c->type.id == EM_TYPE_VARCHAR) {
-        /* Slack for the gather's fixed-size copies (see dict_values). */
-        em_vector_reserve_chars(c->dict, 16);
-        memset(c->dict->chars + c->dict->chars_len, 0, 16);
+        /* Slack for the gather's fixed-size copies (see dict_strings). */
+        em_vector_reserve_chars(c->dict, SLACK);
+        memset(c->dict->chars + c->dict->chars_len, 0, SLACK);
+        em_free(c->dent);
+        c->dent = em_malloc(sizeof *c->dent * n2);
+        c->dmax = 0;
+        const int32_t *o = EM_VEC_OFFSETS(c->dict);
+        for (uint64_t i = 0; i < nd; i++) {
+            int32_t l = o[i + 1] - o[i];
+            c->dent[i] = (uint32_t)o[i] | (uint64_t)(uint32_t)l << 32;
+            if (l > c->dmax) c->dmax = l;
+        }
+        for (uint64_t i = nd; i < n2; i++) c->dent[i] = BAD_ENTRY;
     }
     return 0;
 }
@@ -1029,6 +1192,7 @@ static int next_page(em__pq_colreader *c, em_error *err)
         c->vals.p = p;
         c->vals.end = end;
         c->vals.bit = 0;
+        c->vals.safe_end = readable_end(c, end);
         c->encoding = h.encoding;
         c->page_values = h.num_values;
         EM_TRY(setup_values(c, err));
@@ -1114,7 +1278,9 @@ int em__pq_col_read_flat(em__pq_colreader *c, em_vector *v, int64_t n, em_error 
         }
         int64_t k = EM_MIN(EM_MIN(stop - pos, c->page_left), (int64_t)STEP);
         int64_t nn = k;
-        if (c->max_def > 0) {
+        if (c->max_def > 0 &&
+            (c->def.bitpacked ||
+             !em__pq_rle_take_run(&c->def.rle, (uint32_t)c->max_def, (size_t)k))) {
             if ((int64_t)read_levels(&c->def, c->lvl, (size_t)k) != k)
                 return CORRUPT(c, "definition levels end early");
             nn = 0;

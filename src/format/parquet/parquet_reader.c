@@ -153,11 +153,15 @@ static int open_rg(pq_reader *r, em_error *err)
         const char *problem = em__pq_field_problem(&r->file.schema, f);
         if (problem != NULL) return em__pq_where_error(&w, err, EM_EUNSUPPORTED, "%s", problem);
         if (r->nested[k]) {
+            em__pq_nested_close(r->nr[k]);
+            r->nr[k] = NULL;
             EM_TRY(em__pq_nested_open(&r->file, g, f, &w, &r->nr[k], err));
         } else {
             int leaf = r->file.schema.nodes[r->file.schema.field_node[f]].leaf;
             int rc;
-            r->cr[k] = em__pq_col_open(&r->file, g, leaf, &w, err, &rc);
+            /* The reader of the previous row group's chunk hands over its buffers. */
+            em__pq_colreader *old = r->cr[k];
+            r->cr[k] = em__pq_col_reopen(old, &r->file, g, leaf, &w, err, &rc);
             if (r->cr[k] == NULL) return rc;
         }
     }
@@ -170,8 +174,10 @@ int em__pq_next(void *reader, em_batch **out, em_error *err)
     pq_reader *r = reader;
     *out = NULL;
     while (r->rows_left == 0) {
-        close_rg(r);
-        if (r->cur + 1 >= r->nrg) return 0;
+        if (r->cur + 1 >= r->nrg) {
+            close_rg(r);
+            return 0;
+        }
         r->cur++;
         EM_TRY(open_rg(r, err));
     }

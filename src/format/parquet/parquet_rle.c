@@ -284,6 +284,14 @@ size_t em__pq_rle_u32(em__pq_rle *r, uint32_t *out, size_t n)
     return got;
 }
 
+bool em__pq_rle_take_run(em__pq_rle *r, uint32_t value, size_t n)
+{
+    if (r->rle_left == 0 && r->bp_pos >= 8 && r->bp_left == 0 && !next_run(r)) return false;
+    if (r->rle_left < n || r->rle_value != value) return false;
+    r->rle_left -= (uint32_t)n;
+    return true;
+}
+
 size_t em__pq_rle_u8(em__pq_rle *r, uint8_t *out, size_t n)
 {
     size_t got = 0;

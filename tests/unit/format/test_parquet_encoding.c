@@ -12,6 +12,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -733,6 +734,229 @@ static void test_logical_types(void **state)
     em_strbuf_release(&f);
 }
 
+/* ---- the reader's fast paths ------------------------------------------------------------- */
+
+/* Definition levels of any length (lv[i] 1 = value, 0 = NULL) for a v1 page. */
+static void pg_levels(pg *p, const uint8_t *lv, size_t n)
+{
+    em_strbuf body;
+    em_strbuf_init(&body);
+    em__pq_rle_encode_u8(lv, n, 1, &body);
+    uint32_t len = (uint32_t)body.len;
+    em_strbuf_append(&p->levels, (const char *)&len, 4);
+    em_strbuf_append(&p->levels, body.data, body.len);
+    em_strbuf_release(&body);
+}
+
+/* A string of length len made of c (the test's values). */
+static const char *text_of(char *buf, size_t len, char c)
+{
+    memset(buf, c, len);
+    buf[len] = '\0';
+    return buf;
+}
+
+static void test_string_fast_paths(void **state)
+{
+    (void)state;
+    char buf[2048];
+    static const int codecs[] = {EM__PQ_UNCOMPRESSED, EM__PQ_ZSTD};
+    /* PLAIN strings of every length 0..40, the last ones at the very end of an
+     * uncompressed page (read in place from the file: no bytes past the page
+     * may be read) and of a decompressed one. */
+    for (size_t k = 0; k < EM_ARRAY_LEN(codecs); k++) {
+        for (int last = 0; last <= 40; last += 8) {
+            em_strbuf f, want;
+            em_strbuf_init(&want);
+            pg p;
+            pg_init(&p, EM__PQ_DATA_PAGE, EM__PQ_PLAIN, 42);
+            for (int i = 0; i <= 40; i++) {
+                const char *t = text_of(buf, (size_t)i, (char)('a' + i % 26));
+                put_ba(&p.values, t);
+                em_strbuf_printf(&want, "%s|", t);
+            }
+            const char *t = text_of(buf, (size_t)last, 'z');
+            put_ba(&p.values, t);
+            em_strbuf_puts(&want, t);
+            build(&f, leaf(EM__PQ_BYTE_ARRAY, EM__PQ_REQUIRED), codecs[k], &p, 1, 42);
+            EXPECT_COL(f, 42, want.data);
+            em_strbuf_release(&want);
+        }
+    }
+    /* Dictionaries whose longest entry is at most 16 bytes, at most 32, longer,
+     * and long enough that a batch's worst case is not reserved (1000 bytes
+     * times 1100 rows): every copy path of the gather. */
+    static const int longest[] = {16, 32, 33, 1000};
+    for (size_t k = 0; k < EM_ARRAY_LEN(longest); k++) {
+        int nd = 5, rows = 1100;
+        em_strbuf f, want;
+        em_strbuf_init(&want);
+        pg p[2];
+        pg_init(&p[0], EM__PQ_DICTIONARY_PAGE, EM__PQ_PLAIN, nd);
+        static const int lens[] = {0, 1, 7, 15};
+        for (int d = 0; d < nd; d++)
+            put_ba(&p[0].values,
+                   text_of(buf, (size_t)(d < 4 ? lens[d] : longest[k]), (char)('a' + d)));
+        pg_init(&p[1], EM__PQ_DATA_PAGE, EM__PQ_RLE_DICTIONARY, rows);
+        uint32_t *idx = em_malloc(sizeof *idx * (size_t)rows);
+        for (int i = 0; i < rows; i++) {
+            idx[i] = (uint32_t)((i * 7 + i / 3) % nd);
+            int d = (int)idx[i];
+            if (i) em_strbuf_putc(&want, '|');
+            em_strbuf_puts(&want,
+                           text_of(buf, (size_t)(d < 4 ? lens[d] : longest[k]), (char)('a' + d)));
+        }
+        em_strbuf_putc(&p[1].values, 3);
+        em__pq_rle_encode(idx, (size_t)rows, 3, &p[1].values);
+        em_free(idx);
+        build(&f, leaf(EM__PQ_BYTE_ARRAY, EM__PQ_REQUIRED), EM__PQ_ZSTD, p, 2, rows);
+        EXPECT_COL(f, rows, want.data);
+        em_strbuf_release(&want);
+    }
+    /* Indices past a string dictionary: within the entry table's padding (3
+     * entries padded to 4, width 2) and past it (width 3), in a bit-packed
+     * run and in an RLE run, at the start, middle and end of a long page. */
+    static const uint32_t bad[] = {3, 5, 7};
+    for (size_t b = 0; b < EM_ARRAY_LEN(bad); b++) {
+        for (int where = 0; where < 3; where++) {
+            int rows = 3000;
+            em_strbuf f;
+            pg p[2];
+            pg_init(&p[0], EM__PQ_DICTIONARY_PAGE, EM__PQ_PLAIN, 3);
+            put_ba(&p[0].values, "zero");
+            put_ba(&p[0].values, "one");
+            put_ba(&p[0].values, "two");
+            pg_init(&p[1], EM__PQ_DATA_PAGE, EM__PQ_RLE_DICTIONARY, rows);
+            uint32_t *idx = em_malloc(sizeof *idx * (size_t)rows);
+            for (int i = 0; i < rows; i++) idx[i] = (uint32_t)(i % 3);
+            int at = where == 0 ? 0 : where == 1 ? 2100 : rows - 1;
+            idx[at] = bad[b];
+            int w = bad[b] < 4 ? 2 : 3;
+            em_strbuf_putc(&p[1].values, (char)w);
+            em__pq_rle_encode(idx, (size_t)rows, w, &p[1].values);
+            em_free(idx);
+            build(&f, leaf(EM__PQ_BYTE_ARRAY, EM__PQ_REQUIRED), EM__PQ_SNAPPY, p, 2, rows);
+            char want[160];
+            snprintf(want, sizeof want,
+                     "ERROR: mem.parquet: row group 0, column 'c': dictionary index %u out of "
+                     "range (3 entries)",
+                     bad[b]);
+            EXPECT_COL(f, rows, want);
+        }
+    }
+    /* An RLE run of a bad index. */
+    em_strbuf f;
+    pg p[2];
+    pg_init(&p[0], EM__PQ_DICTIONARY_PAGE, EM__PQ_PLAIN, 3);
+    put_ba(&p[0].values, "zero");
+    put_ba(&p[0].values, "one");
+    put_ba(&p[0].values, "two");
+    pg_init(&p[1], EM__PQ_DATA_PAGE, EM__PQ_RLE_DICTIONARY, 100);
+    em_strbuf_append(&p[1].values, "\x02\xc8\x01\x03", 4); /* width 2; 100 times 3 */
+    build(&f, leaf(EM__PQ_BYTE_ARRAY, EM__PQ_REQUIRED), EM__PQ_UNCOMPRESSED, p, 2, 100);
+    EXPECT_COL(f, 100,
+               "ERROR: mem.parquet: row group 0, column 'c': dictionary index 3 out of range (3 "
+               "entries)");
+}
+
+static void test_dictionary_padding(void **state)
+{
+    (void)state;
+    /* Five INT64 entries (padded to eight) read with width 3: indices 3 and 4
+     * are fine, 5..7 (in the padding) are errors; also for INT32 and width 4
+     * (past the padding). */
+    static const int types[] = {EM__PQ_INT64, EM__PQ_INT32};
+    for (size_t t = 0; t < EM_ARRAY_LEN(types); t++) {
+        for (int w = 3; w <= 4; w++) {
+            for (uint32_t bad = 4; bad <= 7; bad++) {
+                int rows = 2500;
+                em_strbuf f, want;
+                em_strbuf_init(&want);
+                pg p[2];
+                pg_init(&p[0], EM__PQ_DICTIONARY_PAGE, EM__PQ_PLAIN, 5);
+                for (int d = 0; d < 5; d++) {
+                    if (types[t] == EM__PQ_INT64)
+                        put64(&p[0].values, (uint64_t)(d * 100 + 1));
+                    else
+                        put32(&p[0].values, (uint32_t)(d * 100 + 1));
+                }
+                pg_init(&p[1], EM__PQ_DATA_PAGE, EM__PQ_RLE_DICTIONARY, rows);
+                uint32_t *idx = em_malloc(sizeof *idx * (size_t)rows);
+                for (int i = 0; i < rows; i++) {
+                    idx[i] = i % 2 ? 3 : 4;
+                    if (i == 2200) idx[i] = bad;
+                    em_strbuf_printf(&want, "%s%d", i ? "|" : "", (int)idx[i] * 100 + 1);
+                }
+                em_strbuf_putc(&p[1].values, (char)w);
+                em__pq_rle_encode(idx, (size_t)rows, w, &p[1].values);
+                em_free(idx);
+                build(&f, leaf(types[t], EM__PQ_REQUIRED), EM__PQ_ZSTD, p, 2, rows);
+                char msg[160];
+                snprintf(msg, sizeof msg,
+                         "ERROR: mem.parquet: row group 0, column 'c': dictionary index %u out "
+                         "of range (5 entries)",
+                         bad);
+                EXPECT_COL(f, rows, bad == 4 ? want.data : msg);
+                em_strbuf_release(&want);
+            }
+        }
+    }
+}
+
+static void test_level_runs(void **state)
+{
+    (void)state;
+    /* Optional columns whose definition levels are long all-valid runs (taken
+     * whole), runs of NULLs, and mixed bit-packed stretches, in steps that start
+     * and end inside runs. */
+    enum { ROWS = 5000 };
+    uint8_t *lv = em_malloc(ROWS);
+    for (int i = 0; i < ROWS; i++)
+        lv[i] = !((i >= 2500 && i < 2600 && i % 3 == 0) || (i >= 3000 && i < 3700));
+    em_strbuf f, want;
+    em_strbuf_init(&want);
+    pg p;
+    pg_init(&p, EM__PQ_DATA_PAGE, EM__PQ_PLAIN, ROWS);
+    pg_levels(&p, lv, ROWS);
+    for (int i = 0; i < ROWS; i++) {
+        if (i) em_strbuf_putc(&want, '|');
+        if (lv[i]) {
+            put64(&p.values, (uint64_t)i * 3);
+            em_strbuf_printf(&want, "%d", i * 3);
+        } else {
+            em_strbuf_puts(&want, "NULL");
+        }
+    }
+    build(&f, leaf(EM__PQ_INT64, EM__PQ_OPTIONAL), EM__PQ_ZSTD, &p, 1, ROWS);
+    EXPECT_COL(f, ROWS, want.data);
+    em_strbuf_release(&want);
+    em_free(lv);
+}
+
+static void test_crc_large_page(void **state)
+{
+    (void)state;
+    /* Pages long enough for the folding CRC (the short ones above take the
+     * table path): correct CRCs read, a wrong one is an error. */
+    for (int bad = 0; bad < 2; bad++) {
+        em_strbuf f, want;
+        em_strbuf_init(&want);
+        pg p;
+        pg_init(&p, EM__PQ_DATA_PAGE, EM__PQ_PLAIN, 1000);
+        for (int i = 0; i < 1000; i++) {
+            put32(&p.values, (uint32_t)(i * 2654435761u));
+            em_strbuf_printf(&want, "%s%d", i ? "|" : "", (int32_t)(i * 2654435761u));
+        }
+        p.bad_crc = bad;
+        build(&f, leaf(EM__PQ_INT32, EM__PQ_REQUIRED), EM__PQ_ZSTD, &p, 1, 1000);
+        EXPECT_COL(f, 1000,
+                   bad ? "ERROR: mem.parquet: row group 0, column 'c': page CRC mismatch (the "
+                         "file is corrupt)"
+                       : want.data);
+        em_strbuf_release(&want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -746,6 +970,10 @@ int main(void)
         cmocka_unit_test(test_byte_stream_split),
         cmocka_unit_test(test_levels_and_booleans),
         cmocka_unit_test(test_logical_types),
+        cmocka_unit_test(test_string_fast_paths),
+        cmocka_unit_test(test_dictionary_padding),
+        cmocka_unit_test(test_level_runs),
+        cmocka_unit_test(test_crc_large_page),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
