@@ -24,10 +24,30 @@ void *em_malloc(size_t n)
     return p;
 }
 
+/* From this size on em_calloc zeroes with memset instead of trusting fresh pages to be
+ * zero. A calloc of fresh memory maps the kernel's shared zero page, and most big zeroed
+ * buffers (hash tables) are read before they are written: the first write to each page
+ * is then a copy-on-write fault, which must flush that page from the TLB of every CPU
+ * running another thread of the process (an IPI each). Writing the zeros first takes
+ * ordinary faults instead, with no flush. */
+#define CALLOC_MEMSET_BYTES ((size_t)64 << 10)
+
 void *em_calloc(size_t count, size_t n)
 {
-    void *p = calloc(count ? count : 1, n ? n : 1);
-    if (EM_UNLIKELY(p == NULL)) oom_abort(count * n);
+    if (count == 0) count = 1;
+    if (n == 0) n = 1;
+    if (EM_UNLIKELY(n > SIZE_MAX / count)) oom_abort(SIZE_MAX);
+    size_t bytes = count * n;
+    void *p;
+    if (bytes >= CALLOC_MEMSET_BYTES) {
+        p = malloc(bytes);
+        /* The empty asm stops the compiler from folding malloc + memset back into calloc. */
+        __asm__ volatile("" : : "r"(p) : "memory");
+        if (EM_LIKELY(p != NULL)) memset(p, 0, bytes);
+    } else {
+        p = calloc(count, n);
+    }
+    if (EM_UNLIKELY(p == NULL)) oom_abort(bytes);
     return p;
 }
 

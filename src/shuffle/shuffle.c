@@ -284,10 +284,13 @@ static int writer_push(em_op *op, em_batch *b, em_error *err)
         while (cnt > 0) {
             if (!w->builders[r]) {
                 w->builders[r] = em_batch_create(b->ncols);
-                /* Builders start small: with many reduce partitions most stay small. */
+                /* Builders start small: with many reduce partitions most stay small. One
+                 * that has filled a batch already will likely fill this one too: it starts
+                 * at full size rather than growing there by six reallocations (copies). */
+                int64_t cap0 = w->lists[r].count > 0 ? EM_BATCH_ROWS : EM_MIN(cnt, 64);
                 for (int c = 0; c < b->ncols; c++)
                     em_batch_set_col(w->builders[r], c,
-                                     em_vector_create(b->cols[c]->type, EM_MIN(cnt, 64)));
+                                     em_vector_create(b->cols[c]->type, cap0));
             }
             em_batch *bd = w->builders[r];
             int64_t room = EM_BATCH_ROWS - bd->nrows;

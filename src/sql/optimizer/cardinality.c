@@ -257,10 +257,71 @@ static uint64_t hash_value(const em_vector *v, int64_t i)
     }
 }
 
-static int cmp_u64(const void *a, const void *b)
+static void insertion_sort_u64(uint64_t *a, int64_t n)
 {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
+    for (int64_t i = 1; i < n; i++) {
+        uint64_t x = a[i];
+        int64_t j = i;
+        for (; j > 0 && a[j - 1] > x; j--) a[j] = a[j - 1];
+        a[j] = x;
+    }
+}
+
+/* A least-significant-digit radix sort, a byte per pass, skipping the bytes that every
+ * value shares; tmp has room for n. */
+static void radix_sort_u64(uint64_t *a, uint64_t *tmp, int64_t n)
+{
+    int64_t(*cnt)[256] = em_calloc(8, sizeof *cnt);
+    for (int64_t i = 0; i < n; i++)
+        for (int d = 0; d < 8; d++) cnt[d][(a[i] >> (8 * d)) & 255]++;
+    uint64_t *src = a, *dst = tmp;
+    for (int d = 0; d < 8; d++) {
+        if (cnt[d][(src[0] >> (8 * d)) & 255] == n) continue;
+        int64_t at = 0;
+        for (int k = 0; k < 256; k++) {
+            int64_t c = cnt[d][k];
+            cnt[d][k] = at;
+            at += c;
+        }
+        for (int64_t i = 0; i < n; i++) dst[cnt[d][(src[i] >> (8 * d)) & 255]++] = src[i];
+        uint64_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != a) memcpy(a, src, sizeof *a * (size_t)n);
+    em_free(cnt);
+}
+
+/* Sort n hashes ascending; tmp has room for n. With qsort's comparison calls these sorts
+ * were a visible share of planning a many-join query. Hashes are spread evenly, so one
+ * pass over their top bits leaves buckets of a few values each, finished by insertion;
+ * a bucket that is large all the same (many copies of one value) is radix sorted. */
+static void sort_u64(uint64_t *a, uint64_t *tmp, int64_t n)
+{
+    if (n < 64) {
+        insertion_sort_u64(a, n);
+        return;
+    }
+    int bits = 1;
+    while (bits < 16 && ((int64_t)8 << bits) < n) bits++;
+    int shift = 64 - bits;
+    int64_t nb = (int64_t)1 << bits;
+    int64_t *end = em_calloc((size_t)nb + 1, sizeof *end);
+    for (int64_t i = 0; i < n; i++) end[(a[i] >> shift) + 1]++;
+    for (int64_t k = 0; k < nb; k++) end[k + 1] += end[k];
+    for (int64_t i = 0; i < n; i++) tmp[end[a[i] >> shift]++] = a[i];
+    /* end[k] is now where bucket k ends (and k + 1 starts); a is free as scratch. */
+    int64_t lo = 0;
+    for (int64_t k = 0; k < nb; k++) {
+        int64_t hi = end[k];
+        if (hi - lo > 64)
+            radix_sort_u64(tmp + lo, a + lo, hi - lo);
+        else
+            insertion_sort_u64(tmp + lo, hi - lo);
+        lo = hi;
+    }
+    memcpy(a, tmp, sizeof *a * (size_t)n);
+    em_free(end);
 }
 
 /* Distinct non-NULL combinations of sample columns ks[0..n) over the whole scan
@@ -276,6 +337,7 @@ static double sample_ndv(const em__sample *s, uint8_t *const *pass, double base_
     /* Per chunk: sorted distinct hashes; then all chunks' distinct hashes. */
     uint64_t *h = em_malloc(sizeof(uint64_t) * (size_t)total);
     uint64_t *all = em_malloc(sizeof(uint64_t) * (size_t)total);
+    uint64_t *tmp = em_malloc(sizeof(uint64_t) * (size_t)total);
     int64_t nall = 0, nonnull = 0, chunks_seen = 0;
     for (int b = 0; b < s->nbatches;) {
         int chunk = s->chunk[b];
@@ -297,17 +359,19 @@ static double sample_ndv(const em__sample *s, uint8_t *const *pass, double base_
         nonnull += nh;
         if (nh == 0) continue;
         chunks_seen++;
-        qsort(h, (size_t)nh, sizeof *h, cmp_u64);
+        sort_u64(h, tmp, nh);
         for (int64_t i = 0; i < nh; i++)
             if (i == 0 || h[i] != h[i - 1]) all[nall++] = h[i];
     }
     em_free(h);
     *nonnull_frac = (double)nonnull / (double)total;
     if (nonnull == 0) {
+        em_free(tmp);
         em_free(all);
         return 1;
     }
-    qsort(all, (size_t)nall, sizeof *all, cmp_u64);
+    sort_u64(all, tmp, nall);
+    em_free(tmp);
     double d = 0, q1 = 0, q2 = 0;
     for (int64_t i = 0; i < nall;) {
         int64_t j = i;

@@ -18,10 +18,20 @@
  * An input of at most SAMPLE_BYTES (or SAMPLE_ROWS rows) is read whole. Chunks
  * are kept apart because the distinct-count estimator (cardinality.c) needs to
  * know which values were seen in which chunk.
+ *
+ * Samples of files are remembered (process-wide, a few dozen MiB at most): a query
+ * often scans one table twice (a correlated subquery, a self-join, a view used
+ * twice), and reading a Parquet sample means decompressing whole pages. The key
+ * names everything the rows read depend on: the format, its options, the schema,
+ * the splits, the columns and each file's identity (device, inode, size,
+ * modification time), so a rewritten file is sampled afresh. A sample only steers
+ * estimates; a stale one could cost a worse plan, never a wrong answer.
  */
 #include "sql/optimizer/stats.h"
 
+#include <pthread.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "os/os.h"
 #include "sql/catalog/catalog.h"
@@ -227,34 +237,191 @@ static void sample_table(sampler *sp, const em_lop *scan, const int *src_cols, i
     s->nchunks = n;
 }
 
+/* ---- the cache of file samples ---------------------------------------------- */
+
+#define CACHE_ENTRIES 16
+#define CACHE_BYTES ((int64_t)32 << 20)
+
+typedef struct cache_entry {
+    char *key; /* NULL: a free slot */
+    size_t key_len;
+    em__sample *s; /* s->cols unused; batches share their vectors with copies */
+    int64_t bytes;
+    uint64_t used; /* for least-recently-used eviction */
+} cache_entry;
+
+static pthread_mutex_t g_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static cache_entry g_cache[CACHE_ENTRIES];
+static int64_t g_cache_bytes;
+static uint64_t g_cache_clock;
+
+/* The key of a file scan's sample of source columns src[0..ncols): false when a file
+ * cannot be stat'ed (then nothing is cached). */
+static bool cache_key(const em_scan_desc *d, const int *src, int ncols, em_strbuf *k)
+{
+    em_strbuf_printf(k, "%s|%d|", d->format, d->noptions);
+    for (int i = 0; i < d->noptions; i++) {
+        em_strbuf_puts(k, d->options[i].key);
+        em_strbuf_putc(k, '\0');
+        em_strbuf_puts(k, d->options[i].value);
+        em_strbuf_putc(k, '\0');
+    }
+    em_strbuf_printf(k, "|%d|", d->schema->nfields);
+    for (int i = 0; i < d->schema->nfields; i++) {
+        const em_field *fd = &d->schema->fields[i];
+        em_strbuf_puts(k, fd->name);
+        em_strbuf_printf(k, "\x01%d.%d.%d.%d|", fd->type.id, fd->type.precision, fd->type.scale,
+                         fd->nullable);
+    }
+    em_strbuf_printf(k, "%d|", ncols);
+    for (int i = 0; i < ncols; i++) em_strbuf_printf(k, "%d,", src[i]);
+    em_strbuf_printf(k, "|%d|", d->nsplits);
+    for (int i = 0; i < d->nsplits; i++)
+        em_strbuf_printf(k, "%d:%lld-%lld,", d->splits[i].file, (long long)d->splits[i].start,
+                         (long long)d->splits[i].end);
+    em_strbuf_printf(k, "|%d|", d->nfiles);
+    for (int i = 0; i < d->nfiles; i++) {
+        struct stat st;
+        if (stat(d->files[i], &st) != 0) return false;
+        em_strbuf_puts(k, d->files[i]);
+        em_strbuf_printf(k, "\x01%llu.%llu.%lld.%lld.%ld|", (unsigned long long)st.st_dev,
+                         (unsigned long long)st.st_ino, (long long)st.st_size,
+                         (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
+    }
+    return true;
+}
+
+/* A sample sharing s's vectors; its columns are cols[0..ncols). */
+static em__sample *sample_share(const em__sample *s, const int *cols, int ncols)
+{
+    em__sample *c = em_calloc(1, sizeof *c);
+    c->rows = s->rows;
+    c->rows_known = s->rows_known;
+    c->complete = s->complete;
+    c->nchunks = s->nchunks;
+    c->ncols = ncols;
+    c->cols = em_malloc(sizeof(int) * (size_t)(ncols > 0 ? ncols : 1));
+    if (ncols > 0) memcpy(c->cols, cols, sizeof(int) * (size_t)ncols);
+    c->nbatches = s->nbatches;
+    int nb = s->nbatches > 0 ? s->nbatches : 1;
+    c->batches = em_malloc(sizeof(em_batch *) * (size_t)nb);
+    c->chunk = em_malloc(sizeof(int) * (size_t)nb);
+    for (int b = 0; b < s->nbatches; b++) {
+        const em_batch *from = s->batches[b];
+        em_batch *o = em_batch_create(from->ncols);
+        for (int i = 0; i < from->ncols; i++) o->cols[i] = em_vector_ref(from->cols[i]);
+        o->nrows = from->nrows;
+        c->batches[b] = o;
+        c->chunk[b] = s->chunk[b];
+    }
+    return c;
+}
+
+static em__sample *cache_get(const em_strbuf *k, const int *cols, int ncols)
+{
+    em__sample *out = NULL;
+    pthread_mutex_lock(&g_cache_lock);
+    for (int i = 0; i < CACHE_ENTRIES && out == NULL; i++) {
+        cache_entry *e = &g_cache[i];
+        if (e->key && e->key_len == k->len && memcmp(e->key, k->data, k->len) == 0) {
+            e->used = ++g_cache_clock;
+            out = sample_share(e->s, cols, ncols);
+        }
+    }
+    pthread_mutex_unlock(&g_cache_lock);
+    return out;
+}
+
+static void entry_clear(cache_entry *e)
+{
+    em_free(e->key);
+    em__sample_destroy(e->s);
+    g_cache_bytes -= e->bytes;
+    memset(e, 0, sizeof *e);
+}
+
+static void cache_put(const em_strbuf *k, const em__sample *s)
+{
+    int64_t bytes = (int64_t)k->len;
+    for (int b = 0; b < s->nbatches; b++) bytes += em_batch_bytes(s->batches[b]);
+    if (bytes > CACHE_BYTES / 4) return;
+    em__sample *keep = sample_share(s, s->cols, s->ncols);
+    pthread_mutex_lock(&g_cache_lock);
+    /* Evict the least recently used entries until the new one fits. */
+    for (;;) {
+        int free_slot = -1, lru = -1;
+        for (int i = 0; i < CACHE_ENTRIES; i++) {
+            cache_entry *e = &g_cache[i];
+            if (!e->key) {
+                if (free_slot < 0) free_slot = i;
+            } else if (lru < 0 || e->used < g_cache[lru].used) {
+                lru = i;
+            }
+        }
+        if (free_slot >= 0 && g_cache_bytes + bytes <= CACHE_BYTES) {
+            cache_entry *e = &g_cache[free_slot];
+            e->key = em_malloc(k->len + 1);
+            memcpy(e->key, k->data, k->len);
+            e->key_len = k->len;
+            e->s = keep;
+            e->bytes = bytes;
+            e->used = ++g_cache_clock;
+            g_cache_bytes += bytes;
+            keep = NULL;
+            break;
+        }
+        if (lru < 0) break;
+        entry_clear(&g_cache[lru]);
+    }
+    pthread_mutex_unlock(&g_cache_lock);
+    em__sample_destroy(keep);
+}
+
+void em__sample_cache_clear(void)
+{
+    pthread_mutex_lock(&g_cache_lock);
+    for (int i = 0; i < CACHE_ENTRIES; i++)
+        if (g_cache[i].key) entry_clear(&g_cache[i]);
+    pthread_mutex_unlock(&g_cache_lock);
+}
+
 em__sample *em__sample_scan(const em_lop *scan, const int *cols, int ncols)
 {
-    em__sample *s = em_calloc(1, sizeof *s);
+    int *src = em_malloc(sizeof(int) * (size_t)(ncols > 0 ? ncols : 1));
+    for (int i = 0; i < ncols; i++) src[i] = scan->u.scan.cols[cols[i]];
+    const em_scan_desc *d = scan->kind == EM_LOP_SCAN_TABLE ? NULL : scan->u.scan.desc;
+    const em_format *f = d ? em_format_lookup(d->format) : NULL;
+    bool file = f && d->schema && d->nsplits > 0;
+    em_strbuf key;
+    em_strbuf_init(&key);
+    bool cacheable = file && cache_key(d, src, ncols, &key);
+    em__sample *s = cacheable ? cache_get(&key, cols, ncols) : NULL;
+    if (s != NULL) {
+        em_strbuf_release(&key);
+        em_free(src);
+        return s;
+    }
+    s = em_calloc(1, sizeof *s);
     sampler sp = {s, 0};
     s->ncols = ncols;
     s->cols = em_malloc(sizeof(int) * (size_t)(ncols > 0 ? ncols : 1));
-    int *src = em_malloc(sizeof(int) * (size_t)(ncols > 0 ? ncols : 1));
-    for (int i = 0; i < ncols; i++) {
-        s->cols[i] = cols[i];
-        src[i] = scan->u.scan.cols[cols[i]];
-    }
+    for (int i = 0; i < ncols; i++) s->cols[i] = cols[i];
     if (scan->kind == EM_LOP_SCAN_TABLE) {
         sample_table(&sp, scan, src, ncols);
-    } else {
-        const em_scan_desc *d = scan->u.scan.desc;
-        const em_format *f = d ? em_format_lookup(d->format) : NULL;
-        if (f && d->schema && d->nsplits > 0) {
-            if (strcmp(d->format, "csv") == 0)
-                sample_csv(&sp, f, d, src, ncols);
-            else
-                sample_splits(&sp, f, d, src, ncols);
-        }
+    } else if (file) {
+        if (strcmp(d->format, "csv") == 0)
+            sample_csv(&sp, f, d, src, ncols);
+        else
+            sample_splits(&sp, f, d, src, ncols);
     }
     em_free(src);
     if (s->nbatches == 0 && !s->complete) {
+        em_strbuf_release(&key);
         em__sample_destroy(s);
         return NULL;
     }
+    if (cacheable) cache_put(&key, s);
+    em_strbuf_release(&key);
     return s;
 }
 

@@ -33,6 +33,9 @@ typedef struct em__sample {
  * output columns cols[0..ncols). NULL when nothing could be read. */
 em__sample *em__sample_scan(const em_lop *scan, const int *cols, int ncols);
 void em__sample_destroy(em__sample *s);
+/* Forget the samples of files remembered so far (sample.c keeps them process-wide,
+ * keyed by the files' identities; for tests). */
+void em__sample_cache_clear(void);
 
 /* ---- cardinality (cardinality.c) ------------------------------------------
  *

@@ -324,6 +324,17 @@ static void test_alloc_and_time(void **state)
     int *z = em_calloc(10, sizeof(int));
     for (int i = 0; i < 10; i++) assert_int_equal(z[i], 0);
     em_free(z);
+    /* Large zeroed buffers are cleared by em_calloc itself (not left to fresh pages):
+     * they must be zero even where the allocator hands back memory just written. */
+    for (int round = 0; round < 3; round++) {
+        size_t n = ((size_t)1 << 20) + (size_t)round * 4096;
+        unsigned char *dirty = em_malloc(n);
+        memset(dirty, 0xab, n);
+        em_free(dirty);
+        int64_t *big = em_calloc(n / sizeof(int64_t), sizeof(int64_t));
+        for (size_t i = 0; i < n / sizeof(int64_t); i++) assert_true(big[i] == 0);
+        em_free(big);
+    }
     void *m = em_malloc(0); /* a valid, freeable pointer */
     assert_non_null(m);
     em_free(m);

@@ -4,7 +4,8 @@
  * selectivities and distinct counts of an in-memory table and of a CSV file
  * large enough to be sampled rather than read whole, on columns whose true
  * counts are known (unique, few values, clustered runs, random keys, strings,
- * a pair of columns), and the textbook selectivity rules.
+ * a pair of columns), the textbook selectivity rules, and that remembered samples
+ * of a file are dropped when the file changes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -210,6 +213,65 @@ static void test_csv(void **state)
     rmdir(dir);
 }
 
+/* A CSV file of n rows: a = i, b = i % m. */
+static void write_ab(const char *path, int64_t n, int m)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("a,b\n", f);
+    for (int64_t i = 0; i < n; i++) fprintf(f, "%lld,%d\n", (long long)i, (int)(i % m));
+    fclose(f);
+}
+
+static double sampled_ndv(em_arena *a, const char *path, int col)
+{
+    em_error err = {0};
+    em_scan_desc *d = em_scan_desc_create("csv");
+    em_scan_desc_set_option(d, "header", "true");
+    assert_int_equal(em_scan_desc_add_files(d, path, &err), 0);
+    assert_int_equal(em_scan_desc_bind(d, 1 << 20, NULL, &err), 0);
+    em_lop *scan = scan_lop(a, EM_LOP_SCAN_FILE, d->schema);
+    scan->u.scan.desc = d;
+    em__card *c = em__card_create(a);
+    double ndv = em__card_ndv(c, scan, col);
+    em__card_destroy(c);
+    em_scan_desc_destroy(d);
+    return ndv;
+}
+
+/* Samples of files are remembered; a file rewritten (other size, or the same size and
+ * another modification time) is sampled again. */
+static void test_sample_cache(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/ember-card-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[128];
+    snprintf(path, sizeof path, "%s/t.csv", dir);
+    em_arena *a = em_arena_create(4096);
+    em__sample_cache_clear();
+    write_ab(path, 1000, 10); /* small: read whole, counts exact */
+    assert_true(sampled_ndv(a, path, 1) == 10);
+    assert_true(sampled_ndv(a, path, 1) == 10); /* from the cache */
+    assert_true(sampled_ndv(a, path, 0) == 1000);
+    write_ab(path, 1000, 20); /* same rows, other values, other size */
+    assert_true(sampled_ndv(a, path, 1) == 20);
+    /* Same size: b = i % 30 and i % 40 print as many digits. */
+    write_ab(path, 1000, 30);
+    struct timespec old[2] = {{.tv_sec = 1000000000}, {.tv_sec = 1000000000}};
+    assert_int_equal(utimensat(AT_FDCWD, path, old, 0), 0);
+    assert_true(sampled_ndv(a, path, 1) == 30);
+    write_ab(path, 1000, 40);
+    struct timespec later[2] = {{.tv_sec = 1000000001}, {.tv_sec = 1000000001}};
+    assert_int_equal(utimensat(AT_FDCWD, path, later, 0), 0);
+    assert_true(sampled_ndv(a, path, 1) == 40);
+    em__sample_cache_clear();
+    assert_true(sampled_ndv(a, path, 1) == 40);
+    unlink(path);
+    rmdir(dir);
+    em_arena_destroy(a);
+}
+
 static double ndv_of_column(void *ctx, int column)
 {
     const double *ndv = ctx;
@@ -266,6 +328,7 @@ int main(void)
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_csv),
         cmocka_unit_test(test_selectivity),
+        cmocka_unit_test(test_sample_cache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
