@@ -12,8 +12,10 @@
  * a cleared validity bit.
  *
  * LIKE compiles a constant pattern once per batch and recognises the common
- * shapes ('abc', 'abc%', '%abc', '%abc%') that reduce to memcmp/memmem; other
- * patterns use a backtracking matcher that is linear for the usual cases.
+ * shapes ('abc', 'abc%', '%abc', '%abc%') that reduce to memcmp/memmem, and
+ * literals joined by % ('%special%requests%', 'a%b%c') that reduce to one
+ * search per literal, left to right; other patterns (with _) use a
+ * backtracking matcher that is linear for the usual cases.
  * There is no escape character unless ESCAPE gives one (DuckDB semantics).
  */
 #ifndef _GNU_SOURCE
@@ -942,21 +944,33 @@ typedef enum {
     LIKE_PREFIX,
     LIKE_SUFFIX,
     LIKE_CONTAINS,
-    LIKE_ANY
+    LIKE_ANY,
+    LIKE_SEGMENTS
 } like_kind;
+
+/* At most this many literals joined by % take the LIKE_SEGMENTS path. */
+#define LIKE_MAX_SEGS 16
 
 typedef struct like_plan {
     like_kind kind;
-    char *lit; /* the unescaped literal of the simple shapes (lower-cased for ILIKE) */
+    char *lit; /* the unescaped literal(s), one after another (lower-cased for ILIKE) */
     int64_t lit_len;
+    /* LIKE_SEGMENTS: literal k is lit[seg_off[k] .. seg_off[k + 1]); lead and
+     * trail say whether the pattern starts and ends with %. */
+    int nseg;
+    int64_t seg_off[LIKE_MAX_SEGS + 1];
+    bool lead, trail;
 } like_plan;
 
-/* Recognise lit, lit%, %lit, %lit% (with escapes resolved). */
+/* Recognise lit, lit%, %lit, %lit% and literals joined by % (with escapes
+ * resolved); anything with _ stays general. */
 static void like_analyze(const char *p, int64_t pl, char esc, bool ci, like_plan *plan)
 {
     plan->kind = LIKE_GENERAL;
     plan->lit = em_malloc((size_t)pl + 1);
     plan->lit_len = 0;
+    plan->nseg = 0;
+    plan->seg_off[0] = 0;
     int64_t i = 0;
     bool lead = false, trail = false;
     while (i < pl && p[i] == '%' && esc != '%') {
@@ -973,11 +987,27 @@ static void like_analyze(const char *p, int64_t pl, char esc, bool ci, like_plan
         if (c == '_') return;
         if (c == '%') {
             while (i < pl && p[i] == '%') i++;
-            if (i != pl) return; /* a % in the middle */
-            trail = true;
-            break;
+            /* A literal ends here; any % ends the last one too. */
+            if (plan->nseg == LIKE_MAX_SEGS) return;
+            plan->seg_off[++plan->nseg] = plan->lit_len;
+            if (i == pl) {
+                trail = true;
+                break;
+            }
+            i--; /* the loop's i++ moves to the next literal's first character */
+            continue;
         }
         plan->lit[plan->lit_len++] = ci ? ascii_lower(c) : c;
+    }
+    if (!trail) {
+        if (plan->nseg == LIKE_MAX_SEGS) return;
+        plan->seg_off[++plan->nseg] = plan->lit_len;
+    }
+    plan->lead = lead;
+    plan->trail = trail;
+    if (plan->nseg > 1) {
+        plan->kind = LIKE_SEGMENTS;
+        return;
     }
     if (plan->lit_len == 0 && (lead || trail))
         plan->kind = LIKE_ANY;
@@ -998,11 +1028,80 @@ static bool ci_eq(const char *a, const char *lit, int64_t n)
     return true;
 }
 
-static bool ci_contains(const char *s, int64_t sl, const char *lit, int64_t ll)
+static const char *ci_find(const char *s, int64_t sl, const char *lit, int64_t ll)
 {
     for (int64_t i = 0; i + ll <= sl; i++)
-        if (ci_eq(s + i, lit, ll)) return true;
-    return false;
+        if (ci_eq(s + i, lit, ll)) return s + i;
+    return NULL;
+}
+
+static bool ci_contains(const char *s, int64_t sl, const char *lit, int64_t ll)
+{
+    return ci_find(s, sl, lit, ll) != NULL;
+}
+
+/* LIKE_SEGMENTS: whether s[0..sl) matches literals `from`.. of the plan,
+ * joined by %, with the first of them at s's start when `anchored` and the
+ * last at its end unless the pattern ends with %. Taking the leftmost
+ * occurrence of each literal is enough: it leaves the most room for the rest. */
+static bool segments_match(const like_plan *plan, int from, bool anchored, const char *s,
+                           int64_t sl, bool ci)
+{
+    int last = plan->nseg - 1;
+    int64_t pos = 0, end = sl;
+    if (!plan->trail) {
+        /* The last literal must end the string: check it, and keep the others before it. */
+        const char *lit = plan->lit + plan->seg_off[last];
+        int64_t ll = plan->seg_off[last + 1] - plan->seg_off[last];
+        if (ll > sl) return false;
+        end = sl - ll;
+        if (!(ci ? ci_eq(s + end, lit, ll) : memcmp(s + end, lit, (size_t)ll) == 0)) return false;
+        last--;
+    }
+    for (int k = from; k <= last; k++) {
+        const char *lit = plan->lit + plan->seg_off[k];
+        int64_t ll = plan->seg_off[k + 1] - plan->seg_off[k];
+        if (k == from && anchored) {
+            if (ll > end || !(ci ? ci_eq(s, lit, ll) : memcmp(s, lit, (size_t)ll) == 0))
+                return false;
+            pos = ll;
+            continue;
+        }
+        const char *hit =
+            ci ? ci_find(s + pos, end - pos, lit, ll) : find(s + pos, end - pos, lit, ll);
+        if (hit == NULL) return false;
+        pos = hit - s + ll;
+    }
+    return pos <= end;
+}
+
+/* LIKE_SEGMENTS starting with % over a whole column: the first literal is
+ * searched for in the batch's character buffer at once (as contains_batch
+ * does), and only rows holding it try the rest, after its first occurrence. */
+static void segments_batch(const like_plan *plan, const em_vector *s, int64_t n, uint8_t *z)
+{
+    const int32_t *off = EM_VEC_OFFSETS(s);
+    const char *base = s->chars;
+    const char *lit = plan->lit;
+    int64_t ll = plan->seg_off[1];
+    memset(z, 0, (size_t)n);
+    int64_t row = 0, pos = off[0];
+    const int64_t end = off[n];
+    while (pos < end && row < n) {
+        const char *hit = memmem(base + pos, (size_t)(end - pos), lit, (size_t)ll);
+        if (hit == NULL) break;
+        int64_t hp = hit - base;
+        while (row < n && off[row + 1] <= hp) row++;
+        if (row >= n) break;
+        if (hp + ll <= off[row + 1]) {
+            /* The rest of the row after the literal; a trailing literal
+             * anchored at the row's end must not overlap this one. */
+            z[row] =
+                segments_match(plan, 1, false, base + hp + ll, off[row + 1] - (hp + ll), false);
+        }
+        row++;
+        if (row < n) pos = off[row];
+    }
 }
 
 /* '%lit%' over a whole column: search the batch's character buffer once
@@ -1035,6 +1134,11 @@ static void like_const(const like_plan *plan, const em_vector *s, int64_t n, con
         contains_batch(s, n, plan->lit, plan->lit_len, z);
         return;
     }
+    if (plan->kind == LIKE_SEGMENTS && plan->lead && !ci && !em__is_const(s) &&
+        plan->seg_off[1] > 0 && n > 0) {
+        segments_batch(plan, s, n, z);
+        return;
+    }
     const int32_t *off = EM_VEC_OFFSETS(s);
     const char *lit = plan->lit;
     const int64_t ll = plan->lit_len;
@@ -1059,6 +1163,9 @@ static void like_const(const like_plan *plan, const em_vector *s, int64_t n, con
             break;
         case LIKE_CONTAINS:
             m = ci ? ci_contains(str, sl, lit, ll) : find(str, sl, lit, ll) != NULL;
+            break;
+        case LIKE_SEGMENTS:
+            m = segments_match(plan, 0, !plan->lead, str, sl, ci);
             break;
         default:
             m = like_match(str, sl, p, pl, esc, ci);

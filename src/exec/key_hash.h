@@ -39,4 +39,9 @@ static inline uint64_t em__key_bits(const em_vector *v, int64_t i, em__vclass c)
     }
 }
 
+/* Tests only: hash aggregation ANDs every key hash with this (all ones
+ * unless a test lowers it), so that a test can make distinct keys collide
+ * and check that the keys themselves, not their hashes, decide the groups. */
+extern uint64_t em__hash_agg_test_mask;
+
 #endif

@@ -28,9 +28,13 @@
  * BOOLEAN, or 1 before an INTEGER's four bytes) and the value's bytes, and is
  * zero-padded; the tags say where each key ends, so distinct keys give distinct
  * words. The first batch with a row that does not fit switches the operator to
- * the general path for good (every group rehashed the general way). Spilling
- * partitions groups by the general hash in either mode, so a key always lands
- * in the same spill partition.
+ * the general path for good (every group rehashed the general way), or, for a
+ * lone VARCHAR key, to the string path: each string's length and first 15
+ * bytes as two words, the first (length and 7 bytes) in the slot and both
+ * kept per group, hashed from the words without a byte loop; only strings
+ * longer than 15 bytes compare the rest with the stored key ("string keys"
+ * below). Spilling partitions groups by the general hash in every mode, so a
+ * key always lands in the same spill partition.
  *
  * A subexpression that several aggregates' arguments share (Q1's
  * l_extendedprice * (1 - l_discount), summed alone and times (1 + l_tax)) is
@@ -65,6 +69,12 @@ typedef struct ht_slot {
     uint32_t gid1; /* group id + 1; 0 = empty */
 } ht_slot;
 
+/* String keys (see "string keys" below): the bytes of a string that its
+ * first word and both words hold, and the first word of a NULL. */
+#define STR_IN_SLOT 7
+#define STR_INLINE 15
+#define STR_NULL_W0 0xffu
+
 typedef struct hash_agg_op {
     em_op base;
     em_agg_mode mode;
@@ -88,6 +98,9 @@ typedef struct hash_agg_op {
     int64_t gcap;
     ht_slot *slots;
     int64_t nslots;
+    /* A lone VARCHAR key once packing failed ("string keys" below). */
+    bool strkey;
+    uint64_t *gw; /* strkey: each group's two words */
     /* per-batch scratch */
     em_vector **kv;
     const int32_t *ksel; /* packed keys of a filtered batch: the rows of kv */
@@ -148,7 +161,11 @@ static inline void slot_fill(const hash_agg_op *a, ht_slot *sl, uint64_t h, int6
     sl->tag = (uint32_t)(h >> 32) & ~1u;
     sl->key = 0;
     sl->gid1 = (uint32_t)(g + 1);
-    if (a->packed) {
+    if (a->strkey) {
+        /* Every bit of the tag, and the string's first word. */
+        sl->tag = (uint32_t)(h >> 32);
+        sl->key = a->gw[2 * g];
+    } else if (a->packed) {
         sl->tag |= 1;
         sl->key = a->gpacked[g];
     } else if (inline_key(a) && em_vector_is_valid(a->gkeys[0], g)) {
@@ -177,10 +194,15 @@ static uint32_t new_group(hash_agg_op *a, int64_t i, uint64_t h)
         a->gcap = a->gcap ? a->gcap * 2 : 1024;
         a->ghash = em_realloc(a->ghash, (size_t)a->gcap * sizeof(uint64_t));
         if (a->packed) a->gpacked = em_realloc(a->gpacked, (size_t)a->gcap * sizeof(uint64_t));
+        if (a->strkey) a->gw = em_realloc(a->gw, (size_t)a->gcap * 2 * sizeof(uint64_t));
     }
     int64_t g = a->ngroups++;
     a->ghash[g] = h;
     if (a->packed) a->gpacked[g] = a->kbits[i];
+    if (a->strkey) {
+        a->gw[2 * g] = a->kbits[2 * i];
+        a->gw[2 * g + 1] = a->kbits[2 * i + 1];
+    }
     int64_t row = a->ksel != NULL ? a->ksel[i] : i;
     for (int k = 0; k < a->nkeys; k++) {
         if (a->kcls[k] == EM__VC_NULL)
@@ -211,6 +233,184 @@ static inline void prefetch_ahead(const hash_agg_op *a, int64_t i, int64_t n, co
         uint32_t g1 = a->slots[a->hashes[i + PREFETCH_D] & mask].gid1;
         if (g1 != 0) __builtin_prefetch((const char *)kdata + (size_t)(g1 - 1) * kwidth);
     }
+}
+
+/* ---- string keys ------------------------------------------------------------- */
+
+/* A lone VARCHAR key whose strings do not all pack into a word (some longer
+ * than 7 bytes) is described by two words: w0 = a length byte | the first 7
+ * bytes << 8, and w1 = bytes 7..14, both zero-padded. The length byte is the
+ * length up to 254 (254 for any longer string); a NULL key's w0 is 255
+ * (STR_NULL_W0), so it differs from ''. The table hashes rows from the words
+ * (str_hash), a slot holds the upper half of that hash and w0, and every
+ * group keeps both words (gw), so that a probe needs no pointer chase into
+ * the stored keys: strings of at most 7 bytes are decided in the slot, those
+ * of at most 15 by one more word, and only longer ones compare their lengths
+ * and tails with the stored key, after the hash and the first 15 bytes
+ * agreed. A slot of 16 bytes (not 32 with both words) keeps the table small:
+ * at a million groups the bigger table cost more in page faults than the
+ * second word's cache miss on strings of 8 to 15 bytes. */
+
+/* The first n (<= 8) bytes at p as the low bytes of a word, first byte
+ * lowest; one unaligned load when 8 bytes may be read at p. */
+static inline uint64_t load_bytes(const unsigned char *p, int32_t n, bool room)
+{
+    uint64_t x = 0;
+    if (n <= 0) return 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (room) {
+        memcpy(&x, p, sizeof(x));
+        return n >= 8 ? x : x & (((uint64_t)1 << (8 * n)) - 1);
+    }
+#else
+    (void)room;
+#endif
+    for (int32_t j = 0; j < n; j++) x |= (uint64_t)p[j] << (8 * j);
+    return x;
+}
+
+/* A bijective 64-bit finalizer (MurmurHash3's fmix64). */
+static inline uint64_t fmix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return x;
+}
+
+/* The table's hash of a string from its words, and for one longer than 12
+ * bytes the hash of the rest: branch-free for short strings, unlike a
+ * general byte hash, which dispatches on the length. Keys that differ in one
+ * word only never collide (each step is a bijection of it). The general hash
+ * (key_hash.h) is still what spilling partitions by. */
+static inline uint64_t str_hash(uint64_t w0, uint64_t w1)
+{
+    return fmix64(fmix64(w0 ^ EM__HASH_SEED) * 0x9e3779b97f4a7c15ULL + w1);
+}
+
+static const uint64_t byte_mask[9] = {0,
+                                      0xffULL,
+                                      0xffffULL,
+                                      0xffffffULL,
+                                      0xffffffffULL,
+                                      0xffffffffffULL,
+                                      0xffffffffffffULL,
+                                      0xffffffffffffffULL,
+                                      UINT64_MAX};
+
+/* w[2j], w[2j + 1] = the words of row first + j of v and h[j] its hash, for
+ * n rows. */
+static void str_words(const em_vector *v, int64_t first, int64_t n, uint64_t *w, uint64_t *h)
+{
+    const int32_t *off = EM_VEC_OFFSETS(v);
+    /* Without a buffer every string is empty: nothing is read from "". */
+    const unsigned char *chars = (const unsigned char *)(v->chars != NULL ? v->chars : "");
+    int64_t room_end = v->chars != NULL ? v->chars_cap - 8 : -1;
+    bool all_valid = v->validity == NULL;
+    for (int64_t j = 0; j < n; j++) {
+        int64_t i = first + j;
+        if (!all_valid && !em_vector_is_valid(v, i)) {
+            w[2 * j] = STR_NULL_W0;
+            w[2 * j + 1] = 0;
+            h[j] = str_hash(STR_NULL_W0, 0);
+            continue;
+        }
+        int32_t b = off[i], len = off[i + 1] - b;
+        uint64_t lb = len < 254 ? (uint64_t)len : 254;
+        uint32_t n0 = len < STR_IN_SLOT ? (uint32_t)len : STR_IN_SLOT;
+        uint32_t n1 = len <= STR_IN_SLOT ? 0 : len < STR_INLINE ? (uint32_t)len - STR_IN_SLOT : 8;
+        uint64_t w0, w1;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        if (EM_LIKELY(b + STR_IN_SLOT <= room_end)) {
+            /* Two unaligned loads, masked to the string's bytes. */
+            uint64_t x0, x1;
+            memcpy(&x0, chars + b, sizeof(x0));
+            memcpy(&x1, chars + b + STR_IN_SLOT, sizeof(x1));
+            w0 = lb | (x0 & byte_mask[n0]) << 8;
+            w1 = x1 & byte_mask[n1];
+        } else
+#endif
+        {
+            w0 = lb | load_bytes(chars + b, (int32_t)n0, b <= room_end) << 8;
+            w1 = n1 > 0
+                     ? load_bytes(chars + b + STR_IN_SLOT, (int32_t)n1, b + STR_IN_SLOT <= room_end)
+                     : 0;
+        }
+        w[2 * j] = w0;
+        w[2 * j + 1] = w1;
+        uint64_t x = str_hash(w0, w1);
+        if (len > STR_INLINE)
+            x = em_hash_combine(x, em_hash_bytes(chars + b + STR_INLINE, (size_t)(len - STR_INLINE),
+                                                 EM__HASH_SEED));
+        h[j] = x;
+    }
+}
+
+/* Whether row i of the batch's key and group g, both longer than
+ * STR_INLINE bytes, whose hashes and first STR_INLINE bytes agree, have the
+ * same length and bytes after those. */
+static bool str_tail_eq(const hash_agg_op *a, int64_t i, int64_t g)
+{
+    int32_t li, lg;
+    const char *p = em_vector_str(a->kv[0], i, &li);
+    const char *q = em_vector_str(a->gkeys[0], g, &lg);
+    return li == lg && memcmp(p + STR_INLINE, q + STR_INLINE, (size_t)(li - STR_INLINE)) == 0;
+}
+
+/* assign_groups for string keys: kbits holds the rows' words and hashes
+ * their str_hash (group_rows). A slot holds the upper half of the hash and
+ * the first word (length byte and first 7 bytes), which decide alone for
+ * strings of at most 7 bytes; a longer string also compares the group's
+ * second word and, beyond 15 bytes, its length and tail. */
+static void assign_str(hash_agg_op *a, int64_t n)
+{
+    const uint64_t *hashes = a->hashes, *w = a->kbits;
+    uint32_t *gids = a->gids;
+    for (int64_t i = 0; i < n; i++) {
+        uint64_t mask = (uint64_t)a->nslots - 1;
+        /* The slot of row i + 2D, and for row i + D (whose slot has arrived)
+         * the second word of the group in its slot, when it will be read. */
+        if (i + 2 * PREFETCH_D < n)
+            __builtin_prefetch(&a->slots[hashes[i + 2 * PREFETCH_D] & mask]);
+        if (i + PREFETCH_D < n && (uint8_t)w[2 * (i + PREFETCH_D)] > STR_IN_SLOT) {
+            uint32_t g1 = a->slots[hashes[i + PREFETCH_D] & mask].gid1;
+            if (g1 != 0) __builtin_prefetch(&a->gw[2 * (g1 - 1) + 1]);
+        }
+        uint64_t h = hashes[i], w0 = w[2 * i], w1 = w[2 * i + 1];
+        uint32_t tag = (uint32_t)(h >> 32), lb = (uint8_t)w0;
+        uint64_t pos = h & mask;
+        uint32_t gid;
+        for (;;) {
+            ht_slot sl = a->slots[pos];
+            if (sl.gid1 == 0) {
+                gid = new_group(a, i, h);
+                slot_fill(a, &a->slots[pos], h, gid);
+                if (a->ngroups * 2 > a->nslots) table_rebuild(a, a->nslots * 2);
+                break;
+            }
+            if (sl.tag == tag && sl.key == w0 &&
+                (lb <= STR_IN_SLOT ||
+                 (a->gw[2 * (sl.gid1 - 1) + 1] == w1 &&
+                  (lb <= STR_INLINE || lb == STR_NULL_W0 || str_tail_eq(a, i, sl.gid1 - 1))))) {
+                gid = sl.gid1 - 1;
+                break;
+            }
+            pos = (pos + 1) & mask;
+        }
+        gids[i] = gid;
+    }
+}
+
+/* Tests only (key_hash.h): every key hash is ANDed with this. */
+uint64_t em__hash_agg_test_mask = UINT64_MAX;
+
+static inline void weaken_hashes(uint64_t *h, int64_t n)
+{
+    uint64_t m = em__hash_agg_test_mask;
+    if (EM_UNLIKELY(m != UINT64_MAX))
+        for (int64_t i = 0; i < n; i++) h[i] &= m;
 }
 
 /* ---- packed keys ------------------------------------------------------------- */
@@ -348,8 +548,17 @@ static bool pack_keys(hash_agg_op *a, const int32_t *sel, int64_t n)
 static void leave_packed(hash_agg_op *a)
 {
     a->packed = false;
-    for (int k = 0; k < a->nkeys; k++)
-        em__hash_column(a->gkeys[k], a->kcls[k], a->ngroups, a->ghash, k == 0);
+    if (a->nkeys == 1 && a->kcls[0] == EM__VC_STR) {
+        a->strkey = true;
+        a->gw = em_malloc((size_t)EM_MAX(a->gcap, 1) * 2 * sizeof(uint64_t));
+        for (int64_t first = 0; first < a->ngroups; first += EM_BATCH_ROWS)
+            str_words(a->gkeys[0], first, EM_MIN((int64_t)EM_BATCH_ROWS, a->ngroups - first),
+                      a->gw + 2 * first, a->ghash + first);
+    } else {
+        for (int k = 0; k < a->nkeys; k++)
+            em__hash_column(a->gkeys[k], a->kcls[k], a->ngroups, a->ghash, k == 0);
+    }
+    weaken_hashes(a->ghash, a->ngroups);
     table_rebuild(a, a->nslots);
 }
 
@@ -358,6 +567,10 @@ static void leave_packed(hash_agg_op *a)
 /* Map every row to its group id, creating groups as needed. */
 static void assign_groups(hash_agg_op *a, int64_t n)
 {
+    if (a->strkey) {
+        assign_str(a, n);
+        return;
+    }
     const uint64_t *hashes = a->hashes;
     uint32_t *gids = a->gids;
     /* Fixed-width keys are prefetched from their data, strings from their offsets. */
@@ -459,7 +672,7 @@ static void ensure_scratch(hash_agg_op *a, int64_t n)
     a->scratch_cap = n;
     a->row_gids = em_malloc((size_t)n * sizeof(uint32_t));
     a->hashes = em_malloc((size_t)n * sizeof(uint64_t));
-    a->kbits = em_malloc((size_t)n * sizeof(uint64_t));
+    a->kbits = em_malloc((size_t)n * 2 * sizeof(uint64_t)); /* strings: two words a row */
     a->run_order = em_malloc((size_t)n * sizeof(int32_t));
     /* Zeroed: without keys every row belongs to group 0 and gids is never written. */
     a->gids = em_calloc((size_t)n, sizeof(uint32_t));
@@ -473,13 +686,13 @@ static void release_keys(hash_agg_op *a)
     }
 }
 
-
 /* ---- memory and spilling ----------------------------------------------------- */
 
 /* Roughly what the table holds: keys, hashes, slots and the states. */
 static int64_t table_bytes(const hash_agg_op *a)
 {
-    int64_t b = a->nslots * (int64_t)sizeof(ht_slot) + a->gcap * (a->gpacked ? 16 : 8);
+    int64_t b = a->nslots * (int64_t)sizeof(ht_slot) +
+                a->gcap * (8 + (a->gpacked ? 8 : 0) + (a->gw ? 16 : 0));
     for (int k = 0; a->gkeys && k < a->nkeys; k++) {
         const em_vector *v = a->gkeys[k];
         b += v->capacity * (int64_t)(em_type_width(v->type) + 1) + v->chars_cap;
@@ -541,10 +754,11 @@ static int spill_batch(void *ctx, em_batch *b, em_error *err)
     int shift = 60 - 4 * a->level;
     int rc = 0;
     /* Partitions follow the general hash of the keys (the batch's first
-     * columns), which packed mode does not keep. */
+     * columns), which the packed and string modes (and a test's weakened
+     * hashes) do not keep. */
     const uint64_t *gh = a->ghash + sc->first;
     uint64_t *general = NULL;
-    if (a->packed) {
+    if (a->packed || a->strkey || em__hash_agg_test_mask != UINT64_MAX) {
         general = em_malloc(sizeof(uint64_t) * (size_t)(b->nrows + 1));
         for (int k = 0; k < a->nkeys; k++)
             em__hash_column(b->cols[k], a->kcls[k], b->nrows, general, k == 0);
@@ -892,14 +1106,19 @@ static int group_rows(hash_agg_op *a, em_batch *b, const int32_t *sel, int64_t m
     if (a->packed) {
         a->ksel = sel;
         em__hash_words(a->kbits, m, a->hashes);
+        weaken_hashes(a->hashes, m);
     } else {
         for (int k = 0; k < a->nkeys && sel != NULL; k++) {
             em_vector *g = em_vector_gather(a->kv[k], sel, m);
             em_vector_unref(a->kv[k]);
             a->kv[k] = g;
         }
-        for (int k = 0; k < a->nkeys; k++)
-            em__hash_column(a->kv[k], a->kcls[k], m, a->hashes, k == 0);
+        if (a->strkey)
+            str_words(a->kv[0], 0, m, a->kbits, a->hashes);
+        else
+            for (int k = 0; k < a->nkeys; k++)
+                em__hash_column(a->kv[k], a->kcls[k], m, a->hashes, k == 0);
+        weaken_hashes(a->hashes, m);
     }
     assign_groups(a, m);
     a->ksel = NULL;
@@ -1064,6 +1283,7 @@ static void hash_agg_destroy(em_op *op)
     em_free(a->ghash);
     em_free(a->gpacked);
     em_free(a->slots);
+    em_free(a->gw);
     em_free(a->hashes);
     em_free(a->kbits);
     em_free(a->gids);
