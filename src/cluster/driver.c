@@ -408,21 +408,33 @@ typedef struct slices {
     em_strbuf bytes; /* every encoded block, back to back */
 } slices;
 
+/* `partition < 0`: a union branch the task does not run; its tables are named
+ * with no blocks (the executor resolves every scan of the fragment it decodes). */
 static void collect_tables(const em_pop *p, int partition, slices *sl, em_arena *a)
 {
+    if (p->kind == EM_POP_UNION && partition >= 0) {
+        /* Only the branch this partition runs has rows, numbered by its own partitions. */
+        int local = partition, run = em_pop_union_branch(p, &local);
+        for (int i = 0; i < p->nchildren; i++)
+            collect_tables(p->children[i], i == run ? local : -1, sl, a);
+        return;
+    }
     if (p->kind == EM_POP_SCAN_TABLE && p->u.scan.table) {
         int64_t nb = p->u.scan.table_batches, np = p->nparts > 0 ? p->nparts : 1;
-        int64_t first = nb * partition / np, end = nb * (partition + 1) / np;
         const em_table *t = p->u.scan.table;
+        /* Only batches that exist (the table is never shorter than when it was
+         * planned, but a slice must not promise a block it does not carry). */
+        int64_t end = partition < 0 ? 0 : EM_MIN(nb * (partition + 1) / np, t->data.count);
+        int64_t first = partition < 0 ? 0 : EM_MIN(nb * partition / np, end);
         Emberpb__TableSlice *ts = em_arena_alloc(a, sizeof *ts);
         emberpb__table_slice__init(ts);
         em__pb_set(&ts->name, p->u.scan.table_name);
-        ts->first = first;
         ts->total = nb;
-        ts->n_blocks = (size_t)EM_MAX(end - first, 0);
+        ts->first = first;
+        ts->n_blocks = (size_t)(end - first);
         /* Offsets now, pointers once every block is encoded (the buffer moves). */
         ts->blocks = em_arena_alloc(a, sizeof(ProtobufCBinaryData) * (ts->n_blocks + 1));
-        for (int64_t i = first; i < end && i < t->data.count; i++) {
+        for (int64_t i = first; i < end; i++) {
             size_t start = sl->bytes.len;
             em_batch_encode(t->data.items[i], &sl->bytes);
             ts->blocks[i - first].data = (uint8_t *)(uintptr_t)start;

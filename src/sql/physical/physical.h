@@ -186,4 +186,9 @@ void em_stage_dag_format(const em_stage_dag *dag, const em_op_stats *node_stats,
 int em_task_build(em_task_ctx *ctx, const em_stage *stage, int partition, em_op *sink,
                   em_source **src_out, em_op **head_out, em_error *err) EM_MUST_CHECK;
 
+/* The branch of a union that task partition `*partition` runs: the branches
+ * number their partitions one after another, so the partition becomes the
+ * branch's own. Returns the branch's index among the union's children. */
+int em_pop_union_branch(const em_pop *u, int *partition);
+
 #endif

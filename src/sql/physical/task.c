@@ -206,6 +206,14 @@ static int join_op(em_task_ctx *ctx, const em_pop *p, int partition, em_op **out
     return 0;
 }
 
+int em_pop_union_branch(const em_pop *u, int *partition)
+{
+    int i = 0;
+    while (i < u->nchildren - 1 && *partition >= u->children[i]->nparts)
+        *partition -= u->children[i++]->nparts;
+    return i;
+}
+
 int em_task_build(em_task_ctx *ctx, const em_stage *stage, int partition, em_op *sink,
                   em_source **src_out, em_op **head_out, em_error *err)
 {
@@ -219,10 +227,7 @@ int em_task_build(em_task_ctx *ctx, const em_stage *stage, int partition, em_op 
     }
     for (;;) {
         if (p->kind == EM_POP_UNION) {
-            int i = 0;
-            while (i < p->nchildren - 1 && partition >= p->children[i]->nparts)
-                partition -= p->children[i++]->nparts;
-            p = p->children[i];
+            p = p->children[em_pop_union_branch(p, &partition)];
             if (!ctx->coalesced) { /* the branch's own partition */
                 ctx->part_first = partition;
                 ctx->part_end = partition + 1;
