@@ -15,6 +15,11 @@
  * and the merge sort are both stable and ties end in row order, so the sort
  * is stable.
  *
+ * When the only column is an integer key (`SELECT x ... ORDER BY x`), the
+ * normalized values themselves are radix sorted, 8 bytes a row with no row
+ * numbers and no gather, and the output is decoded from them: equal integers
+ * are indistinguishable, so stability holds trivially.
+ *
  * Top-N keeps memory bounded: when the buffer grows past twice the limit it is
  * sorted and cut to `limit` rows, and the last surviving row becomes a cutoff
  * that later rows must beat to be buffered at all. On typical data almost
@@ -36,7 +41,10 @@ static int cmp_f64(double a, double b)
 
 static int cmp_str(const char *a, int32_t la, const char *b, int32_t lb)
 {
-    int r = memcmp(a, b, (size_t)(la < lb ? la : lb));
+    /* An empty string may point nowhere (a vector of empty strings has no
+     * character buffer), and memcmp must not see NULL even for 0 bytes. */
+    int32_t m = la < lb ? la : lb;
+    int r = m > 0 ? memcmp(a, b, (size_t)m) : 0;
     if (r != 0) return r < 0 ? -1 : 1;
     return la < lb ? -1 : (la > lb ? 1 : 0);
 }
@@ -99,6 +107,12 @@ int em_sort_compare_rows(const em_batch *a, int64_t ia, const em_batch *b, int64
 static inline uint64_t norm_i64(int64_t x)
 {
     return (uint64_t)x ^ (1ULL << 63);
+}
+
+/* 32-bit keys keep their upper 32 bits zero, so radix passes skip them. */
+static inline uint64_t norm_i32(int32_t x)
+{
+    return (uint32_t)x ^ (1U << 31);
 }
 
 static inline uint64_t norm_f64(double d)
@@ -220,70 +234,104 @@ static void merge_sort(const sort_ctx *c, sort_entry *e, int64_t n)
     em_free(tmp);
 }
 
-/* Radix sort of entries by (rank, prefix), stable so that equal entries
- * stay in row order. Large inputs are split most-significant byte first until
- * a piece fits in cache, and each piece is then finished least-significant
- * byte first; byte positions on which a piece agrees cost nothing. */
-#define RADIX_CACHE_ROWS 32768
+/* Radix sorts, most significant digit first. Each pass scatters from one
+ * buffer into the other and the buckets recurse with the roles swapped
+ * (`out_in_a` says which buffer must hold the result), so nothing is copied
+ * back; buckets of at most RADIX_SMALL rows finish by insertion sort. Digits
+ * are 8 bits, narrower for small buckets (a 256-way pass over a hundred rows
+ * costs more in its bucket loop than in its rows), so a few passes suffice on
+ * random keys. Bits on which a bucket agrees cost one counting pass and no
+ * scatter. The scatter and the insertion sort are both stable. */
+#define RADIX_SMALL 32
 
-static void lsd_sort(sort_entry *e, sort_entry *tmp, int64_t n, int nbytes)
+static void isort_u64(uint64_t *a, int64_t n)
 {
-    int64_t hist[8][256];
-    memset(hist, 0, sizeof(hist[0]) * (size_t)nbytes);
-    for (int64_t i = 0; i < n; i++) {
-        uint64_t p = e[i].prefix;
-        for (int b = 0; b < nbytes; b++) hist[b][(p >> (8 * b)) & 0xff]++;
-    }
-    sort_entry *src = e, *dst = tmp;
-    for (int b = 0; b < nbytes; b++) {
-        int64_t pos[256], sum = 0;
-        bool trivial = false;
-        for (int k = 0; k < 256; k++) {
-            trivial |= hist[b][k] == n;
-            pos[k] = sum;
-            sum += hist[b][k];
+    for (int64_t i = 1; i < n; i++) {
+        uint64_t x = a[i];
+        int64_t j = i;
+        while (j > 0 && a[j - 1] > x) {
+            a[j] = a[j - 1];
+            j--;
         }
-        if (trivial) continue;
-        for (int64_t i = 0; i < n; i++) dst[pos[(src[i].prefix >> (8 * b)) & 0xff]++] = src[i];
-        sort_entry *t = src;
-        src = dst;
-        dst = t;
+        a[j] = x;
     }
-    if (src != e) memcpy(e, src, (size_t)n * sizeof(sort_entry));
 }
 
-/* Sort e[0, n) on prefix bytes [0, nbytes). */
-static void msd_sort(sort_entry *e, sort_entry *tmp, int64_t n, int nbytes)
+static void isort_prefix(sort_entry *a, int64_t n)
 {
-    if (n <= RADIX_CACHE_ROWS || nbytes == 0) {
-        if (nbytes > 0) lsd_sort(e, tmp, n, nbytes);
-        return;
+    for (int64_t i = 1; i < n; i++) {
+        sort_entry x = a[i];
+        int64_t j = i;
+        while (j > 0 && a[j - 1].prefix > x.prefix) {
+            a[j] = a[j - 1];
+            j--;
+        }
+        a[j] = x;
     }
-    int b = nbytes - 1;
-    int64_t hist[256] = {0};
-    for (int64_t i = 0; i < n; i++) hist[(e[i].prefix >> (8 * b)) & 0xff]++;
-    int64_t pos[256], sum = 0;
-    bool trivial = false;
-    for (int k = 0; k < 256; k++) {
-        trivial |= hist[k] == n;
-        pos[k] = sum;
-        sum += hist[k];
+}
+
+/* The digit width for a pass over n rows with `bits` key bits left. */
+static inline int digit_bits(int64_t n, int bits)
+{
+    int w = 8;
+    if (n < 256) {
+        w = 63 - __builtin_clzll((uint64_t)n); /* one or two rows per bucket */
+        if (w < 3) w = 3;
     }
-    if (trivial) {
-        msd_sort(e, tmp, n, b);
-        return;
+    return w < bits ? w : bits;
+}
+
+/* One generic MSD radix sort on a 64-bit key, for plain keys and entries. */
+#define RADIX_MSD(NAME, T, KEY, ISORT)                                                             \
+    static void NAME(T *a, T *b, int64_t n, int bits, bool out_in_a)                               \
+    {                                                                                              \
+        for (;;) {                                                                                 \
+            if (n <= RADIX_SMALL || bits <= 0) {                                                   \
+                if (bits > 0) ISORT(a, n);                                                         \
+                if (!out_in_a) memcpy(b, a, (size_t)n * sizeof(*a));                               \
+                return;                                                                            \
+            }                                                                                      \
+            int w = digit_bits(n, bits), shift = bits - w, nb = 1 << w;                            \
+            uint64_t mask = (uint64_t)nb - 1;                                                      \
+            int64_t hist[256] = {0};                                                               \
+            for (int64_t i = 0; i < n; i++) hist[(KEY(a[i]) >> shift) & mask]++;                   \
+            if (hist[(KEY(a[0]) >> shift) & mask] == n) {                                          \
+                bits = shift;                                                                      \
+                continue;                                                                          \
+            }                                                                                      \
+            int64_t pos[256], sum = 0;                                                             \
+            for (int k = 0; k < nb; k++) {                                                         \
+                pos[k] = sum;                                                                      \
+                sum += hist[k];                                                                    \
+            }                                                                                      \
+            for (int64_t i = 0; i < n; i++) b[pos[(KEY(a[i]) >> shift) & mask]++] = a[i];          \
+            for (int k = 0; k < nb; k++) {                                                         \
+                int64_t lo = pos[k] - hist[k];                                                     \
+                if (hist[k] > 0) NAME(b + lo, a + lo, hist[k], shift, !out_in_a);                  \
+            }                                                                                      \
+            return;                                                                                \
+        }                                                                                          \
     }
-    for (int64_t i = 0; i < n; i++) tmp[pos[(e[i].prefix >> (8 * b)) & 0xff]++] = e[i];
-    memcpy(e, tmp, (size_t)n * sizeof(sort_entry));
-    for (int k = 0; k < 256; k++) {
-        int64_t lo = pos[k] - hist[k];
-        if (hist[k] > 1) msd_sort(e + lo, tmp + lo, hist[k], b);
-    }
+
+#define KEY_U64(x) (x)
+#define KEY_ENTRY(x) ((x).prefix)
+RADIX_MSD(radix_u64, uint64_t, KEY_U64, isort_u64)
+RADIX_MSD(radix_entries, sort_entry, KEY_ENTRY, isort_prefix)
+#undef KEY_U64
+#undef KEY_ENTRY
+#undef RADIX_MSD
+
+/* How many low bits the n keys differ in (0 when all are equal): bits above
+ * need no pass at all, not even a counting one. */
+static int key_bits(uint64_t or_all, uint64_t and_all)
+{
+    uint64_t diff = or_all ^ and_all;
+    return diff == 0 ? 0 : 64 - __builtin_clzll(diff);
 }
 
 static void radix_sort(sort_entry *e, int64_t n)
 {
-    sort_entry *tmp = em_malloc((size_t)n * sizeof(sort_entry));
+    sort_entry *tmp = em_malloc((size_t)(n ? n : 1) * sizeof(sort_entry));
     /* NULL placement first (three ranks), then the prefix within each rank. */
     int64_t rh[3] = {0, 0, 0};
     for (int64_t i = 0; i < n; i++) rh[e[i].rank]++;
@@ -293,7 +341,13 @@ static void radix_sort(sort_entry *e, int64_t n)
         memcpy(e, tmp, (size_t)n * sizeof(sort_entry));
     }
     /* NULL entries all have prefix 0: only the values need sorting. */
-    msd_sort(e + rh[0], tmp, rh[1], 8);
+    sort_entry *v = e + rh[0];
+    uint64_t o = 0, a = ~0ULL;
+    for (int64_t i = 0; i < rh[1]; i++) {
+        o |= v[i].prefix;
+        a &= v[i].prefix;
+    }
+    if (rh[1] > 1) radix_entries(v, tmp, rh[1], key_bits(o, a), true);
     em_free(tmp);
 }
 
@@ -464,7 +518,7 @@ void em__sort_rows(em_batch *const *batches, int64_t nbatches, int64_t nrows, in
                     break;
                 case EM_TYPE_INTEGER:
                 case EM_TYPE_DATE:
-                    x = norm_i64(EM_VEC_I32(v)[i]);
+                    x = norm_i32(EM_VEC_I32(v)[i]);
                     break;
                 case EM_TYPE_BIGINT:
                 case EM_TYPE_DECIMAL:
@@ -597,6 +651,164 @@ static void release_buffer(sort_op *s)
     em_memory_reservation_release(&s->mem);
 }
 
+/* Receives the sorted rows, one batch at a time (owned by the callee). */
+typedef int (*sorted_sink)(sort_op *s, em_batch *b, void *arg, em_error *err);
+
+/* ---- one integer key that is the only column ------------------------------- */
+
+/* `SELECT x ... ORDER BY x` over an integer column: the rows are the key
+ * values themselves, so the values are sorted directly (8 bytes each, no row
+ * numbers, no comparator) and the output is decoded from the sorted keys
+ * without gathering. Equal integers cannot be told apart, so stability holds
+ * trivially; NULLs (all alike too) are counted and emitted as one block. */
+static bool key_is_only_column(const sort_op *s)
+{
+    if (s->nkeys != 1 || s->keys[0].column != 0 || s->nbatches == 0) return false;
+    const em_batch *b = s->batches[0];
+    if (b->ncols != 1) return false;
+    switch ((em_type_id)b->cols[0]->type.id) {
+    case EM_TYPE_INTEGER:
+    case EM_TYPE_DATE:
+    case EM_TYPE_BIGINT:
+    case EM_TYPE_DECIMAL:
+    case EM_TYPE_TIMESTAMP:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* A batch of n rows, all NULL, of type t. */
+static em_batch *null_batch(em_type t, int64_t n)
+{
+    em_vector *v = em_vector_create(t, n);
+    memset(v->data, 0, (size_t)n * em_type_width(t));
+    for (int64_t i = 0; i < n; i++) em_vector_set_null(v, i);
+    v->length = n;
+    em_batch *b = em_batch_create(1);
+    b->nrows = n;
+    em_batch_set_col(b, 0, v);
+    return b;
+}
+
+static int sort_key_column(sort_op *s, int64_t take, sorted_sink sink, void *arg, em_error *err)
+{
+    em_type t = s->batches[0]->cols[0]->type;
+    bool narrow = em_type_width(t) == 4;
+    uint64_t flip = s->keys[0].desc ? ~0ULL : 0;
+    int64_t n = s->nrows, m = 0;
+    uint64_t *key = em_malloc((size_t)(n ? n : 1) * sizeof(uint64_t));
+    uint64_t o = 0, a = ~0ULL;
+    for (int64_t bi = 0; bi < s->nbatches; bi++) {
+        const em_vector *v = s->batches[bi]->cols[0];
+        int64_t rows = s->batches[bi]->nrows;
+        for (int64_t i = 0; i < rows; i++) {
+            if (v->validity != NULL && !em_vector_is_valid(v, i)) continue;
+            uint64_t x = (narrow ? norm_i32(EM_VEC_I32(v)[i]) : norm_i64(EM_VEC_I64(v)[i])) ^ flip;
+            o |= x;
+            a &= x;
+            key[m++] = x;
+        }
+    }
+    /* The batches are no longer needed: free them now (the reservation stays
+     * until the sorted keys are gone) so the sort holds 16 bytes a row. */
+    for (int64_t i = 0; i < s->nbatches; i++) em_batch_destroy(s->batches[i]);
+    s->nbatches = 0;
+    s->nrows = 0;
+    if (m > 1) {
+        uint64_t *tmp = em_malloc((size_t)m * sizeof(uint64_t));
+        radix_u64(key, tmp, m, key_bits(o, a), true);
+        em_free(tmp);
+    }
+    int64_t nnull = n - m;
+    int64_t null_at = s->keys[0].nulls_first ? 0 : m; /* NULL block position */
+    int rc = 0;
+    for (int64_t from = 0; from < take && rc == 0;) {
+        em_batch *b;
+        int64_t cnt;
+        if (nnull > 0 && from >= null_at && from < null_at + nnull) {
+            cnt = EM_MIN(EM_MIN(EM_BATCH_ROWS, null_at + nnull - from), take - from);
+            b = null_batch(t, cnt);
+        } else {
+            int64_t k = from < null_at ? from : from - nnull; /* into key[] */
+            int64_t end = from < null_at ? null_at : n;       /* this block's end */
+            cnt = EM_MIN(EM_MIN(EM_BATCH_ROWS, end - from), take - from);
+            em_vector *v = em_vector_create(t, cnt);
+            if (narrow) {
+                int32_t *out = EM_VEC_I32(v);
+                for (int64_t j = 0; j < cnt; j++)
+                    out[j] = (int32_t)((uint32_t)(key[k + j] ^ flip) ^ (1U << 31));
+            } else {
+                int64_t *out = EM_VEC_I64(v);
+                for (int64_t j = 0; j < cnt; j++)
+                    out[j] = (int64_t)((key[k + j] ^ flip) ^ (1ULL << 63));
+            }
+            v->length = cnt;
+            b = em_batch_create(1);
+            b->nrows = cnt;
+            em_batch_set_col(b, 0, v);
+        }
+        from += cnt;
+        rc = sink(s, b, arg, err);
+    }
+    em_free(key);
+    em_memory_reservation_release(&s->mem);
+    return rc;
+}
+
+/* Sort every buffered row and pass the first `take` rows on in order; the
+ * buffer is empty afterwards. */
+static int sort_and_drain(sort_op *s, int64_t take, sorted_sink sink, void *arg, em_error *err)
+{
+    if (key_is_only_column(s)) return sort_key_column(s, take, sink, arg, err);
+    sort_entry *e;
+    uint32_t *bof;
+    int64_t *st;
+    sort_buffer(s, &e, &bof, &st);
+    int rc = 0;
+    for (int64_t from = 0; from < take && rc == 0; from += EM_BATCH_ROWS) {
+        em_batch *out = build_batch(s, e, from, EM_MIN(from + EM_BATCH_ROWS, take), bof, st);
+        rc = sink(s, out, arg, err);
+    }
+    em_free(e);
+    em_free(bof);
+    em_free(st);
+    release_buffer(s);
+    return rc;
+}
+
+static int sink_spill(sort_op *s, em_batch *b, void *arg, em_error *err)
+{
+    EM_UNUSED(s);
+    int rc = em_spill_write(arg, b, err);
+    em_batch_destroy(b);
+    return rc;
+}
+
+static int sink_emit(sort_op *s, em_batch *b, void *arg, em_error *err)
+{
+    EM_UNUSED(arg);
+    return em_op_emit(&s->base, b, err);
+}
+
+typedef struct batch_vec {
+    em_batch **items;
+    int64_t n, cap;
+} batch_vec;
+
+static int sink_keep(sort_op *s, em_batch *b, void *arg, em_error *err)
+{
+    EM_UNUSED(s);
+    EM_UNUSED(err);
+    batch_vec *k = arg;
+    if (k->n == k->cap) {
+        k->cap = k->cap ? 2 * k->cap : 8;
+        k->items = em_realloc(k->items, (size_t)k->cap * sizeof(em_batch *));
+    }
+    k->items[k->n++] = b;
+    return 0;
+}
+
 /* Sort the buffer and write it out as one sorted run. */
 static int spill_run(sort_op *s, em_error *err)
 {
@@ -604,22 +816,9 @@ static int spill_run(sort_op *s, em_error *err)
     EM_TRY(em_spill_create(s->mem.pool, &f, err));
     s->runs = em_realloc(s->runs, sizeof(em_spill_file *) * (size_t)(s->nruns + 1));
     s->runs[s->nruns++] = f;
-    sort_entry *e;
-    uint32_t *bof;
-    int64_t *st;
-    sort_buffer(s, &e, &bof, &st);
     int64_t take = s->limit >= 0 ? EM_MIN(s->limit, s->nrows) : s->nrows;
-    int rc = 0;
-    for (int64_t from = 0; from < take && rc == 0; from += EM_BATCH_ROWS) {
-        em_batch *out = build_batch(s, e, from, EM_MIN(from + EM_BATCH_ROWS, take), bof, st);
-        rc = em_spill_write(f, out, err);
-        em_batch_destroy(out);
-    }
-    em_free(e);
-    em_free(bof);
-    em_free(st);
+    int rc = sort_and_drain(s, take, sink_spill, f, err);
     s->mem.spilled += em_spill_bytes(f);
-    release_buffer(s);
     s->cutoff = NULL;
     return rc;
 }
@@ -655,27 +854,17 @@ static int merge_runs(sort_op *s, em_error *err)
  * one as the bar later rows have to pass. */
 static void compact(sort_op *s)
 {
-    sort_entry *e;
-    uint32_t *bof;
-    int64_t *st;
-    sort_buffer(s, &e, &bof, &st);
     int64_t keep = EM_MIN(s->limit, s->nrows);
-    em_batch **kept = em_malloc((size_t)(keep / EM_BATCH_ROWS + 1) * sizeof(em_batch *));
-    int64_t nkept = 0;
-    for (int64_t from = 0; from < keep; from += EM_BATCH_ROWS)
-        kept[nkept++] = build_batch(s, e, from, EM_MIN(from + EM_BATCH_ROWS, keep), bof, st);
-    em_free(e);
-    em_free(bof);
-    em_free(st);
-    release_buffer(s);
-    for (int64_t i = 0; i < nkept; i++) {
-        buffer_add(s, kept[i]);
-        em_memory_force_reserve(&s->mem, em_batch_bytes(kept[i]));
+    batch_vec kept = {NULL, 0, 0};
+    (void)sort_and_drain(s, keep, sink_keep, &kept, NULL);
+    for (int64_t i = 0; i < kept.n; i++) {
+        buffer_add(s, kept.items[i]);
+        em_memory_force_reserve(&s->mem, em_batch_bytes(kept.items[i]));
     }
-    em_free(kept);
+    em_free(kept.items);
     s->cutoff = NULL;
-    if (nkept > 0 && keep == s->limit) {
-        s->cutoff = s->batches[nkept - 1];
+    if (kept.n > 0 && keep == s->limit) {
+        s->cutoff = s->batches[s->nbatches - 1];
         s->cutoff_row = s->cutoff->nrows - 1;
     }
 }
@@ -740,20 +929,8 @@ static int sort_finish(em_op *op, em_error *err)
         return em_op_finish_next(op, err);
     }
     if (s->nrows > 0) {
-        sort_entry *e;
-        uint32_t *bof;
-        int64_t *st;
-        sort_buffer(s, &e, &bof, &st);
         int64_t take = s->limit >= 0 ? EM_MIN(s->limit, s->nrows) : s->nrows;
-        int rc = 0;
-        for (int64_t from = 0; from < take && rc == 0; from += EM_BATCH_ROWS) {
-            em_batch *out = build_batch(s, e, from, EM_MIN(from + EM_BATCH_ROWS, take), bof, st);
-            rc = em_op_emit(op, out, err);
-        }
-        em_free(e);
-        em_free(bof);
-        em_free(st);
-        release_buffer(s);
+        int rc = sort_and_drain(s, take, sink_emit, NULL, err);
         s->cutoff = NULL;
         if (rc < 0) return rc;
     }

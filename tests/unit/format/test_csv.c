@@ -252,6 +252,58 @@ static void test_explicit_schema(void **state)
                "schema", "a INT, A INT", NULL);
 }
 
+/* BIGINTs of 17 to 19 digits (the reader's SWAR path for long integers):
+ * exact values at both ends of the range, signs, leading zeros; numbers out
+ * of range or with a stray character fail with their line, also when they
+ * sit mid-file where the fast path reads ahead. */
+static void test_long_integers(void **state)
+{
+    (void)state;
+    static const char *const fixed[] = {
+        "9223372036854775807",  "-9223372036854775808", "+9223372036854775807",
+        "10000000000000000",    "-10000000000000000",   "99999999999999999",
+        "999999999999999999",   "-999999999999999999",  "1000000000000000000",
+        "0000000000000000001",  "-000000000000000000",  "+00000000000000000",
+        "1234567890123456789",  "-1234567890123456789", "12345678901234567",
+    };
+    size_t nfixed = sizeof fixed / sizeof fixed[0];
+    char *text = em_malloc(1 << 20), *expect = em_malloc(1 << 20);
+    size_t tl = 0, el = 0;
+    tl += (size_t)sprintf(text + tl, "x\n");
+    uint64_t seed = 42;
+    for (int i = 0; i < 3000; i++) {
+        int64_t v;
+        if ((size_t)i < nfixed) {
+            tl += (size_t)sprintf(text + tl, "%s\n", fixed[i]);
+            v = strtoll(fixed[i], NULL, 10);
+        } else {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            v = (int64_t)(seed >> (seed % 16)); /* 14 to 19 digits, both signs */
+            if (seed & 1) v = -v;
+            tl += (size_t)sprintf(text + tl, "%lld\n", (long long)v);
+        }
+        el += (size_t)sprintf(expect + el, "%lld\n", (long long)v);
+    }
+    em_scan_desc *d = bind_ok("long.csv", text, "schema", "x BIGINT", NULL);
+    FT_EXPECT(d, "x BIGINT", expect);
+    em_scan_desc_destroy(d);
+    em_free(text);
+    em_free(expect);
+
+    static const char *const bad[] = {"9223372036854775808", "-9223372036854775809",
+                                      "99999999999999999999", "12345678901234x678",
+                                      "-1234567890123456-89", "+-12345678901234567"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char body[256], msg[256];
+        snprintf(body, sizeof body, "x\n1\n%s\n1234567890123456789\n1234567890123456789\n",
+                 bad[i]);
+        d = bind_ok("bad.csv", body, "schema", "x BIGINT", NULL);
+        snprintf(msg, sizeof msg, "%%s/bad.csv:3: column 'x' (1): could not convert '%s' to BIGINT",
+                 bad[i]);
+        read_fails(d, msg);
+    }
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -750,6 +802,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_many_files, ft_setup, ft_teardown),
         cmocka_unit_test_setup_teardown(test_double_exact, ft_setup, ft_teardown),
         cmocka_unit_test(test_text_conversions),
+        cmocka_unit_test_setup_teardown(test_long_integers, ft_setup, ft_teardown),
         cmocka_unit_test_setup_teardown(test_tokenizers_agree, ft_setup, ft_teardown),
         cmocka_unit_test_setup_teardown(test_ddl, ft_setup, ft_teardown),
         cmocka_unit_test_setup_teardown(test_desc_lifecycle, ft_setup, ft_teardown),
