@@ -1075,15 +1075,17 @@ static bool segments_match(const like_plan *plan, int from, bool anchored, const
     return pos <= end;
 }
 
-/* LIKE_SEGMENTS starting with % over a whole column: the first literal is
- * searched for in the batch's character buffer at once (as contains_batch
- * does), and only rows holding it try the rest, after its first occurrence. */
-static void segments_batch(const like_plan *plan, const em_vector *s, int64_t n, uint8_t *z)
+/* A pattern starting with % over a whole column: its first literal is searched
+ * for in the batch's character buffer at once, each hit mapped to its row,
+ * instead of one search per row. A hit that runs past the end of its row rules
+ * out the rest of that row (any later start would run past it too). For
+ * '%lit%' (`rest` NULL) a hit decides its row; for LIKE_SEGMENTS the rest of
+ * the row after the leftmost hit must match the plan's later literals. */
+static void first_literal_batch(const em_vector *s, int64_t n, const char *lit, int64_t ll,
+                                const like_plan *rest, uint8_t *z)
 {
     const int32_t *off = EM_VEC_OFFSETS(s);
     const char *base = s->chars;
-    const char *lit = plan->lit;
-    int64_t ll = plan->seg_off[1];
     memset(z, 0, (size_t)n);
     int64_t row = 0, pos = off[0];
     const int64_t end = off[n];
@@ -1094,34 +1096,11 @@ static void segments_batch(const like_plan *plan, const em_vector *s, int64_t n,
         while (row < n && off[row + 1] <= hp) row++;
         if (row >= n) break;
         if (hp + ll <= off[row + 1]) {
-            /* The rest of the row after the literal; a trailing literal
-             * anchored at the row's end must not overlap this one. */
-            z[row] =
-                segments_match(plan, 1, false, base + hp + ll, off[row + 1] - (hp + ll), false);
+            /* A trailing literal anchored at the row's end must not overlap this one. */
+            z[row] = rest == NULL ? 1
+                                  : segments_match(rest, 1, false, base + hp + ll,
+                                                   off[row + 1] - (hp + ll), false);
         }
-        row++;
-        if (row < n) pos = off[row];
-    }
-}
-
-/* '%lit%' over a whole column: search the batch's character buffer once
- * and map each hit to its row, instead of one search per row. A hit that
- * runs past the end of its row rules out the rest of that row (any later
- * start would run past it too). */
-static void contains_batch(const em_vector *s, int64_t n, const char *lit, int64_t ll, uint8_t *z)
-{
-    const int32_t *off = EM_VEC_OFFSETS(s);
-    const char *base = s->chars;
-    memset(z, 0, (size_t)n);
-    int64_t row = 0, pos = off[0];
-    const int64_t end = off[n];
-    while (pos < end && row < n) {
-        const char *hit = memmem(base + pos, (size_t)(end - pos), lit, (size_t)ll);
-        if (hit == NULL) break;
-        int64_t hp = hit - base;
-        while (row < n && off[row + 1] <= hp) row++;
-        if (row >= n) break;
-        if (hp + ll <= off[row + 1]) z[row] = 1;
         row++;
         if (row < n) pos = off[row];
     }
@@ -1131,12 +1110,12 @@ static void like_const(const like_plan *plan, const em_vector *s, int64_t n, con
                        int64_t pl, char esc, bool ci, uint8_t *z)
 {
     if (plan->kind == LIKE_CONTAINS && !ci && !em__is_const(s) && plan->lit_len > 0) {
-        contains_batch(s, n, plan->lit, plan->lit_len, z);
+        first_literal_batch(s, n, plan->lit, plan->lit_len, NULL, z);
         return;
     }
     if (plan->kind == LIKE_SEGMENTS && plan->lead && !ci && !em__is_const(s) &&
         plan->seg_off[1] > 0 && n > 0) {
-        segments_batch(plan, s, n, z);
+        first_literal_batch(s, n, plan->lit, plan->seg_off[1], plan, z);
         return;
     }
     const int32_t *off = EM_VEC_OFFSETS(s);

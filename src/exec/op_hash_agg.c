@@ -213,6 +213,16 @@ static uint32_t new_group(hash_agg_op *a, int64_t i, uint64_t h)
     return (uint32_t)g;
 }
 
+/* Row i opens a group in the empty slot `pos`; the table doubles when it is
+ * half full. */
+static inline uint32_t insert_group(hash_agg_op *a, uint64_t pos, int64_t i, uint64_t h)
+{
+    uint32_t gid = new_group(a, i, h);
+    slot_fill(a, &a->slots[pos], h, gid);
+    if (a->ngroups * 2 > a->nslots) table_rebuild(a, a->nslots * 2);
+    return gid;
+}
+
 static bool keys_equal(const hash_agg_op *a, int64_t i, int64_t g)
 {
     for (int k = 0; k < a->nkeys; k++) {
@@ -385,9 +395,7 @@ static void assign_str(hash_agg_op *a, int64_t n)
         for (;;) {
             ht_slot sl = a->slots[pos];
             if (sl.gid1 == 0) {
-                gid = new_group(a, i, h);
-                slot_fill(a, &a->slots[pos], h, gid);
-                if (a->ngroups * 2 > a->nslots) table_rebuild(a, a->nslots * 2);
+                gid = insert_group(a, pos, i, h);
                 break;
             }
             if (sl.tag == tag && sl.key == w0 &&
@@ -613,9 +621,7 @@ static void assign_groups(hash_agg_op *a, int64_t n)
             for (;;) {
                 ht_slot sl = a->slots[pos];
                 if (sl.gid1 == 0) {
-                    gid = new_group(a, i, h);
-                    slot_fill(a, &a->slots[pos], h, gid);
-                    if (a->ngroups * 2 > a->nslots) table_rebuild(a, a->nslots * 2);
+                    gid = insert_group(a, pos, i, h);
                     break;
                 }
                 if (sl.tag == tag && sl.key == key) {
@@ -638,9 +644,7 @@ static void assign_groups(hash_agg_op *a, int64_t n)
         for (;;) {
             ht_slot sl = a->slots[pos];
             if (sl.gid1 == 0) {
-                gid = new_group(a, i, h);
-                slot_fill(a, &a->slots[pos], h, gid);
-                if (a->ngroups * 2 > a->nslots) table_rebuild(a, a->nslots * 2);
+                gid = insert_group(a, pos, i, h);
                 break;
             }
             if ((sl.tag | 1) == (tag | 1) && keys_equal(a, i, sl.gid1 - 1)) {

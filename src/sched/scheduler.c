@@ -27,6 +27,7 @@
 #include "sched/adaptive.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -309,6 +310,35 @@ static void run_tasks(job *j, task **ts, int n)
     pthread_mutex_unlock(&j->lock);
 }
 
+/* Recovery gives up: the job fails with an EM_EFETCH naming the last fetch
+ * failure, unless it failed already, and running tasks are cancelled. */
+static void give_up(job *j, const char *fmt, ...) EM_PRINTF(2, 3);
+static void give_up(job *j, const char *fmt, ...)
+{
+    char what[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    pthread_mutex_lock(&j->lock);
+    if (!j->failed) {
+        j->failed = true;
+        em_error_set(&j->err, EM_EFETCH, "%s (last failure: %s)", what, j->last_fetch.message);
+    }
+    j->cancel = 1;
+    pthread_mutex_unlock(&j->lock);
+}
+
+/* Run the tasks whose map outputs were lost again, counted as recomputed;
+ * frees `lost`. */
+static void rerun_lost(job *j, task **lost, int nlost)
+{
+    j->maps_recomputed += nlost;
+    j->stage_reattempts++;
+    run_tasks(j, lost, nlost);
+    em_free(lost);
+}
+
 /* Make every parent shuffle of stage `st` complete again: rerun the map tasks
  * whose output was lost (first, recursively, what those tasks read). Returns
  * false when the job failed meanwhile. */
@@ -332,16 +362,8 @@ static bool ensure_parents(job *j, const em_stage *st, int depth)
             }
             if (attempt >= EM_MAX_STAGE_ATTEMPTS || depth > j->dag->nstages) {
                 em_free(lost);
-                pthread_mutex_lock(&j->lock);
-                if (!j->failed) {
-                    j->failed = true;
-                    em_error_set(&j->err, EM_EFETCH,
-                                 "stage %d: map outputs were lost %d times in a row; giving "
-                                 "up (last failure: %s)",
-                                 parent->id, attempt, j->last_fetch.message);
-                }
-                j->cancel = 1;
-                pthread_mutex_unlock(&j->lock);
+                give_up(j, "stage %d: map outputs were lost %d times in a row; giving up", parent->id,
+                        attempt);
                 return false;
             }
             em_log_info("stage %d: recomputing %d lost map output(s)", parent->id, nlost);
@@ -351,10 +373,7 @@ static bool ensure_parents(job *j, const em_stage *st, int depth)
                 em_free(lost);
                 return false;
             }
-            j->maps_recomputed += nlost;
-            j->stage_reattempts++;
-            run_tasks(j, lost, nlost);
-            em_free(lost);
+            rerun_lost(j, lost, nlost);
         }
     }
     return !j->failed;
@@ -378,25 +397,15 @@ static bool ensure_pieces(job *j, const em_stage *st)
         if (nlost == 0 || attempt >= EM_MAX_STAGE_ATTEMPTS) {
             em_free(lost);
             if (nlost == 0) break;
-            pthread_mutex_lock(&j->lock);
-            if (!j->failed) {
-                j->failed = true;
-                em_error_set(&j->err, EM_EFETCH,
-                             "stage %d: split aggregation pieces were lost %d times in a row "
-                             "(last failure: %s)",
-                             st->id, attempt, j->last_fetch.message);
-            }
-            pthread_mutex_unlock(&j->lock);
+            give_up(j, "stage %d: split aggregation pieces were lost %d times in a row", st->id,
+                    attempt);
             return false;
         }
         if (!ensure_parents(j, st, 0)) {
             em_free(lost);
             return false;
         }
-        j->maps_recomputed += nlost;
-        j->stage_reattempts++;
-        run_tasks(j, lost, nlost);
-        em_free(lost);
+        rerun_lost(j, lost, nlost);
     }
     return !j->failed;
 }
